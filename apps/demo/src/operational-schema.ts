@@ -1,0 +1,34 @@
+// Creates the operational (Django-shaped) tables from the shared contract file, so that the
+// demo and the medium tests run against exactly the schema the statistics read.
+import { readFile } from 'node:fs/promises';
+import type pg from 'pg';
+import { fromRoot } from '../../../libs/config/src/paths.js';
+
+/** The operational tables that statistics read (and that CDC replicates), parents first. */
+export const OPERATIONAL_TABLES = [
+  'users_user',
+  'users_auditlog',
+  'users_securitynotification',
+  'depannage_client',
+  'depannage_technician',
+  'depannage_repairrequest',
+  'depannage_review',
+  'depannage_payment',
+] as const;
+
+export type OperationalTable = (typeof OPERATIONAL_TABLES)[number];
+
+export function operationalSchemaPath(): string {
+  return fromRoot('apps', 'demo', 'sql', 'operational-schema.sql');
+}
+
+/**
+ * Runs the contract DDL in one transaction on an empty database (it has plain CREATE TABLE
+ * statements, so a second run fails on the existing tables rather than silently diverging).
+ */
+export async function createOperationalSchema(client: pg.ClientBase | pg.Pool): Promise<void> {
+  const ddl = await readFile(operationalSchemaPath(), 'utf8');
+  // Sent as one simple-protocol query: Postgres runs a multi-statement string as a single
+  // implicit transaction, so a failure leaves no half-created schema behind.
+  await client.query(ddl);
+}

@@ -1,0 +1,538 @@
+// CDC ingest: operational Postgres → ClickHouse. First start: publication + slot + consistent
+// snapshot (COPY under the slot's exported snapshot); then pgoutput streaming, applied in batches
+// at transaction boundaries. The LSN is acknowledged to Postgres only after ClickHouse holds the
+// batch, so a crash replays from the last acknowledged transaction; replayed rows carry the same
+// _version and ReplacingMergeTree keeps one copy: nothing lost, nothing counted twice.
+import { EventEmitter } from 'node:events';
+import { Logger } from '@nestjs/common';
+import pg from 'pg';
+import pgCopyStreams from 'pg-copy-streams';
+import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import { clickhouseColumns, rowToJsonLine, snapshotSelect, tombstoneJsonLine } from './convert.js';
+import { formatLsn, parseLsn, PgOutputDecoder, type PgOutputMessage } from './pgoutput.js';
+import { ReplicationConnection, type XLogData } from './replication.js';
+import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES, tableSpec, type TableSpec } from './tables.js';
+import { IngestStateStore, type SnapshotState } from './state.js';
+
+export interface IngestOptions {
+  databaseUrl: string;
+  clickhouse: ClickHouse;
+  slot: string;
+  publication: string;
+  batchRows: number;
+  batchDelayMs: number;
+}
+
+export interface SnapshotProgress {
+  status: 'pending' | 'running' | 'done';
+  table: string | null;
+  rowsDone: number;
+  rowsTotal: number;
+  rowsPerSecond: number;
+  etaSeconds: number | null;
+  startedAt: string | null;
+  finishedAt: string | null;
+}
+
+export interface IngestStatus {
+  state: 'starting' | 'snapshot' | 'streaming' | 'reconnecting' | 'stopped';
+  snapshot: SnapshotProgress;
+  /** End LSN of the last transaction ClickHouse holds (and Postgres was told about). */
+  appliedLsn: string | null;
+  /** Commit time of that transaction: the data is exact as of this instant. */
+  dataAsOf: string | null;
+  lastBatchAt: string | null;
+  transactionsApplied: number;
+  changesApplied: number;
+  lastError: string | null;
+}
+
+/** Emitted after each batch lands in ClickHouse. */
+export interface AppliedBatch {
+  tables: string[];
+  lsn: bigint;
+  commitTime: Date;
+  changes: number;
+}
+
+interface Batch {
+  rows: Map<string, Map<string, string>>;
+  truncated: Set<string>;
+  changes: number;
+  transactions: number;
+  endLsn: bigint;
+  commitTime: Date | null;
+}
+
+function emptyBatch(): Batch {
+  return { rows: new Map(), truncated: new Set(), changes: 0, transactions: 0, endLsn: 0n, commitTime: null };
+}
+
+export class Ingest extends EventEmitter {
+  private readonly logger = new Logger('statistics.ingest');
+  private readonly state: IngestStateStore;
+  private readonly decoder = new PgOutputDecoder();
+  private replication: ReplicationConnection | null = null;
+  private batch = emptyBatch();
+  private flushing: Promise<void> | null = null;
+  private flushTimer: NodeJS.Timeout | null = null;
+  private inTransaction = false;
+  private paused = false;
+  private stopped = false;
+  private streamFailure: Error | null = null;
+  private appliedLsn = 0n;
+  private readonly currentStatus: IngestStatus = {
+    state: 'starting',
+    snapshot: {
+      status: 'pending',
+      table: null,
+      rowsDone: 0,
+      rowsTotal: 0,
+      rowsPerSecond: 0,
+      etaSeconds: null,
+      startedAt: null,
+      finishedAt: null,
+    },
+    appliedLsn: null,
+    dataAsOf: null,
+    lastBatchAt: null,
+    transactionsApplied: 0,
+    changesApplied: 0,
+    lastError: null,
+  };
+  private supervisor: Promise<void> | null = null;
+
+  constructor(private readonly options: IngestOptions) {
+    super();
+    this.state = new IngestStateStore(options.clickhouse);
+  }
+
+  status(): IngestStatus {
+    return structuredClone(this.currentStatus);
+  }
+
+  /** Prepares the source, takes the snapshot if needed, and starts streaming (resolves once streaming). */
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.ensurePublication();
+    const checkpoint = await this.state.checkpoint();
+    if (checkpoint) {
+      this.appliedLsn = parseLsn(checkpoint.lsn);
+      this.currentStatus.appliedLsn = checkpoint.lsn;
+      this.currentStatus.dataAsOf = checkpoint.commitTime;
+    }
+    const replication = await this.connect();
+    const snapshot = await this.state.snapshot();
+    const slotExists = await this.slotExists();
+    if (snapshot?.status === 'done' && slotExists) {
+      this.currentStatus.snapshot = { ...this.currentStatus.snapshot, ...snapshotProgressFromState(snapshot) };
+    } else {
+      await this.takeSnapshot(replication, slotExists);
+    }
+    this.supervisor = this.superviseStream(replication);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.flushTimer) clearTimeout(this.flushTimer);
+    await this.replication?.close();
+    await this.supervisor;
+    await this.flushing;
+    this.currentStatus.state = 'stopped';
+  }
+
+  /** Resolves when ClickHouse holds every change committed up to `lsn` (tests, benchmarks). */
+  async waitForLsn(lsn: bigint, timeoutMs = 30_000): Promise<void> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.appliedLsn < lsn) {
+      if (Date.now() > deadline) {
+        throw new Error(`ingest did not reach ${formatLsn(lsn)} within ${timeoutMs} ms (at ${formatLsn(this.appliedLsn)})`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  }
+
+  /** Resolves once every change committed in Postgres so far is in ClickHouse. */
+  async catchUp(timeoutMs = 30_000): Promise<void> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
+      const target = parseLsn(rows[0]!.lsn);
+      // A keepalive carries the server's position even when no change touched our tables.
+      const deadline = Date.now() + timeoutMs;
+      while (this.appliedLsn < target) {
+        if (Date.now() > deadline) {
+          throw new Error(`ingest did not catch up to ${formatLsn(target)} within ${timeoutMs} ms`);
+        }
+        this.replication?.sendStatus(this.appliedLsn, true);
+        await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async connect(): Promise<ReplicationConnection> {
+    const replication = await ReplicationConnection.connect(this.options.databaseUrl);
+    replication.onError((error) => {
+      this.streamFailure = error;
+    });
+    this.replication = replication;
+    return replication;
+  }
+
+  private async withSourceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    await client.connect();
+    try {
+      return await work(client);
+    } finally {
+      await client.end();
+    }
+  }
+
+  private async ensurePublication(): Promise<void> {
+    const { publication } = this.options;
+    await this.withSourceClient(async (client) => {
+      const level = await client.query<{ wal_level: string }>('SHOW wal_level');
+      if (level.rows[0]?.wal_level !== 'logical') {
+        throw new Error(
+          `the operational database has wal_level=${level.rows[0]?.wal_level}; logical replication needs wal_level=logical (ALTER SYSTEM SET wal_level = logical, then restart Postgres)`,
+        );
+      }
+      const present = await client.query<{ tablename: string }>(
+        'SELECT tablename FROM pg_publication_tables WHERE pubname = $1',
+        [publication],
+      );
+      const exists = await client.query('SELECT 1 FROM pg_publication WHERE pubname = $1', [publication]);
+      const tables = REPLICATED_TABLE_NAMES.map((name) => `public."${name}"`).join(', ');
+      if (exists.rowCount === 0) {
+        await client.query(`CREATE PUBLICATION "${publication}" FOR TABLE ${tables}`);
+        this.logger.log({ message: 'publication created', publication, tables: REPLICATED_TABLE_NAMES });
+        return;
+      }
+      const missing = REPLICATED_TABLE_NAMES.filter((name) => !present.rows.some((row) => row.tablename === name));
+      if (missing.length > 0) {
+        await client.query(
+          `ALTER PUBLICATION "${publication}" ADD TABLE ${missing.map((name) => `public."${name}"`).join(', ')}`,
+        );
+        this.logger.log({ message: 'publication extended', publication, added: missing });
+      }
+    });
+  }
+
+  private async slotExists(): Promise<boolean> {
+    return this.withSourceClient(async (client) => {
+      const result = await client.query('SELECT 1 FROM pg_replication_slots WHERE slot_name = $1', [this.options.slot]);
+      return (result.rowCount ?? 0) > 0;
+    });
+  }
+
+  private async takeSnapshot(replication: ReplicationConnection, slotExists: boolean): Promise<void> {
+    const { clickhouse, slot } = this.options;
+    this.currentStatus.state = 'snapshot';
+    const startedAt = new Date();
+    await this.state.saveSnapshot({ status: 'running', startedAt: startedAt.toISOString() });
+    if (slotExists) {
+      // A slot without a finished snapshot (crash mid-snapshot, or ClickHouse data wiped): start over.
+      await this.withSourceClient((client) => client.query('SELECT pg_drop_replication_slot($1)', [slot]));
+      this.logger.warn({ message: 'dropped replication slot left by an unfinished snapshot', slot });
+    }
+    for (const table of REPLICATED_TABLES) await clickhouse.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
+    const { consistentPoint, snapshotName } = await replication.createSlot(slot);
+    this.logger.log({ message: 'replication slot created', slot, consistentPoint: formatLsn(consistentPoint) });
+
+    const progress = this.currentStatus.snapshot;
+    Object.assign(progress, { status: 'running', startedAt: startedAt.toISOString(), rowsDone: 0, finishedAt: null });
+    const rowsPerTable: Record<string, number> = {};
+    await this.withSourceClient(async (client) => {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
+      const counts = await Promise.all(
+        REPLICATED_TABLES.map(async (table) => {
+          const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public."${table.name}"`);
+          return Number(rows[0]!.n);
+        }),
+      );
+      progress.rowsTotal = counts.reduce((sum, n) => sum + n, 0);
+      const reporter = setInterval(() => this.reportSnapshotProgress(startedAt), 2000);
+      try {
+        for (const table of REPLICATED_TABLES) {
+          progress.table = table.name;
+          rowsPerTable[table.name] = await this.copyTable(client, table);
+        }
+      } finally {
+        clearInterval(reporter);
+      }
+      await client.query('COMMIT');
+    });
+    const finishedAt = new Date();
+    const seconds = (finishedAt.getTime() - startedAt.getTime()) / 1000;
+    Object.assign(progress, {
+      status: 'done',
+      table: null,
+      etaSeconds: 0,
+      finishedAt: finishedAt.toISOString(),
+      rowsPerSecond: Math.round(progress.rowsDone / Math.max(seconds, 0.001)),
+    });
+    await this.state.saveSnapshot({
+      status: 'done',
+      startedAt: startedAt.toISOString(),
+      finishedAt: finishedAt.toISOString(),
+      consistentPoint: formatLsn(consistentPoint),
+      rows: rowsPerTable,
+    });
+    // The snapshot holds every transaction committed before the slot's consistent point.
+    await this.state.saveCheckpoint({ lsn: formatLsn(consistentPoint), commitTime: startedAt.toISOString() });
+    this.appliedLsn = consistentPoint;
+    this.currentStatus.appliedLsn = formatLsn(consistentPoint);
+    this.currentStatus.dataAsOf = startedAt.toISOString();
+    this.logger.log({
+      message: 'snapshot finished',
+      rows: progress.rowsDone,
+      seconds: Number(seconds.toFixed(2)),
+      rowsPerSecond: progress.rowsPerSecond,
+      perTable: rowsPerTable,
+    });
+  }
+
+  private reportSnapshotProgress(startedAt: Date): void {
+    const progress = this.currentStatus.snapshot;
+    const seconds = (Date.now() - startedAt.getTime()) / 1000;
+    progress.rowsPerSecond = Math.round(progress.rowsDone / Math.max(seconds, 0.001));
+    const left = Math.max(progress.rowsTotal - progress.rowsDone, 0);
+    progress.etaSeconds = progress.rowsPerSecond > 0 ? Math.round(left / progress.rowsPerSecond) : null;
+    this.logger.log({
+      message: 'snapshot progress',
+      table: progress.table,
+      rowsDone: progress.rowsDone,
+      rowsTotal: progress.rowsTotal,
+      rowsPerSecond: progress.rowsPerSecond,
+      etaSeconds: progress.etaSeconds,
+    });
+  }
+
+  /** COPY one table out of Postgres straight into ClickHouse as TSV; returns the row count. */
+  private async copyTable(client: pg.Client, table: TableSpec): Promise<number> {
+    const progress = this.currentStatus.snapshot;
+    const copy = client.query(pgCopyStreams.to(`COPY (${snapshotSelect(table)}) TO STDOUT`));
+    let rows = 0;
+    async function* counted(): AsyncIterable<Buffer> {
+      for await (const chunk of copy as AsyncIterable<Buffer>) {
+        let newlines = 0;
+        for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) newlines++;
+        rows += newlines;
+        progress.rowsDone += newlines;
+        yield chunk;
+      }
+    }
+    await this.options.clickhouse.insert({
+      table: table.name,
+      format: 'TabSeparated',
+      values: counted(),
+      columns: clickhouseColumns(table),
+    });
+    return rows;
+  }
+
+  /** Streams, reconnecting with backoff after a failure until stop(). */
+  private async superviseStream(first: ReplicationConnection): Promise<void> {
+    let replication: ReplicationConnection | null = first;
+    let delayMs = 500;
+    while (!this.stopped) {
+      try {
+        replication ??= await this.connect();
+        this.currentStatus.state = 'streaming';
+        this.logger.log({ message: 'streaming', slot: this.options.slot, from: formatLsn(this.appliedLsn) });
+        await this.streamOnce(replication);
+        if (this.streamFailure) throw this.streamFailure;
+        if (!this.stopped) throw new Error('replication connection closed');
+      } catch (error) {
+        if (this.stopped) break;
+        const message = error instanceof Error ? error.message : String(error);
+        this.currentStatus.state = 'reconnecting';
+        this.currentStatus.lastError = message;
+        this.logger.error({ message: 'replication stream failed; reconnecting', error: message, retryInMs: delayMs });
+        await replication?.close();
+        replication = null;
+        await new Promise((resolve) => setTimeout(resolve, delayMs));
+        delayMs = Math.min(delayMs * 2, 30_000);
+        continue;
+      }
+      delayMs = 500;
+    }
+  }
+
+  private async streamOnce(replication: ReplicationConnection): Promise<void> {
+    // Whatever was received but not flushed is resent by Postgres from the acknowledged position.
+    this.batch = emptyBatch();
+    this.inTransaction = false;
+    this.streamFailure = null;
+    let failed: (error: Error) => void = () => undefined;
+    const failure = new Promise<never>((_, reject) => {
+      failed = reject;
+    });
+    const stream = replication.stream(this.options.slot, this.options.publication, {
+      onData: (data) => {
+        try {
+          this.handleData(data);
+        } catch (error) {
+          failed(error instanceof Error ? error : new Error(String(error)));
+        }
+      },
+      onKeepalive: (walEnd, replyRequested) => {
+        // Idle as far as our tables go: everything before walEnd is applied, so the slot may advance.
+        const idle = !this.inTransaction && this.batch.transactions === 0 && this.flushing === null;
+        if (idle && walEnd > this.appliedLsn) this.appliedLsn = walEnd;
+        if (replyRequested || idle) replication.sendStatus(this.appliedLsn);
+      },
+    });
+    this.flushFailureHandler = failed;
+    await Promise.race([stream, failure]);
+  }
+
+  private flushFailureHandler: (error: Error) => void = () => undefined;
+
+  private handleData(data: XLogData): void {
+    const message = this.decoder.decode(data.payload);
+    this.apply(message, data.walStart);
+  }
+
+  private apply(message: PgOutputMessage, version: bigint): void {
+    const batch = this.batch;
+    switch (message.tag) {
+      case 'begin':
+        this.inTransaction = true;
+        return;
+      case 'insert':
+      case 'update': {
+        const table = tableSpec(message.relation.name);
+        if (!table || message.relation.schema !== 'public') return;
+        if (message.row.unchanged.some((name) => table.columns.some((column) => column.name === name))) {
+          throw new Error(
+            `${table.name}: an update left a replicated column as an unchanged TOAST value; set REPLICA IDENTITY FULL on it`,
+          );
+        }
+        const id = message.row.values.get('id');
+        if (id === undefined || id === null) throw new Error(`${table.name}: change without id`);
+        this.rowsOf(batch, table.name).set(id, rowToJsonLine(table, message.row.values, version));
+        batch.changes += 1;
+        return;
+      }
+      case 'delete': {
+        const table = tableSpec(message.relation.name);
+        if (!table || message.relation.schema !== 'public') return;
+        const id = message.key.values.get('id');
+        if (id === undefined || id === null) throw new Error(`${table.name}: delete without id`);
+        this.rowsOf(batch, table.name).set(id, tombstoneJsonLine(id, version));
+        batch.changes += 1;
+        return;
+      }
+      case 'truncate':
+        for (const relation of message.relations) {
+          if (!tableSpec(relation.name) || relation.schema !== 'public') continue;
+          batch.rows.delete(relation.name);
+          batch.truncated.add(relation.name);
+          batch.changes += 1;
+        }
+        return;
+      case 'commit':
+        this.inTransaction = false;
+        batch.transactions += 1;
+        batch.endLsn = message.endLsn;
+        batch.commitTime = message.commitTime;
+        this.scheduleFlush();
+        return;
+      case 'relation':
+      case 'other':
+        return;
+    }
+  }
+
+  private rowsOf(batch: Batch, table: string): Map<string, string> {
+    let rows = batch.rows.get(table);
+    if (!rows) {
+      rows = new Map();
+      batch.rows.set(table, rows);
+    }
+    return rows;
+  }
+
+  private scheduleFlush(): void {
+    if (this.batch.changes >= this.options.batchRows) {
+      this.flushNow();
+    } else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => {
+        this.flushTimer = null;
+        this.flushNow();
+      }, this.options.batchDelayMs);
+    }
+  }
+
+  private flushNow(): void {
+    if (this.flushing) {
+      // One write at a time; hold the socket if the next batch grows too large meanwhile.
+      if (this.batch.changes >= this.options.batchRows * 2 && !this.paused) {
+        this.paused = true;
+        this.replication?.pause();
+      }
+      return;
+    }
+    if (this.batch.transactions === 0) return;
+    const batch = this.batch;
+    this.batch = emptyBatch();
+    this.flushing = this.writeBatch(batch)
+      .catch((error: unknown) => {
+        this.flushFailureHandler(error instanceof Error ? error : new Error(String(error)));
+      })
+      .finally(() => {
+        this.flushing = null;
+        if (this.paused) {
+          this.paused = false;
+          this.replication?.resume();
+        }
+        if (this.batch.transactions > 0 && !this.stopped) this.scheduleFlush();
+      });
+  }
+
+  private async writeBatch(batch: Batch): Promise<void> {
+    const { clickhouse } = this.options;
+    for (const table of batch.truncated) await clickhouse.command(`TRUNCATE TABLE ${table}`);
+    await Promise.all(
+      [...batch.rows].map(([table, rows]) =>
+        clickhouse.insert({ table, format: 'JSONEachRow', values: Buffer.from([...rows.values()].join('\n')) }),
+      ),
+    );
+    const commitTime = batch.commitTime ?? new Date();
+    await this.state.saveCheckpoint({ lsn: formatLsn(batch.endLsn), commitTime: commitTime.toISOString() });
+    if (batch.endLsn > this.appliedLsn) this.appliedLsn = batch.endLsn;
+    this.replication?.sendStatus(this.appliedLsn);
+    Object.assign(this.currentStatus, {
+      appliedLsn: formatLsn(batch.endLsn),
+      dataAsOf: commitTime.toISOString(),
+      lastBatchAt: new Date().toISOString(),
+      transactionsApplied: this.currentStatus.transactionsApplied + batch.transactions,
+      changesApplied: this.currentStatus.changesApplied + batch.changes,
+    });
+    const applied: AppliedBatch = {
+      tables: [...new Set([...batch.rows.keys(), ...batch.truncated])],
+      lsn: batch.endLsn,
+      commitTime,
+      changes: batch.changes,
+    };
+    this.emit('applied', applied);
+  }
+}
+
+function snapshotProgressFromState(snapshot: SnapshotState): Partial<SnapshotProgress> {
+  const rows = Object.values(snapshot.rows ?? {}).reduce((sum, n) => sum + n, 0);
+  return {
+    status: 'done',
+    rowsDone: rows,
+    rowsTotal: rows,
+    etaSeconds: 0,
+    startedAt: snapshot.startedAt,
+    finishedAt: snapshot.finishedAt ?? null,
+  };
+}

@@ -1,0 +1,17 @@
+-- Payments: client payments (revenue), technician payouts, refunds. amount and fees in XOF.
+CREATE TABLE IF NOT EXISTS depannage_payment (
+    id Int64,
+    created_at DateTime64(6, 'UTC'),
+    amount Decimal(18, 2),
+    status LowCardinality(String),
+    method LowCardinality(String),
+    payment_type LowCardinality(String),
+    fees Decimal(18, 2),
+    processed_at Nullable(DateTime64(6, 'UTC')),
+    payer_id Int64,
+    recipient_id Int64,
+    request_id Int64,
+    _version UInt64,
+    _deleted UInt8
+) ENGINE = ReplacingMergeTree(_version, _deleted)
+ORDER BY id

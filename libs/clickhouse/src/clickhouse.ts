@@ -1,0 +1,49 @@
+// The one place that talks to ClickHouse. Callers see the same interface whether the engine is the
+// embedded chdb (default, data under CLICKHOUSE_DATA_DIR) or a server reached with @clickhouse/client
+// (CLICKHOUSE_URL). SQL is the same on both; values always travel as bound parameters {name:Type}.
+
+export type QueryParams = Record<string, string | number | boolean | null>;
+
+/** Payload formats accepted for raw inserts (line-delimited, so a payload can be split on '\n'). */
+export type InsertFormat = 'JSONEachRow' | 'TabSeparated';
+
+export interface InsertRequest {
+  table: string;
+  format: InsertFormat;
+  /** The rows, already encoded in `format`: a buffer or a byte stream (large snapshots). */
+  values: Buffer | AsyncIterable<Buffer>;
+  columns?: readonly string[];
+}
+
+export class ClickHouseError extends Error {
+  constructor(
+    message: string,
+    readonly clickhouseCode: number | undefined,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'ClickHouseError';
+  }
+}
+
+export interface ClickHouse {
+  readonly engine: 'embedded' | 'server';
+  readonly database: string;
+  /** Runs a SELECT and returns its rows (JSONEachRow). */
+  query<Row = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<Row[]>;
+  /** Runs a statement that returns no rows (DDL, INSERT ... SELECT, TRUNCATE). */
+  command(sql: string, params?: QueryParams): Promise<void>;
+  insert(request: InsertRequest): Promise<void>;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Formats an instant the way DateTime64(6, 'UTC') parameters and columns expect it. */
+export function toClickHouseDateTime(instant: Date): string {
+  return instant.toISOString().replace('T', ' ').replace('Z', '');
+}
+
+/** Parses a DateTime64 value printed by ClickHouse in UTC ('YYYY-MM-DD hh:mm:ss[.ffffff]'). */
+export function fromClickHouseDateTime(value: string): Date {
+  return new Date(value.replace(' ', 'T') + 'Z');
+}

@@ -1,0 +1,96 @@
+// Typed configuration, read and validated once at boot: a bad setting fails fast with a message
+// naming the variable. Names are shared with other tools (see DEVELOPERS.md); keep them.
+import { fromRoot } from './paths.js';
+
+export interface AppConfig {
+  /** Operational Postgres. Undefined = start the embedded demo database. */
+  databaseUrl: string | undefined;
+  /** ClickHouse server URL. Undefined = embedded chdb engine. */
+  clickhouseUrl: string | undefined;
+  clickhouseDatabase: string;
+  clickhouseDataDir: string;
+  redisUrl: string | undefined;
+  stateDatabaseUrl: string | undefined;
+  jwtSecret: string | undefined;
+  port: number;
+  host: string;
+  /** Name of the publication and replication slot the ingest owns in the operational database. */
+  replicationSlot: string;
+  publication: string;
+  /** Largest number of row changes applied to ClickHouse in one write. */
+  ingestBatchRows: number;
+  /** Longest time a change waits in memory before it is written (ms). */
+  ingestBatchDelayMs: number;
+  /** Embedded demo settings. */
+  demo: { dataDir: string; port: number; requests: number; simulatorRate: number };
+}
+
+export class ConfigError extends Error {
+  constructor(variable: string, problem: string) {
+    super(`configuration ${variable}: ${problem}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value ? value : undefined;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  if (!/^\d+$/.test(raw)) throw new ConfigError(name, `expected an integer, got "${raw}"`);
+  const value = Number(raw);
+  if (value < min || value > max) throw new ConfigError(name, `expected ${min}..${max}, got ${value}`);
+  return value;
+}
+
+function url(env: Env, name: string, protocols: string[]): string | undefined {
+  const raw = optional(env, name);
+  if (raw === undefined) return undefined;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(name, 'not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(name, `expected a ${protocols.join(' or ')} URL, got ${parsed.protocol}`);
+  }
+  return raw;
+}
+
+function identifier(env: Env, name: string, fallback: string): string {
+  const value = optional(env, name) ?? fallback;
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
+    throw new ConfigError(name, `expected a lower-case SQL identifier, got "${value}"`);
+  }
+  return value;
+}
+
+export function loadConfig(env: Env = process.env): AppConfig {
+  return {
+    databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
+    clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
+    clickhouseDatabase: identifier(env, 'CLICKHOUSE_DATABASE', 'depanneteliman'),
+    clickhouseDataDir: optional(env, 'CLICKHOUSE_DATA_DIR') ?? fromRoot('data', 'clickhouse'),
+    redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    stateDatabaseUrl: url(env, 'STATE_DATABASE_URL', ['postgres:', 'postgresql:']),
+    jwtSecret: optional(env, 'JWT_SECRET'),
+    port: integer(env, 'PORT', 3000, 0, 65535),
+    host: optional(env, 'HOST') ?? '127.0.0.1',
+    replicationSlot: identifier(env, 'INGEST_SLOT', 'depanneteliman_statistics'),
+    publication: identifier(env, 'INGEST_PUBLICATION', 'depanneteliman_statistics'),
+    ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
+    ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 200, 0, 60_000),
+    demo: {
+      dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
+      port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),
+      requests: integer(env, 'DEMO_REQUESTS', 50_000, 0, 100_000_000),
+      simulatorRate: integer(env, 'DEMO_SIMULATOR_RATE', 5, 0, 100_000),
+    },
+  };
+}
