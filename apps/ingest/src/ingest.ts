@@ -249,13 +249,11 @@ export class Ingest extends EventEmitter {
     await this.withSourceClient(async (client) => {
       await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
       await client.query(`SET TRANSACTION SNAPSHOT '${snapshotName.replace(/'/g, "''")}'`);
-      const counts = await Promise.all(
-        REPLICATED_TABLES.map(async (table) => {
-          const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public."${table.name}"`);
-          return Number(rows[0]!.n);
-        }),
-      );
-      progress.rowsTotal = counts.reduce((sum, n) => sum + n, 0);
+      progress.rowsTotal = 0;
+      for (const table of REPLICATED_TABLES) {
+        const { rows } = await client.query<{ n: string }>(`SELECT count(*) AS n FROM public."${table.name}"`);
+        progress.rowsTotal += Number(rows[0]!.n);
+      }
       const reporter = setInterval(() => this.reportSnapshotProgress(startedAt), 2000);
       try {
         for (const table of REPLICATED_TABLES) {
