@@ -52,6 +52,7 @@ export const CITY_WEIGHTS: Weighted<City> = CITIES.map((city) => [city, city.wei
 export const KNOWN_SPECIALTIES = [
   'electrician', 'plumber', 'mechanic', 'it', 'air_conditioning', 'appliance_repair', 'locksmith', 'other',
 ] as const;
+export type Specialty = (typeof KNOWN_SPECIALTIES)[number];
 
 // Technician profiles: model codes plus the free-text values seen in live data.
 export const TECHNICIAN_SPECIALTIES: Weighted<string> = [
@@ -73,12 +74,12 @@ export const FRENCH_LABELS: Record<string, readonly string[]> = {
   other: ['Menuiserie', 'autre'],
 };
 
-export const REQUEST_SPECIALTIES: Weighted<(typeof KNOWN_SPECIALTIES)[number]> = [
+export const REQUEST_SPECIALTIES: Weighted<Specialty> = [
   ['electrician', 25], ['plumber', 21], ['mechanic', 11], ['it', 7], ['air_conditioning', 13],
   ['appliance_repair', 11], ['locksmith', 5], ['other', 7],
 ];
 
-export const REQUEST_TITLES: Record<(typeof KNOWN_SPECIALTIES)[number], readonly string[]> = {
+export const REQUEST_TITLES: Record<Specialty, readonly string[]> = {
   electrician: ['Panne de courant dans le salon', 'Disjoncteur qui saute', 'Installation de prises', 'Court-circuit cuisine', 'Remplacement du compteur EDM', 'Éclairage extérieur en panne'],
   plumber: ['Fuite sous l\'évier', 'Robinet qui goutte', 'WC bouché', 'Chauffe-eau en panne', 'Canalisation bouchée', 'Raccordement au réseau SOMAGEP'],
   mechanic: ['Voiture ne démarre plus', 'Moto Jakarta en panne', 'Vidange et freins', 'Batterie à remplacer', 'Bruit moteur suspect'],
@@ -90,7 +91,7 @@ export const REQUEST_TITLES: Record<(typeof KNOWN_SPECIALTIES)[number], readonly
 };
 
 // Typical final price (XOF) per specialty: median and spread of a log-normal draw.
-export const PRICE_MEDIAN_XOF: Record<(typeof KNOWN_SPECIALTIES)[number], number> = {
+export const PRICE_MEDIAN_XOF: Record<Specialty, number> = {
   electrician: 20000, plumber: 17500, mechanic: 35000, it: 25000, air_conditioning: 30000,
   appliance_repair: 22500, locksmith: 12500, other: 15000,
 };
@@ -189,7 +190,7 @@ export function emailFor(rng: Random, username: string): string {
 }
 
 /** Whole francs, rounded to the 500 F a technician quotes in practice, clamped to a plausible range. */
-export function priceXof(rng: Random, specialty: (typeof KNOWN_SPECIALTIES)[number]): number {
+export function priceXof(rng: Random, specialty: Specialty): number {
   const raw = rng.logNormal(PRICE_MEDIAN_XOF[specialty], 0.6);
   return Math.min(150_000, Math.max(5_000, Math.round(raw / 500) * 500));
 }
@@ -200,16 +201,16 @@ export function payoutXof(rng: Random, price: number): number {
 }
 
 /** Specialty as stored on a request: usually the model code, sometimes a French free-text label. */
-export function storedSpecialty(rng: Random, code: (typeof KNOWN_SPECIALTIES)[number]): string {
+export function storedSpecialty(rng: Random, code: Specialty): string {
   const labels = FRENCH_LABELS[code];
   return labels && rng.chance(0.06) ? rng.pick(labels) : code;
 }
 
 /** Known codes for a (possibly French) stored specialty, for pricing and titles. */
-export function specialtyCode(stored: string): (typeof KNOWN_SPECIALTIES)[number] {
-  if ((KNOWN_SPECIALTIES as readonly string[]).includes(stored)) return stored as (typeof KNOWN_SPECIALTIES)[number];
+export function specialtyCode(stored: string): Specialty {
+  if ((KNOWN_SPECIALTIES as readonly string[]).includes(stored)) return stored as Specialty;
   for (const [code, labels] of Object.entries(FRENCH_LABELS)) {
-    if (labels.includes(stored)) return code as (typeof KNOWN_SPECIALTIES)[number];
+    if (labels.includes(stored)) return code as Specialty;
   }
   return 'other';
 }

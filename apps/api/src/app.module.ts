@@ -1,0 +1,39 @@
+// The API application: wires the runtime's shared resources (ClickHouse, operational Postgres,
+// ingest) into the feature modules.
+import { Module, type DynamicModule } from '@nestjs/common';
+import type pg from 'pg';
+import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import type { AppConfig } from '../../../libs/config/src/config.js';
+import type { Ingest } from '../../ingest/src/ingest.js';
+import { AdminGuard } from './auth/admin.guard.js';
+import { HealthController } from './health/health.controller.js';
+import { StatisticsController } from './statistics/statistics.controller.js';
+import { StatisticsService } from './statistics/statistics.service.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, JWT_SECRET, OPERATIONAL_DB } from './tokens.js';
+
+export interface AppDependencies {
+  config: AppConfig;
+  clickhouse: ClickHouse;
+  operationalDb: pg.Pool;
+  ingest: Ingest;
+  jwtSecret: string;
+}
+
+@Module({})
+export class AppModule {
+  static forRoot(dependencies: AppDependencies): DynamicModule {
+    return {
+      module: AppModule,
+      controllers: [StatisticsController, HealthController],
+      providers: [
+        { provide: APP_CONFIG, useValue: dependencies.config },
+        { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
+        { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
+        { provide: INGEST, useValue: dependencies.ingest },
+        { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
+        { provide: StatisticsService, useClass: StatisticsService },
+        AdminGuard,
+      ],
+    };
+  }
+}

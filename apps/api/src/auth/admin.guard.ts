@@ -1,0 +1,52 @@
+// Statistics are for administrators: a valid access token of an active user whose user_type is
+// 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403.
+import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+import type { Request } from 'express';
+import type pg from 'pg';
+import { JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
+import { InvalidTokenError, verifyAccessToken } from './jwt.js';
+
+export interface AuthenticatedUser {
+  id: number;
+  userType: string;
+  isStaff: boolean;
+}
+
+function unauthorized(detail: string): UnauthorizedException {
+  return new UnauthorizedException({ detail, code: 'token_not_valid' });
+}
+
+@Injectable()
+export class AdminGuard implements CanActivate {
+  constructor(
+    @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
+    @Inject(JWT_SECRET) private readonly secret: string,
+  ) {}
+
+  async canActivate(context: ExecutionContext): Promise<boolean> {
+    const request = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    const header = request.headers.authorization;
+    if (!header) throw new UnauthorizedException({ detail: "Informations d'authentification non fournies." });
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw unauthorized('Authorization header must contain two space-delimited values: Bearer <token>');
+    let userId: number;
+    try {
+      userId = verifyAccessToken(match[1]!, this.secret).userId;
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw unauthorized(error.message);
+      throw error;
+    }
+    const { rows } = await this.db.query<{ user_type: string; is_staff: boolean; is_active: boolean }>(
+      'SELECT user_type, is_staff, is_active FROM users_user WHERE id = $1',
+      [userId],
+    );
+    const user = rows[0];
+    if (!user) throw unauthorized('User not found');
+    if (!user.is_active) throw unauthorized('User is inactive');
+    if (user.user_type !== 'admin' && !user.is_staff) {
+      throw new ForbiddenException({ error: 'Accès non autorisé' });
+    }
+    request.user = { id: userId, userType: user.user_type, isStaff: user.is_staff };
+    return true;
+  }
+}

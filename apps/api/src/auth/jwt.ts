@@ -1,0 +1,42 @@
+// Access tokens compatible with the Django backend (djangorestframework-simplejwt): HS256 with the
+// shared secret, claims token_type "access", user_id, exp, iat, jti.
+import { randomUUID } from 'node:crypto';
+import jwt from 'jsonwebtoken';
+
+export interface AccessClaims {
+  userId: number;
+}
+
+export class InvalidTokenError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'InvalidTokenError';
+  }
+}
+
+export function verifyAccessToken(token: string, secret: string): AccessClaims {
+  let payload: string | jwt.JwtPayload;
+  try {
+    payload = jwt.verify(token, secret, { algorithms: ['HS256'] });
+  } catch (error) {
+    if (error instanceof jwt.TokenExpiredError) throw new InvalidTokenError('Token has expired');
+    throw new InvalidTokenError('Token is invalid');
+  }
+  if (typeof payload === 'string' || payload.token_type !== 'access') {
+    throw new InvalidTokenError('Token has wrong type');
+  }
+  if (payload.exp === undefined) throw new InvalidTokenError('Token has no expiry');
+  const raw: unknown = payload.user_id;
+  const userId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
+  if (!Number.isSafeInteger(userId) || userId <= 0) throw new InvalidTokenError('Token contained no recognizable user identification');
+  return { userId };
+}
+
+export function signAccessToken(userId: number, secret: string, lifetimeSeconds: number): string {
+  const issuedAt = Math.floor(Date.now() / 1000);
+  return jwt.sign(
+    { token_type: 'access', user_id: userId, jti: randomUUID().replace(/-/g, ''), iat: issuedAt, exp: issuedAt + lifetimeSeconds },
+    secret,
+    { algorithm: 'HS256', noTimestamp: true },
+  );
+}

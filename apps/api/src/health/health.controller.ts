@@ -1,0 +1,80 @@
+// Liveness and freshness: Postgres, ClickHouse, ingest lag and snapshot progress. Public: it
+// reveals no data, only whether the numbers can be trusted right now.
+import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import type { Response } from 'express';
+import type pg from 'pg';
+import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
+import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from '../tokens.js';
+
+interface ComponentHealth {
+  ok: boolean;
+  latency_ms?: number;
+  error?: string;
+  [detail: string]: unknown;
+}
+
+async function probe(check: () => Promise<Record<string, unknown> | void>): Promise<ComponentHealth> {
+  const started = performance.now();
+  try {
+    const details = (await check()) ?? {};
+    return { ok: true, latency_ms: Math.round(performance.now() - started), ...details };
+  } catch (error) {
+    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+  }
+}
+
+@ApiTags('health')
+@Controller('health')
+export class HealthController {
+  constructor(
+    @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
+    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+  ) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
+  async health(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
+    const ingest: IngestStatus = this.ingest.status();
+    const [postgres, clickhouse] = await Promise.all([
+      probe(async () => {
+        const { rows } = await this.db.query<{ lag_bytes: string | null; active: boolean }>(
+          `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes, active
+           FROM pg_replication_slots WHERE slot_name = $1`,
+          [this.config.replicationSlot],
+        );
+        const slot = rows[0];
+        return { replication_slot: slot ? { active: slot.active, lag_bytes: Number(slot.lag_bytes ?? 0) } : null };
+      }),
+      probe(async () => {
+        await this.clickhouse.ping();
+        return { engine: this.clickhouse.engine };
+      }),
+    ]);
+    const lagSeconds = ingest.dataAsOf ? (Date.now() - Date.parse(ingest.dataAsOf)) / 1000 : null;
+    const streaming = ingest.state === 'streaming';
+    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming ? 'ok' : 'degraded';
+    response.status(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
+    return {
+      status,
+      time: new Date().toISOString(),
+      postgres,
+      clickhouse,
+      ingest: {
+        state: ingest.state,
+        applied_lsn: ingest.appliedLsn,
+        data_as_of: ingest.dataAsOf,
+        seconds_since_last_change: lagSeconds === null ? null : Number(lagSeconds.toFixed(3)),
+        last_batch_at: ingest.lastBatchAt,
+        transactions_applied: ingest.transactionsApplied,
+        changes_applied: ingest.changesApplied,
+        last_error: ingest.lastError,
+        snapshot: ingest.snapshot,
+      },
+    };
+  }
+}

@@ -1,0 +1,174 @@
+// Boots everything one process runs: the operational database (given by DATABASE_URL, or an
+// embedded demo with a simulator), ClickHouse (server or embedded; one process owns the embedded
+// data directory, hence API and ingest together), the CDC ingest, then the HTTP API.
+import { randomBytes } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { ConsoleLogger, Logger, type INestApplication } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import pg from 'pg';
+import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
+import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
+import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
+import { fromRoot } from '../../../libs/config/src/paths.js';
+import { startEmbeddedPostgres, type RunningPostgres } from '../../demo/src/embedded-postgres.js';
+import { createOperationalSchema } from '../../demo/src/operational-schema.js';
+import { seedDemoData } from '../../demo/src/seed.js';
+import { Simulator } from '../../demo/src/simulator.js';
+import { Ingest } from '../../ingest/src/ingest.js';
+import { AppModule } from './app.module.js';
+import { signAccessToken } from './auth/jwt.js';
+import { ErrorsFilter } from './errors.filter.js';
+
+export interface RuntimeOptions {
+  /** Wipe the demo database and the embedded ClickHouse data first. */
+  reset?: boolean;
+  /** Start the demo simulator (embedded mode only). Default true. */
+  simulate?: boolean;
+  /** Nest logger; tests pass false to keep output quiet. */
+  logger?: ConsoleLogger | false;
+}
+
+export interface Runtime {
+  app: INestApplication;
+  url: string;
+  config: AppConfig;
+  clickhouse: ClickHouse;
+  operationalDb: pg.Pool;
+  ingest: Ingest;
+  jwtSecret: string;
+  /** A ready admin token (embedded demo only). */
+  adminToken: string | null;
+  simulator: Simulator | null;
+  close(): Promise<void>;
+}
+
+const MIGRATIONS_LOCK = 'depanneteliman_statistics.clickhouse_migrations';
+
+export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const logger = new Logger('statistics.runtime');
+  const cleanups: Array<() => Promise<void>> = [];
+  const close = async (): Promise<void> => {
+    for (const cleanup of cleanups.reverse()) await cleanup();
+  };
+  try {
+    if (config.databaseUrl && !config.jwtSecret) {
+      throw new ConfigError('JWT_SECRET', 'required with DATABASE_URL: the Django SECRET_KEY that signs access tokens');
+    }
+    let databaseUrl = config.databaseUrl;
+    let embedded: RunningPostgres | null = null;
+    if (!databaseUrl) {
+      if (options.reset) await rm(config.clickhouseDataDir, { recursive: true, force: true });
+      embedded = await startEmbeddedPostgres({
+        dataDir: config.demo.dataDir,
+        port: config.demo.port,
+        reset: options.reset ?? false,
+        log: (message) => logger.log(message),
+      });
+      cleanups.push(() => embedded!.stop());
+      databaseUrl = embedded.url;
+    } else if (options.reset && !config.clickhouseUrl) {
+      // Only our own data: the operational database is never written.
+      await rm(config.clickhouseDataDir, { recursive: true, force: true });
+    }
+
+    const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c TimeZone=UTC' });
+    operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
+    cleanups.push(() => operationalDb.end());
+
+    let adminUserId: number | null = null;
+    if (embedded?.freshlyInitialised) {
+      await createOperationalSchema(operationalDb);
+      logger.log({ message: 'seeding the demo database', requests: config.demo.requests });
+      const summary = await seedDemoData(operationalDb, { requests: config.demo.requests });
+      adminUserId = summary.adminUserId;
+      logger.log({ message: 'demo database seeded', counts: summary.counts, ms: summary.durationMs });
+    }
+
+    const clickhouse = await openClickHouse({
+      url: config.clickhouseUrl,
+      dataDir: config.clickhouseDataDir,
+      database: config.clickhouseDatabase,
+    });
+    cleanups.push(() => clickhouse.close());
+    const migrations = await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'), async (work) => {
+      // ClickHouse has no lock; replicas starting together serialise on a Postgres advisory lock.
+      const client = await operationalDb.connect();
+      try {
+        await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
+        try {
+          return await work();
+        } finally {
+          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
+        }
+      } finally {
+        client.release();
+      }
+    });
+    if (migrations.applied.length > 0) logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied });
+
+    const ingest = new Ingest({
+      databaseUrl,
+      clickhouse,
+      slot: config.replicationSlot,
+      publication: config.publication,
+      batchRows: config.ingestBatchRows,
+      batchDelayMs: config.ingestBatchDelayMs,
+    });
+    await ingest.start();
+    cleanups.push(() => ingest.stop());
+
+    let simulator: Simulator | null = null;
+    if (embedded && options.simulate !== false && config.demo.simulatorRate > 0) {
+      simulator = new Simulator(operationalDb, {
+        ratePerSecond: config.demo.simulatorRate,
+        log: (message) => logger.log(message),
+      });
+      simulator.start();
+      cleanups.push(() => simulator!.stop());
+    }
+
+    // The demo signs its own tokens when no secret is configured; a real deployment shares Django's.
+    const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
+    const app = await NestFactory.create(
+      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret }),
+      { logger: options.logger ?? undefined, abortOnError: false },
+    );
+    app.useGlobalFilters(new ErrorsFilter());
+    app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
+    const document = SwaggerModule.createDocument(
+      app,
+      new DocumentBuilder()
+        .setTitle('DepanneTeliman statistics')
+        .setDescription('Statistics of the DepanneTeliman marketplace, computed in ClickHouse from the operational database (CDC).')
+        .setVersion('0.1.0')
+        .addBearerAuth()
+        .build(),
+    );
+    SwaggerModule.setup('docs', app, document);
+    await app.listen(config.port, config.host);
+    cleanups.push(() => app.close());
+    const address = app.getHttpServer().address() as { port: number };
+    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+    let adminToken: string | null = null;
+    if (embedded) {
+      if (adminUserId === null) {
+        const { rows } = await operationalDb.query<{ id: string }>(
+          "SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1",
+        );
+        adminUserId = rows[0] ? Number(rows[0].id) : null;
+      }
+      if (adminUserId !== null) adminToken = signAccessToken(adminUserId, jwtSecret, 7 * 24 * 3600);
+    }
+
+    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, close };
+  } catch (error) {
+    await close().catch((cleanupError: unknown) =>
+      logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }),
+    );
+    throw error;
+  }
+}

@@ -1,0 +1,39 @@
+// Computes the statistics in ClickHouse and stamps them with when and how fresh they are.
+import { Inject, Injectable, Logger } from '@nestjs/common';
+import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
+import type { GlobalStatistics, Period, RealTimeStats } from '../../../../libs/metrics/src/types.js';
+import type { Ingest } from '../../../ingest/src/ingest.js';
+import { CLICKHOUSE, INGEST } from '../tokens.js';
+import { computeGlobalStatistics, computeRealTimeStats } from './compute.js';
+
+@Injectable()
+export class StatisticsService {
+  private readonly logger = new Logger('statistics.calculation');
+
+  constructor(
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
+    @Inject(INGEST) private readonly ingest: Ingest,
+  ) {}
+
+  async globalStatistics(period: Period): Promise<GlobalStatistics> {
+    const dataAsOf = this.ingest.status().dataAsOf;
+    const now = new Date();
+    const started = performance.now();
+    const figures = await computeGlobalStatistics(this.clickhouse, { period, now });
+    const seconds = (performance.now() - started) / 1000;
+    this.logger.log({ message: 'global_statistics computed', period, seconds: Number(seconds.toFixed(3)) });
+    return {
+      ...figures,
+      calculation_info: {
+        last_calculation: now.toISOString(),
+        calculation_duration: Number(seconds.toFixed(3)),
+        cached: false,
+        data_as_of: dataAsOf,
+      },
+    };
+  }
+
+  async realTimeStats(): Promise<RealTimeStats> {
+    return computeRealTimeStats(this.clickhouse, new Date());
+  }
+}

@@ -1,0 +1,7 @@
+// Injection tokens for the runtime's shared resources (explicit tokens: no reliance on emitted
+// type metadata, so the same modules run under tsc and under vitest's esbuild transform).
+export const CLICKHOUSE = Symbol('CLICKHOUSE');
+export const OPERATIONAL_DB = Symbol('OPERATIONAL_DB');
+export const INGEST = Symbol('INGEST');
+export const APP_CONFIG = Symbol('APP_CONFIG');
+export const JWT_SECRET = Symbol('JWT_SECRET');

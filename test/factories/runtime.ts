@@ -1,0 +1,39 @@
+// Starts the whole service in-process against a test database and a throwaway embedded ClickHouse.
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadConfig } from '../../libs/config/src/config.js';
+import { startRuntime, type Runtime } from '../../apps/api/src/runtime.js';
+import { uniqueName, type TestDatabase } from './databases.js';
+
+export const TEST_JWT_SECRET = 'test-secret-not-for-production';
+
+export interface TestRuntime extends Runtime {
+  clickhouseDir: string;
+  destroy(): Promise<void>;
+}
+
+export async function startTestRuntime(db: TestDatabase, env: Record<string, string> = {}): Promise<TestRuntime> {
+  const clickhouseDir = mkdtempSync(join(tmpdir(), 'stat-api-chdb-'));
+  const slot = uniqueName('slot');
+  const config = loadConfig({
+    DATABASE_URL: db.url,
+    CLICKHOUSE_DATA_DIR: clickhouseDir,
+    JWT_SECRET: TEST_JWT_SECRET,
+    PORT: '0',
+    HOST: '127.0.0.1',
+    INGEST_SLOT: slot,
+    INGEST_PUBLICATION: slot,
+    INGEST_BATCH_DELAY_MS: '20',
+    ...env,
+  });
+  const runtime = await startRuntime(config, { logger: false });
+  return {
+    ...runtime,
+    clickhouseDir,
+    async destroy() {
+      await runtime.close();
+      rmSync(clickhouseDir, { recursive: true, force: true });
+    },
+  };
+}
