@@ -167,7 +167,7 @@ async function requestStats(c: pg.ClientBase, now: Date, hours: number | null): 
        count(*) AS total,
        count(*) FILTER (WHERE status = 'pending') AS pending,
        count(*) FILTER (WHERE status = 'in_progress') AS in_progress,
-       count(*) FILTER (WHERE lower(status) = 'completed') AS completed,
+       count(*) FILTER (WHERE status = 'completed') AS completed,
        count(*) FILTER (WHERE status = 'cancelled') AS cancelled,
        count(*) FILTER (WHERE urgency_level IN ('urgent', 'sos') OR is_urgent) AS urgent,
        ${pct(`count(*) FILTER (WHERE status = 'completed')`, 'count(*)')} AS success_rate,
@@ -359,7 +359,7 @@ async function specialtyStats(c: pg.ClientBase, now: Date, hours: number | null)
     c,
     `SELECT specialty_needed,
             count(*) AS count,
-            count(*) FILTER (WHERE lower(status) = 'completed') AS completed,
+            count(*) FILTER (WHERE status = 'completed') AS completed,
             COALESCE(round(avg(final_price), 2), 0) AS avg_price
        FROM depannage_repairrequest
       WHERE ${inPeriod('created_at')}
