@@ -593,6 +593,33 @@ describe('empty database', () => {
     expect(Object.keys(got.trends.monthly)).toEqual(['2025-08', '2025-09', '2025-10', '2025-11', '2025-12', '2026-01']);
   });
 
+  it("rounds churn from the unrounded retention, inside the caller's own transaction", async () => {
+    // 160 users, one of them active (a client with a request 1h ago): retention = 100/160 = 0.625
+    // → 0.63 and churn = 99.375 → 99.38 (not 100 − 0.63 = 99.37). The rows live in an
+    // uncommitted transaction of a plain client, which the oracle uses as is; rolled back after.
+    const c = new pg.Client({ connectionString: dbUrl(EMPTY_DB) });
+    await c.connect();
+    try {
+      await c.query('BEGIN');
+      await c.query(
+        `INSERT INTO users_user (id, username, email, user_type, created_at)
+         SELECT i, 'u' || i, 'u' || i || '@example.ml', 'client', '2025-01-01T00:00:00Z'
+           FROM generate_series(1, 160) AS i`,
+      );
+      await c.query(`INSERT INTO depannage_client (id, user_id) VALUES (1, 1)`);
+      await c.query(
+        `INSERT INTO depannage_repairrequest (id, title, specialty_needed, address, client_id, created_at)
+         VALUES (1, 't', 'it', 'x', 1, '2026-01-02T23:00:00Z')`,
+      );
+      const got = await globalStatisticsOnPostgres(c, { period: 'all', now });
+      expect(got.overview.active_users_30d).toBe(1);
+      expect(got.advanced).toStrictEqual({ conversion_rate: 0, retention_rate: 0.63, churn_rate: 99.38, ltv: 0, cac: null });
+    } finally {
+      await c.query('ROLLBACK').catch(() => undefined);
+      await c.end();
+    }
+  });
+
   it('real-time figures are zeros', async () => {
     const zeroW = { new_requests: 0, completed_requests: 0, new_users: 0, new_reviews: 0, revenue: 0 };
     expect(await realTimeStatsOnPostgres(emptyPool, { now })).toStrictEqual({

@@ -15,7 +15,7 @@ export async function specialtyStats(clickhouse: ClickHouse, params: WindowParam
      ORDER BY count DESC, specialty ASC`,
     params,
   );
-  const distribution: Record<string, SpecialtyFigures> = {};
+  const entries: Array<[string, SpecialtyFigures]> = [];
   const ranked: SpecialtyStats['top_specialties'] = [];
   for (const row of rows) {
     const figures = {
@@ -24,8 +24,9 @@ export async function specialtyStats(clickhouse: ClickHouse, params: WindowParam
       // Mean over requests that have a final price; 0 when none has.
       avg_price: meanMoney(toCents(row.price_sum), count(row.priced)),
     };
-    distribution[row.specialty] = figures;
+    entries.push([row.specialty, figures]);
     ranked.push({ specialty_needed: row.specialty, ...figures });
   }
-  return { distribution, top_specialties: ranked.slice(0, 5) };
+  // fromEntries: a raw value such as '__proto__' stays an ordinary key.
+  return { distribution: Object.fromEntries(entries), top_specialties: ranked.slice(0, 5) };
 }

@@ -68,8 +68,7 @@ export async function trends(clickhouse: ClickHouse, params: WindowParams, now: 
   const weekly: Record<string, TrendBucket> = {};
   for (const week of calendar.weeks) weekly[week.key] = bucket(sum((d) => week.days.includes(d)));
   const monthly: Record<string, TrendBucketWithUsers> = {};
-  // The current month counts to date: later days cannot exist yet except for rows dated in the future.
-  const today = calendar.days[calendar.days.length - 1]!;
-  for (const month of calendar.months) monthly[month] = withUsers(sum((d) => d.startsWith(month) && d <= today));
+  // Buckets are whole UTC calendar months: the current one holds what exists so far.
+  for (const month of calendar.months) monthly[month] = withUsers(sum((d) => d.startsWith(month)));
   return { daily, weekly, monthly };
 }
