@@ -1,0 +1,49 @@
+// Standalone CDC worker: DATABASE_URL → ClickHouse, without the API. With an embedded ClickHouse
+// only one process may own the data directory, so `npm start` runs ingest inside the API process;
+// this entry is for a ClickHouse server, or for operating the ingest alone (tests kill it mid-stream).
+//   --until-caught-up   exit 0 once every change committed before the start is in ClickHouse
+import 'reflect-metadata';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
+import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
+import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
+import { fromRoot } from '../../../libs/config/src/paths.js';
+import { Ingest } from './ingest.js';
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  Logger.overrideLogger(new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: false }));
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the standalone ingest');
+  const clickhouse = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.clickhouseDataDir, database: config.clickhouseDatabase });
+  await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'));
+  const ingest = new Ingest({
+    databaseUrl: config.databaseUrl,
+    clickhouse,
+    slot: config.replicationSlot,
+    publication: config.publication,
+    batchRows: config.ingestBatchRows,
+    batchDelayMs: config.ingestBatchDelayMs,
+  });
+  ingest.on('applied', (batch: { lsn: bigint; changes: number }) => {
+    process.stdout.write(`applied ${batch.changes} ${batch.lsn}\n`);
+  });
+  await ingest.start();
+  process.stdout.write('streaming\n');
+  const stop = async (code: number): Promise<never> => {
+    await ingest.stop();
+    await clickhouse.close();
+    process.exit(code);
+  };
+  if (process.argv.includes('--until-caught-up')) {
+    await ingest.catchUp(120_000);
+    process.stdout.write('caught-up\n');
+    await stop(0);
+  }
+  process.on('SIGTERM', () => void stop(0));
+  process.on('SIGINT', () => void stop(0));
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`ingest failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exit(1);
+});
