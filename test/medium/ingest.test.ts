@@ -52,6 +52,8 @@ describe('ingest', () => {
     expect(ingest.status().snapshot.status).toBe('done');
     expect(ingest.status().snapshot.rowsDone).toBe(25);
     expect(await chCount('users_user')).toBe(25);
+    // NULL timestamps stay NULL through the snapshot (not clamped to 1900).
+    expect(await chCount('users_user', 'last_login IS NULL')).toBe(25);
   });
 
   it('streams inserts, updates, deletes with exact values', async () => {

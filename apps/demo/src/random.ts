@@ -1,6 +1,8 @@
 // Small seeded pseudo-random toolkit (mulberry32) so that demo data and simulated traffic
 // are reproducible from a seed: same seed, same rows.
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 export type Weighted<T> = readonly (readonly [T, number])[];
 
 export class Random {
@@ -69,11 +71,10 @@ export class Random {
 
   /** Random v4-shaped UUID drawn from this generator (deterministic, unlike gen_random_uuid()). */
   uuid(): string {
-    const hex: string[] = [];
-    for (let i = 0; i < 4; i++) hex.push(((this.next() * 4294967296) >>> 0).toString(16).padStart(8, '0'));
-    const s = hex.join('');
-    const variant = ((parseInt(s[16]!, 16) & 0x3) | 0x8).toString(16);
-    return `${s.slice(0, 8)}-${s.slice(8, 12)}-4${s.slice(13, 16)}-${variant}${s.slice(17, 20)}-${s.slice(20, 32)}`;
+    const b = (): string => HEX_BYTES[Math.floor(this.next() * 256)]!;
+    const version = HEX_BYTES[0x40 | Math.floor(this.next() * 16)]!;
+    const variant = HEX_BYTES[0x80 | Math.floor(this.next() * 64)]!;
+    return `${b()}${b()}${b()}${b()}-${b()}${b()}-${version}${b()}-${variant}${b()}-${b()}${b()}${b()}${b()}${b()}${b()}`;
   }
 
   /** String of decimal digits of the given length. */

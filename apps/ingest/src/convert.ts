@@ -84,7 +84,8 @@ export function snapshotExpression(column: ColumnSpec): string {
     case 'float':
       return `CASE WHEN ${name} IN ('NaN', 'Infinity', '-Infinity') THEN ${column.nullable ? 'NULL' : '0'} ELSE ${name} END`;
     case 'timestamp':
-      return `to_char(LEAST(GREATEST(${name}, '1900-01-01 00:00:00+00'::timestamptz), '2299-12-31 23:59:59.999999+00'::timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')`;
+      // LEAST/GREATEST skip NULLs (GREATEST(NULL, x) = x): NULL must be tested first.
+      return `CASE WHEN ${name} IS NULL THEN NULL ELSE to_char(LEAST(GREATEST(${name}, '1900-01-01 00:00:00+00'::timestamptz), '2299-12-31 23:59:59.999999+00'::timestamptz) AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') END`;
   }
 }
 

@@ -14,7 +14,7 @@ export async function requestStats(clickhouse: ClickHouse, params: WindowParams)
             countIf(status = 'completed') AS completed,
             countIf(status = 'cancelled') AS cancelled,
             countIf(urgency_level IN ('urgent', 'sos') OR is_urgent) AS urgent,
-            countIf(timed) AS timed,
+            countIf(timed) AS timed_count,
             toString(sumIf(toInt128(toUnixTimestamp64Micro(assumeNotNull(assigned_at))) - toUnixTimestamp64Micro(created_at), timed)) AS response_us,
             toString(sumIf(toInt128(toUnixTimestamp64Micro(assumeNotNull(completed_at))) - toUnixTimestamp64Micro(assumeNotNull(assigned_at)), timed)) AS completion_us
      FROM (
@@ -27,7 +27,7 @@ export async function requestStats(clickhouse: ClickHouse, params: WindowParams)
   const r = row!;
   const total = count(r.total!);
   const completed = count(r.completed!);
-  const timed = BigInt(r.timed!);
+  const timed = BigInt(r.timed_count!);
   return {
     total,
     pending: count(r.pending!),

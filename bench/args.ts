@@ -1,0 +1,53 @@
+// Command line of bench/run.ts.
+
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|generate> [options]
+  --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
+  --reps N        stats: timed repetitions per period and engine (default 5)
+  --burst N       cdc: changes in the streaming burst (default 200000)
+  --rate N        cdc: changes per second of the steady load (default 1000)
+  --duration S    cdc: seconds of steady load (default 20)
+  --parallelism N generator connections (default 2)`;
+
+function parseCount(raw: string | undefined, flag: string): number {
+  if (raw === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
+  const match = /^(\d+(?:\.\d+)?)(e\d+|k|m)?$/i.exec(raw.replace(/_/g, ''));
+  if (!match) throw new Error(`${flag}: expected a count such as 1000000, 1e6 or 10M, got "${raw}"`);
+  const base = Number(match[1]);
+  const suffix = match[2]?.toLowerCase();
+  const value = suffix === 'k' ? base * 1e3 : suffix === 'm' ? base * 1e6 : suffix ? base * 10 ** Number(suffix.slice(1)) : base;
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${flag}: expected a positive integer, got "${raw}"`);
+  return value;
+}
+
+export interface BenchArgs {
+  name: string;
+  requests: number;
+  reps: number;
+  burst: number;
+  rate: number;
+  durationSeconds: number;
+  parallelism: number;
+}
+
+export function parseArgs(argv: string[]): BenchArgs {
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2 };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
+    const value = (): string | undefined => inline ?? argv[++i];
+    switch (flag) {
+      case '--requests': args.requests = parseCount(value(), flag); break;
+      case '--reps': args.reps = parseCount(value(), flag); break;
+      case '--burst': args.burst = parseCount(value(), flag); break;
+      case '--rate': args.rate = parseCount(value(), flag); break;
+      case '--duration': args.durationSeconds = parseCount(value(), flag); break;
+      case '--parallelism': args.parallelism = parseCount(value(), flag); break;
+      case '--help': case '-h': console.log(USAGE); process.exit(0); break;
+      default:
+        if (flag.startsWith('-') || args.name) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
+        args.name = flag;
+    }
+  }
+  if (!['cdc', 'stats', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  return args;
+}

@@ -1,0 +1,3 @@
+import type { BenchArgs } from './args.js';
+import type { Cleanups } from './report.js';
+export async function runCdcBench(_args: BenchArgs, _cleanups: Cleanups): Promise<void> {}

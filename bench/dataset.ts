@@ -1,0 +1,43 @@
+// A throwaway operational database filled by the generator, dropped (with its replication slots)
+// by the caller's cleanups, and the generator's own figures as a table.
+import { createTestDatabase, type TestDatabase } from '../test/factories/databases.js';
+import { generateOperationalData, type GenerateSummary } from './generate.js';
+import { printTable, round, type Cleanups, type TableRow } from './report.js';
+
+export interface GeneratedDatabase {
+  db: TestDatabase;
+  data: GenerateSummary;
+}
+
+export async function generatedDatabase(
+  options: { requests: number; parallelism: number; now?: Date },
+  cleanups: Cleanups,
+): Promise<GeneratedDatabase> {
+  const db = await createTestDatabase();
+  cleanups.add(`drop database ${db.name}`, () => db.drop());
+  console.log(`database ${db.name}: generating ${options.requests.toLocaleString('en')} repair requests...`);
+  const data = await generateOperationalData(db.pool, {
+    requests: options.requests,
+    parallelism: options.parallelism,
+    ...(options.now ? { now: options.now } : {}),
+    log: (message) => console.log(`  [generate] ${message}`),
+  });
+  printGenerateSummary(data);
+  return { db, data };
+}
+
+export function printGenerateSummary(data: GenerateSummary): void {
+  printTable(
+    `generated data set (${data.requests.toLocaleString('en')} requests, ending ${data.now.toISOString()})`,
+    Object.entries(data.counts).map(([table, rows]): TableRow => ({ table, rows })),
+  );
+  printTable('generator speed', [
+    ...data.phases.map((phase): TableRow => ({
+      phase: phase.name,
+      seconds: round(phase.seconds, 1),
+      rows: phase.rows || null,
+      'rows/s': phase.rows ? Math.round(phase.rows / phase.seconds) : null,
+    })),
+    { phase: 'total', seconds: round(data.seconds, 1), rows: data.totalRows, 'rows/s': data.rowsPerSecond },
+  ]);
+}

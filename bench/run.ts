@@ -1,0 +1,39 @@
+// Benchmarks, run on demand (never in CI): `npm run bench -- <name> [options]`.
+//   cdc       snapshot rows/s, streaming changes/s, end-to-end lag (vs COPY read and Postgres write speed)
+//   stats     computeGlobalStatistics in ClickHouse vs the same figures as plain SQL on Postgres
+//   generate  the data generator alone (rows/s), then drops the database
+// Every figure comes with a baseline measured in the same run and the ratio between them: the
+// machine is shared and noisy, absolute numbers move from run to run, ratios much less.
+import { runCdcBench } from './cdc.js';
+import { runGenerateBench } from './generate-bench.js';
+import { parseArgs } from './args.js';
+import { Cleanups } from './report.js';
+import { runStatsBench } from './stats.js';
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const cleanups = new Cleanups();
+  let interrupted = false;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (interrupted) return;
+    interrupted = true;
+    console.error(`\n${signal}: cleaning up (databases, replication slots, ClickHouse directories)...`);
+    void cleanups.runAll().finally(() => process.exit(130));
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  const started = performance.now();
+  try {
+    if (args.name === 'cdc') await runCdcBench(args, cleanups);
+    else if (args.name === 'stats') await runStatsBench(args, cleanups);
+    else await runGenerateBench(args, cleanups);
+  } finally {
+    await cleanups.runAll();
+    console.log(`\n${args.name}: ${((performance.now() - started) / 1000).toFixed(1)} s in total`);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  process.exitCode = 1;
+});
