@@ -157,7 +157,8 @@ function bySpecialty(code: string, value: (specialty: (typeof KNOWN_SPECIALTIES)
 /** Whole francs rounded to 500, clamped, log-normal around the specialty's median (priceXof). */
 function price(code: string, z: string): string {
   const median = bySpecialty(code, (s) => String(PRICE_MEDIAN_XOF[s]));
-  return `LEAST(150000, GREATEST(5000, round(${logNormal(median, 0.6, z)} / 500) * 500))`;
+  // Integers: casting float8 to numeric on insert costs more than the rest of the expression.
+  return `LEAST(150000, GREATEST(5000, (round(${logNormal(median, 0.6, z)} / 500) * 500)::int))`;
 }
 
 /**
@@ -381,7 +382,7 @@ function requestsSql(p: Plan, clients: number, technicians: number, from: number
              CASE WHEN reaches >= 3 THEN created_s + (to_assigned + to_started + to_completed) * scale END AS completed_s,
              CASE WHEN status = 'completed' AND r_fin >= 0.04 THEN
                CASE WHEN estimated_price IS NOT NULL AND r_finmode < 0.6
-                    THEN GREATEST(5000, round(estimated_price * (0.85 + 0.4 * r_finf) / 500) * 500)
+                    THEN GREATEST(5000, (round(estimated_price * (0.85 + 0.4 * r_finf) / 500) * 500)::int)
                     ELSE ${price('code', 'z_final')} END END AS final_price
       FROM (
         SELECT *,
@@ -443,7 +444,7 @@ function paymentsSql(p: Plan, from: number, to: number): string {
     SELECT ${ts('at_s')}, ${ts('COALESCE(processed_s, at_s)')}, ${uuidFrom('request_id * 8 + slot')}, amount, status, method, payment_type,
            CASE WHEN method = 'moov_money' THEN 'MM' || ${digits(10)} WHEN ${mobile} THEN 'OM' || ${digits(10)}
                 WHEN method = 'bank_transfer' THEN 'VIR' || ${digits(8)} ELSE '' END,
-           'DT-' || ${digits(8)}, CASE WHEN ${mobile} THEN round(amount * 0.01) ELSE 0 END,
+           'DT-' || ${digits(8)}, CASE WHEN ${mobile} THEN (amount * 0.01)::int ELSE 0 END,
            ${ts('processed_s')}, notes, payer_id, recipient_id, request_id
     FROM (
       SELECT x.*, c.request_id,
@@ -489,7 +490,7 @@ function paymentsSql(p: Plan, from: number, to: number): string {
         (3, c.settled_path AND NOT c.retried AND c.first_status = 'refunded', c.refund_s, c.price, 'completed', c.method,
             'refund', ${PLATFORM_USER_ID}::bigint, c.client_user, 'Remboursement après litige'),
         (4, c.settled_path AND (c.first_status = 'completed' OR c.retried) AND c.r_payout < 0.92, c.payout_s,
-            round(c.price * c.payout_share),
+            (c.price * c.payout_share)::int,
             CASE WHEN ${p.nowS} - c.payout_s < ${2 * DAY_S}
                  THEN ${weighted('c.r_payout_status', [['pending', 60], ['processing', 10], ['completed', 30]])}
                  ELSE ${weighted('c.r_payout_status', [['completed', 96], ['pending', 2], ['failed', 2]])} END,
@@ -520,7 +521,7 @@ function reviewsSql(p: Plan, from: number, to: number): string {
            random() < 0.35, warranty, CASE WHEN warranty THEN ${pick('random()', [7, 15, 30, 90])} END,
            CASE WHEN ${rating} >= 4 AND random() < 0.5 THEN 'Ponctualité et travail propre' ELSE '' END,
            CASE WHEN ${rating} <= 3 AND random() < 0.5 THEN 'Prévenir en cas de retard' ELSE '' END,
-           ${rating} >= 3, recommend, CASE WHEN random() < 0.8 THEN round((20 + 80 * random())::numeric, 1) END,
+           ${rating} >= 3, recommend, CASE WHEN random() < 0.8 THEN round(200 + 800 * random()) / 10 END,
            random() < 0.6, moderation,
            CASE moderation WHEN 'rejected' THEN 'Propos injurieux' WHEN 'flagged' THEN 'Signalé par le technicien' ELSE '' END,
            ${pick('random()', tagSets.map((tags) => JSON.stringify(tags)))}::jsonb, client_id, request_id, technician_id

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { rowToJsonLine, timestampToClickHouse, tombstoneJsonLine, valueToJson } from '../../apps/ingest/src/convert.js';
+import { rowImageJson, signedLine, stateLine, timestampToClickHouse, tombstoneLine, valueToJson } from '../../apps/ingest/src/convert.js';
 import { formatLsn, parseLsn } from '../../apps/ingest/src/pgoutput.js';
 import { tableSpec } from '../../apps/ingest/src/tables.js';
 
@@ -39,17 +39,17 @@ describe('values', () => {
 
   it('builds rows that ignore unknown columns, and tombstones', () => {
     const users = tableSpec('users_user')!;
-    const line = rowToJsonLine(
+    const image = rowImageJson(
       users,
       new Map<string, string | null>([
         ['id', '7'],
         ['user_type', 'superviseur'],
         ['a_new_upstream_column', 'x'],
       ]),
-      42n,
     );
-    expect(JSON.parse(line)).toEqual({ id: 7, user_type: 'superviseur', _version: 42, _deleted: 0 });
-    expect(JSON.parse(tombstoneJsonLine('7', 43n))).toEqual({ id: 7, _version: 43, _deleted: 1 });
+    expect(JSON.parse(stateLine(image, 42n))).toEqual({ id: 7, user_type: 'superviseur', _version: 42, _deleted: 0 });
+    expect(JSON.parse(signedLine(image, 42n, -1))).toEqual({ id: 7, user_type: 'superviseur', _version: 42, sign: -1 });
+    expect(JSON.parse(tombstoneLine('7', 43n))).toEqual({ id: 7, _version: 43, _deleted: 1 });
   });
 });
 

@@ -9,7 +9,7 @@ import { Random, type Weighted } from './random.js';
 import {
   CITY_WEIGHTS, CLIENT_PAYMENT_METHODS, DEMO_PASSWORD_HASH, EXPERIENCE_LEVELS, FAILED_LOGIN_REASONS, PAYOUT_METHODS,
   PRIORITIES, REQUEST_SPECIALTIES, REQUEST_TITLES, REVIEW_COMMENTS, REVIEW_RATINGS, REVIEW_TAGS, TECHNICIAN_SPECIALTIES,
-  URGENCY_LEVELS, USER_AGENTS, emailFor, ipOrigin, malianPhone, payoutXof, personName, priceXof, specialtyCode,
+  URGENCY_LEVELS, USER_AGENTS, emailFor, finalPriceXof, ipOrigin, malianPhone, payoutXof, personName, priceXof, specialtyCode,
   storedSpecialty, streetAddress, usernameFor,
 } from './vocabulary.js';
 
@@ -164,18 +164,16 @@ export class MarketplaceActions {
     const request = await tx.query<{ specialty_needed: string }>(
       `SELECT specialty_needed FROM depannage_repairrequest WHERE id = $1 FOR UPDATE`, [id]);
     if (!request.rows[0]) return null;
-    // md5 with a drawn salt: a pseudo-random but seed-reproducible order, unlike random().
-    const technician = await tx.query<{ id: string }>(
-      `SELECT t.id FROM depannage_technician t JOIN users_user u ON u.id = t.user_id
-        WHERE t.is_available AND t.is_verified AND u.is_active
-        ORDER BY (t.specialty = $1) DESC, md5(t.id::text || $2) LIMIT 1`,
-      [request.rows[0].specialty_needed, String(this.rng.int(0, 1e9))],
-    );
-    if (!technician.rows[0]) return null;
+    // An available, verified, active technician; of the requested specialty when there is one.
+    const candidate = `is_available AND is_verified
+      AND EXISTS (SELECT 1 FROM users_user u WHERE u.id = depannage_technician.user_id AND u.is_active)`;
+    const technicianId = (await this.pickId(tx, 'depannage_technician', `${candidate} AND specialty = $2`, [request.rows[0].specialty_needed]))
+      ?? (await this.pickId(tx, 'depannage_technician', candidate));
+    if (technicianId === null) return null;
     const updated = await tx.query(
       `UPDATE depannage_repairrequest SET technician_id = $2, status = 'assigned', assigned_at = now(), updated_at = now()
         WHERE id = $1 AND status = 'pending'`,
-      [id, technician.rows[0].id],
+      [id, technicianId],
     );
     return updated.rowCount === 1 ? id : null;
   }
@@ -213,8 +211,7 @@ export class MarketplaceActions {
     const finalPrice = options.finalPrice !== undefined
       ? options.finalPrice
       : rng.chance(0.04) ? null
-      : estimated !== null && rng.chance(0.6) ? Math.max(5_000, Math.round((estimated * rng.float(0.85, 1.25)) / 500) * 500)
-      : priceXof(rng, specialtyCode(request.specialty_needed));
+      : finalPriceXof(rng, specialtyCode(request.specialty_needed), estimated);
     await tx.query(
       `UPDATE depannage_repairrequest
           SET status = 'completed', completed_at = now(), final_price = $2, mission_validated = $3, updated_at = now()
@@ -434,18 +431,20 @@ export class MarketplaceActions {
   // --- helpers ---------------------------------------------------------------------------------
 
   /**
-   * A pseudo-random row id matching `condition`: the first match at or after a random point
-   * between the smallest and largest matching id (two primary-key index probes, no sort).
+   * A pseudo-random id of a row matching `condition` (which may use $2, $3... bound to
+   * `params`): the first match at or after a random point of the table's id range, else the
+   * first match overall. Primary-key probes only, no min/max over the condition and no sort,
+   * so it stays a few milliseconds on the 200k-request demo database.
    */
-  async pickId(tx: Tx, table: string, condition = 'true'): Promise<number | null> {
-    const bounds = await tx.query<{ lo: string | null; hi: string | null }>(
-      `SELECT min(id) AS lo, max(id) AS hi FROM ${table} WHERE ${condition}`);
+  async pickId(tx: Tx, table: string, condition = 'true', params: readonly unknown[] = []): Promise<number | null> {
+    const bounds = await tx.query<{ lo: string | null; hi: string | null }>(`SELECT min(id) AS lo, max(id) AS hi FROM ${table}`);
     const { lo, hi } = bounds.rows[0]!;
     if (lo === null || hi === null) return null;
     const from = Number(lo) + Math.floor(this.rng.next() * (Number(hi) - Number(lo) + 1));
-    const found = await tx.query<{ id: string }>(
-      `SELECT id FROM ${table} WHERE ${condition} AND id >= $1 ORDER BY id LIMIT 1`, [from]);
-    return found.rows[0] ? Number(found.rows[0].id) : Number(lo);
+    const sql = `SELECT id FROM ${table} WHERE (${condition}) AND id >= $1 ORDER BY id LIMIT 1`;
+    const found = (await tx.query<{ id: string }>(sql, [from, ...params])).rows[0]
+      ?? (await tx.query<{ id: string }>(sql, [lo, ...params])).rows[0];
+    return found ? Number(found.id) : null;
   }
 
   private async platformUser(tx: Tx): Promise<number | null> {
@@ -463,10 +462,10 @@ export class MarketplaceActions {
     await tx.query(
       `INSERT INTO depannage_payment (created_at, updated_at, amount, status, method, payment_type, transaction_id, reference,
                                       fees, processed_at, notes, payer_id, recipient_id, request_id)
-       VALUES (now(), now(), $1, $2, $3, $4, $5, $6, $7, CASE WHEN $2 IN ('completed', 'failed') THEN now() END, '', $8, $9, $10)`,
+       VALUES (now(), now(), $1, $2, $3, $4, $5, $6, $7, CASE WHEN $11::boolean THEN now() END, '', $8, $9, $10)`,
       [
         p.amount, p.status, p.method, p.type, mobile ? `OM${rng.digits(10)}` : '', `DT-${rng.digits(8)}`,
-        mobile ? Math.round(p.amount * 0.01) : 0, p.payer, p.recipient, p.requestId,
+        mobile ? Math.round(p.amount * 0.01) : 0, p.payer, p.recipient, p.requestId, p.status === 'completed' || p.status === 'failed',
       ],
     );
   }

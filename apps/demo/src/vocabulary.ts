@@ -191,7 +191,16 @@ export function emailFor(rng: Random, username: string): string {
 
 /** Whole francs, rounded to the 500 F a technician quotes in practice, clamped to a plausible range. */
 export function priceXof(rng: Random, specialty: Specialty): number {
-  const raw = rng.logNormal(PRICE_MEDIAN_XOF[specialty], 0.6);
+  return plausiblePrice(rng.logNormal(PRICE_MEDIAN_XOF[specialty], 0.6));
+}
+
+/** Price charged at completion: often the estimate give or take, otherwise a fresh quote. */
+export function finalPriceXof(rng: Random, specialty: Specialty, estimated: number | null): number {
+  if (estimated !== null && rng.chance(0.6)) return plausiblePrice(estimated * rng.float(0.85, 1.25));
+  return priceXof(rng, specialty);
+}
+
+function plausiblePrice(raw: number): number {
   return Math.min(150_000, Math.max(5_000, Math.round(raw / 500) * 500));
 }
 

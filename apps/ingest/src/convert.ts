@@ -101,22 +101,31 @@ export function clickhouseColumns(table: TableSpec): string[] {
 }
 
 /**
- * One JSONEachRow line for a row image. `values` maps column name → pgoutput text or null;
- * columns missing from it (dropped upstream) take ClickHouse defaults.
+ * The JSON members of a row image (without the bookkeeping columns). `values` maps column name →
+ * pgoutput text or null; columns missing from it (dropped upstream) take ClickHouse defaults.
  */
-export function rowToJsonLine(table: TableSpec, values: Map<string, string | null>, version: bigint): string {
+export function rowImageJson(table: TableSpec, values: Map<string, string | null>): string {
   const parts: string[] = [];
   for (const column of table.columns) {
     const text = values.get(column.name);
     if (text === undefined) continue;
     parts.push(`"${column.name}":${valueToJson(column, text)}`);
   }
-  parts.push(`"_version":${version}`, '"_deleted":0');
-  return `{${parts.join(',')}}`;
+  return parts.join(',');
+}
+
+/** A row image as a JSONEachRow line of the current-state table. */
+export function stateLine(image: string, version: bigint): string {
+  return `{${image},"_version":${version},"_deleted":0}`;
+}
+
+/** A row image as a JSONEachRow line of the signed change log (+1 adds it, -1 retracts it). */
+export function signedLine(image: string, version: bigint, sign: 1 | -1): string {
+  return `{${image},"_version":${version},"sign":${sign}}`;
 }
 
 /** The tombstone of a deleted row: its key and _deleted = 1 (FINAL drops the row). */
-export function tombstoneJsonLine(id: string, version: bigint): string {
+export function tombstoneLine(id: string, version: bigint): string {
   if (!INTEGER.test(id)) throw new Error(`deleted row key "${id}" is not an integer`);
   return `{"id":${id},"_version":${version},"_deleted":1}`;
 }

@@ -8,7 +8,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
-import { clickhouseColumns, rowToJsonLine, snapshotSelect, tombstoneJsonLine } from './convert.js';
+import { clickhouseColumns, rowImageJson, signedLine, snapshotSelect, stateLine, tombstoneLine } from './convert.js';
 import { formatLsn, parseLsn, PgOutputDecoder, type PgOutputMessage } from './pgoutput.js';
 import { ReplicationConnection, type XLogData } from './replication.js';
 import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES, tableSpec, type TableSpec } from './tables.js';
@@ -55,8 +55,14 @@ export interface AppliedBatch {
   changes: number;
 }
 
+/** The latest change of one row within a batch: its new image, or null when deleted. */
+interface RowChange {
+  image: string | null;
+  version: bigint;
+}
+
 interface Batch {
-  rows: Map<string, Map<string, string>>;
+  rows: Map<string, Map<string, RowChange>>;
   truncated: Set<string>;
   changes: number;
   transactions: number;
@@ -101,6 +107,8 @@ export class Ingest extends EventEmitter {
     lastError: null,
   };
   private supervisor: Promise<void> | null = null;
+  /** A batch write failed part-way: the derived tables must be rebuilt before streaming again. */
+  private derivedDirty = false;
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -126,9 +134,16 @@ export class Ingest extends EventEmitter {
     const slotExists = await this.slotExists();
     if (snapshot?.status === 'done' && slotExists) {
       this.currentStatus.snapshot = { ...this.currentStatus.snapshot, ...snapshotProgressFromState(snapshot) };
+      if ((await this.state.derived())?.consistent !== true) {
+        this.logger.warn({ message: 'the previous run did not stop cleanly; rebuilding the signed logs and aggregates' });
+        await this.rebuildDerived();
+      }
     } else {
       await this.takeSnapshot(replication, slotExists);
+      await this.rebuildDerived();
     }
+    // Until a clean stop says otherwise, a crash may leave the derived tables one batch apart.
+    await this.state.saveDerived({ consistent: false });
     this.supervisor = this.superviseStream(replication);
   }
 
@@ -138,6 +153,7 @@ export class Ingest extends EventEmitter {
     await this.replication?.close();
     await this.supervisor;
     await this.flushing;
+    if (!this.derivedDirty) await this.state.saveDerived({ consistent: true });
     this.currentStatus.state = 'stopped';
   }
 
@@ -341,6 +357,11 @@ export class Ingest extends EventEmitter {
     while (!this.stopped) {
       try {
         replication ??= await this.connect();
+        await this.flushing;
+        if (this.derivedDirty) {
+          await this.rebuildDerived();
+          this.derivedDirty = false;
+        }
         this.currentStatus.state = 'streaming';
         this.logger.log({ message: 'streaming', slot: this.options.slot, from: formatLsn(this.appliedLsn) });
         await this.streamOnce(replication);
@@ -414,7 +435,7 @@ export class Ingest extends EventEmitter {
         }
         const id = message.row.values.get('id');
         if (id === undefined || id === null) throw new Error(`${table.name}: change without id`);
-        this.rowsOf(batch, table.name).set(id, rowToJsonLine(table, message.row.values, version));
+        this.rowsOf(batch, table.name).set(id, { image: rowImageJson(table, message.row.values), version });
         batch.changes += 1;
         return;
       }
@@ -423,7 +444,7 @@ export class Ingest extends EventEmitter {
         if (!table || message.relation.schema !== 'public') return;
         const id = message.key.values.get('id');
         if (id === undefined || id === null) throw new Error(`${table.name}: delete without id`);
-        this.rowsOf(batch, table.name).set(id, tombstoneJsonLine(id, version));
+        this.rowsOf(batch, table.name).set(id, { image: null, version });
         batch.changes += 1;
         return;
       }
@@ -448,7 +469,7 @@ export class Ingest extends EventEmitter {
     }
   }
 
-  private rowsOf(batch: Batch, table: string): Map<string, string> {
+  private rowsOf(batch: Batch, table: string): Map<string, RowChange> {
     let rows = batch.rows.get(table);
     if (!rows) {
       rows = new Map();
@@ -482,6 +503,7 @@ export class Ingest extends EventEmitter {
     this.batch = emptyBatch();
     this.flushing = this.writeBatch(batch)
       .catch((error: unknown) => {
+        this.derivedDirty = true;
         this.flushFailureHandler(error instanceof Error ? error : new Error(String(error)));
       })
       .finally(() => {
@@ -494,13 +516,71 @@ export class Ingest extends EventEmitter {
       });
   }
 
+  /**
+   * For each changed row: the previous image with sign -1 (read from the current-state table) and
+   * the new one with sign +1. A change whose version the state table already holds was applied
+   * before a restart and is skipped, so replays add nothing.
+   */
+  private async signedChanges(spec: TableSpec, rows: Map<string, RowChange>): Promise<string[]> {
+    const columns = spec.columns.map((column) => column.name);
+    const previous = await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string }>(
+      `SELECT ${columns.join(', ')}, _version FROM ${spec.name} FINAL WHERE id IN {ids:Array(Int64)}
+       SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 1`,
+      { ids: `[${[...rows.keys()].join(',')}]` },
+    );
+    const previousById = new Map(previous.map((row) => [String(row.id), row]));
+    const lines: string[] = [];
+    for (const [id, change] of rows) {
+      const before = previousById.get(id);
+      if (before && BigInt(before._version) >= change.version) continue;
+      if (before) lines.push(JSON.stringify({ ...before, sign: -1 }));
+      if (change.image !== null) lines.push(signedLine(change.image, change.version, 1));
+    }
+    return lines;
+  }
+
+  /**
+   * Rebuilds the signed logs and their aggregates from the current-state tables: after a snapshot,
+   * and after an unclean stop (a crash between the signed write and the state write of a batch
+   * could otherwise leave them one batch apart).
+   */
+  private async rebuildDerived(): Promise<void> {
+    const { clickhouse } = this.options;
+    const started = Date.now();
+    for (const spec of REPLICATED_TABLES) {
+      if (!spec.derived) continue;
+      for (const table of [spec.derived.signed, ...spec.derived.aggregates]) await clickhouse.command(`TRUNCATE TABLE ${table}`);
+      const columns = spec.columns.map((column) => column.name).join(', ');
+      await clickhouse.command(
+        `INSERT INTO ${spec.derived.signed} (${columns}, _version, sign) SELECT ${columns}, _version, 1 FROM ${spec.name} FINAL`,
+      );
+    }
+    this.logger.log({ message: 'signed logs and aggregates rebuilt from the current state', ms: Date.now() - started });
+  }
+
   private async writeBatch(batch: Batch): Promise<void> {
     const { clickhouse } = this.options;
-    for (const table of batch.truncated) await clickhouse.command(`TRUNCATE TABLE ${table}`);
+    for (const name of batch.truncated) {
+      const spec = tableSpec(name)!;
+      for (const table of [name, ...(spec.derived ? [spec.derived.signed, ...spec.derived.aggregates] : [])]) {
+        await clickhouse.command(`TRUNCATE TABLE ${table}`);
+      }
+    }
     await Promise.all(
-      [...batch.rows].map(([table, rows]) =>
-        clickhouse.insert({ table, format: 'JSONEachRow', values: Buffer.from([...rows.values()].join('\n')) }),
-      ),
+      [...batch.rows].map(async ([name, rows]) => {
+        const spec = tableSpec(name)!;
+        // The signed log goes first: it needs the state before this batch to retract it.
+        if (spec.derived) {
+          const signed = await this.signedChanges(spec, rows);
+          if (signed.length > 0) {
+            await clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.join('\n')) });
+          }
+        }
+        const lines = [...rows].map(([id, change]) =>
+          change.image === null ? tombstoneLine(id, change.version) : stateLine(change.image, change.version),
+        );
+        await clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) });
+      }),
     );
     const commitTime = batch.commitTime ?? new Date();
     await this.state.saveCheckpoint({ lsn: formatLsn(batch.endLsn), commitTime: commitTime.toISOString() });

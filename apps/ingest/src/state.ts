@@ -10,6 +10,11 @@ export interface SnapshotState {
   rows?: Record<string, number>;
 }
 
+/** consistent = the signed logs and aggregates match the current-state tables (clean stop). */
+export interface DerivedState {
+  consistent: boolean;
+}
+
 export interface Checkpoint {
   lsn: string;
   commitTime: string;
@@ -24,6 +29,14 @@ export class IngestStateStore {
 
   checkpoint(): Promise<Checkpoint | null> {
     return this.read<Checkpoint>('checkpoint');
+  }
+
+  derived(): Promise<DerivedState | null> {
+    return this.read<DerivedState>('derived');
+  }
+
+  saveDerived(state: DerivedState): Promise<void> {
+    return this.write('derived', state);
   }
 
   saveSnapshot(state: SnapshotState): Promise<void> {

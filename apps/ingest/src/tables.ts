@@ -14,6 +14,11 @@ export interface TableSpec {
   /** Name in Postgres (schema public) and in ClickHouse. */
   name: string;
   columns: ColumnSpec[];
+  /**
+   * The signed change log fed alongside the current-state table, and the aggregate tables its
+   * materialized views maintain (rebuilt together from the current state when needed).
+   */
+  derived?: { signed: string; aggregates: string[] };
 }
 
 function col(name: string, kind: ColumnKind, nullable = false): ColumnSpec {
@@ -23,6 +28,7 @@ function col(name: string, kind: ColumnKind, nullable = false): ColumnSpec {
 export const REPLICATED_TABLES: readonly TableSpec[] = [
   {
     name: 'users_user',
+    derived: { signed: 'users_user_signed', aggregates: ['agg_users_daily'] },
     columns: [
       col('id', 'int'),
       col('username', 'text'),
@@ -39,6 +45,7 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'users_auditlog',
+    derived: { signed: 'users_auditlog_signed', aggregates: ['agg_audit_daily'] },
     columns: [
       col('id', 'int'),
       col('ip_address', 'inet'),
@@ -53,6 +60,7 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'users_securitynotification',
+    derived: { signed: 'users_securitynotification_signed', aggregates: ['agg_security_daily'] },
     columns: [col('id', 'int'), col('sent_at', 'timestamp'), col('event_type', 'text', true), col('user_id', 'int')],
   },
   {
@@ -72,6 +80,10 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'depannage_repairrequest',
+    derived: {
+      signed: 'depannage_repairrequest_signed',
+      aggregates: ['agg_requests_daily', 'agg_request_completions_daily', 'agg_technician_jobs_daily'],
+    },
     columns: [
       col('id', 'int'),
       col('created_at', 'timestamp'),
@@ -94,6 +106,7 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'depannage_review',
+    derived: { signed: 'depannage_review_signed', aggregates: ['agg_reviews_daily', 'agg_technician_ratings_daily'] },
     columns: [
       col('id', 'int'),
       col('created_at', 'timestamp'),
@@ -108,6 +121,7 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'depannage_payment',
+    derived: { signed: 'depannage_payment_signed', aggregates: ['agg_payments_daily'] },
     columns: [
       col('id', 'int'),
       col('created_at', 'timestamp'),

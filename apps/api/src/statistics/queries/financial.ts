@@ -3,14 +3,23 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, meanMoney, percent, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { FinancialStats } from '../../../../../libs/metrics/src/types.js';
-import { AT, type WindowParams } from './params.js';
+import { partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
 
 export interface FinancialFigures extends FinancialStats {
   /** All-time revenue in hundredths, whatever the period (for lifetime value). */
   allTimeRevenueCents: bigint;
 }
 
-const REVENUE = "status = 'completed' AND payment_type = 'client_payment'";
+export const REVENUE = "status = 'completed' AND payment_type = 'client_payment'";
+
+/** Rows of agg_payments_daily for a window (whole days + partial first day from the signed log). */
+export function paymentFacts(window: WindowName): string {
+  return `
+    SELECT day, status, payment_type, method, payments, amount FROM agg_payments_daily WHERE ${wholeDays(window)}
+    UNION ALL
+    SELECT toDate(created_at, 'UTC'), status, payment_type, method, toInt64(sign), toDecimal128(sign, 0) * amount
+    FROM depannage_payment_signed WHERE ${partialDay('created_at', window)}`;
+}
 
 export async function financialStats(
   clickhouse: ClickHouse,
@@ -18,19 +27,22 @@ export async function financialStats(
   completedRequests: number,
 ): Promise<FinancialFigures> {
   const [totals] = await clickhouse.query<Record<string, string>>(
-    `SELECT toString(sumIf(amount, in_period AND ${REVENUE})) AS revenue,
-            toString(sumIf(amount, in_period AND status = 'completed' AND payment_type = 'technician_payout')) AS payouts,
-            countIf(in_period AND status = 'completed') AS completed_payments,
-            countIf(in_period) AS payments,
-            toString(sumIf(amount, ${REVENUE})) AS all_time_revenue
-     FROM (SELECT *, created_at >= {since:${AT}} AS in_period FROM depannage_payment FINAL)`,
+    `SELECT toString(sumIf(amount, ${REVENUE})) AS revenue,
+            toString(sumIf(amount, status = 'completed' AND payment_type = 'technician_payout')) AS payouts,
+            sumIf(payments, status = 'completed') AS completed_payments,
+            sum(payments) AS payment_count
+     FROM (${paymentFacts('since')})`,
     params,
   );
-  const methods = await clickhouse.query<{ method: string; count: string; total: string }>(
-    `SELECT method, count() AS count, toString(sum(amount)) AS total, sum(amount) AS sort_total
-     FROM depannage_payment FINAL
-     WHERE ${REVENUE} AND created_at >= {since:${AT}}
+  const [allTime] = await clickhouse.query<{ revenue_total: string }>(
+    `SELECT toString(sum(amount)) AS revenue_total FROM agg_payments_daily WHERE ${REVENUE}`,
+  );
+  const methods = await clickhouse.query<{ method: string; payment_count: string; amount_total: string }>(
+    `SELECT method, sum(payments) AS payment_count, toString(sum(amount)) AS amount_total, sum(amount) AS sort_total
+     FROM (${paymentFacts('since')})
+     WHERE ${REVENUE}
      GROUP BY method
+     HAVING payment_count != 0
      ORDER BY sort_total DESC, method ASC`,
     params,
   );
@@ -42,8 +54,8 @@ export async function financialStats(
     total_payouts: centsToNumber(payouts),
     platform_fees: centsToNumber(revenue - payouts),
     avg_request_value: meanMoney(revenue, completedRequests),
-    payment_methods: methods.map((m) => ({ method: m.method, count: count(m.count), total: centsToNumber(toCents(m.total)) })),
-    payment_success_rate: percent(count(t.completed_payments!), count(t.payments!)),
-    allTimeRevenueCents: toCents(t.all_time_revenue!),
+    payment_methods: methods.map((m) => ({ method: m.method, count: count(m.payment_count), total: centsToNumber(toCents(m.amount_total)) })),
+    payment_success_rate: percent(count(t.completed_payments!), count(t.payment_count!)),
+    allTimeRevenueCents: toCents(allTime!.revenue_total),
   };
 }

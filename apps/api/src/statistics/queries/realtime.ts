@@ -2,41 +2,52 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { RealTimeStats, WindowActivity } from '../../../../../libs/metrics/src/types.js';
-import { AT, type WindowParams } from './params.js';
+import { REVENUE } from './financial.js';
+import { AT, partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
+
+function windowActivity(window: WindowName): string {
+  return `
+    (SELECT sum(requests) FROM (
+       SELECT requests FROM agg_requests_daily WHERE ${wholeDays(window)}
+       UNION ALL SELECT toInt64(sign) FROM depannage_repairrequest_signed WHERE ${partialDay('created_at', window)})) AS requests_${window},
+    (SELECT sum(completed) FROM (
+       SELECT completed FROM agg_request_completions_daily WHERE ${wholeDays(window)}
+       UNION ALL SELECT toInt64(sign) FROM depannage_repairrequest_signed
+       WHERE status = 'completed' AND ${partialDay('completed_at', window)})) AS completed_${window},
+    (SELECT sum(users) FROM (
+       SELECT users FROM agg_users_daily WHERE ${wholeDays(window)}
+       UNION ALL SELECT toInt64(sign) FROM users_user_signed WHERE ${partialDay('created_at', window)})) AS users_${window},
+    (SELECT sum(reviews) FROM (
+       SELECT reviews FROM agg_reviews_daily WHERE ${wholeDays(window)}
+       UNION ALL SELECT toInt64(sign) FROM depannage_review_signed WHERE ${partialDay('created_at', window)})) AS reviews_${window},
+    (SELECT toString(sum(amount)) FROM (
+       SELECT amount FROM agg_payments_daily WHERE ${REVENUE} AND ${wholeDays(window)}
+       UNION ALL SELECT toDecimal128(sign, 0) * amount FROM depannage_payment_signed
+       WHERE ${REVENUE} AND ${partialDay('created_at', window)})) AS revenue_${window}`;
+}
 
 export async function realTimeFigures(
   clickhouse: ClickHouse,
   params: WindowParams,
 ): Promise<Omit<RealTimeStats, 'current_time'>> {
+  // new_reviews counts every review (no visibility filter), as in the source.
   const [row] = await clickhouse.query<Record<string, string>>(
-    `SELECT
-       (SELECT countIf(created_at >= {last24h:${AT}}) FROM depannage_repairrequest FINAL WHERE created_at >= {last7d:${AT}}) AS requests_24h,
-       (SELECT count() FROM depannage_repairrequest FINAL WHERE created_at >= {last7d:${AT}}) AS requests_7d,
-       (SELECT countIf(completed_at >= {last24h:${AT}}) FROM depannage_repairrequest FINAL WHERE status = 'completed' AND completed_at >= {last7d:${AT}}) AS completed_24h,
-       (SELECT count() FROM depannage_repairrequest FINAL WHERE status = 'completed' AND completed_at >= {last7d:${AT}}) AS completed_7d,
-       (SELECT countIf(created_at >= {last24h:${AT}}) FROM users_user FINAL WHERE created_at >= {last7d:${AT}}) AS users_24h,
-       (SELECT count() FROM users_user FINAL WHERE created_at >= {last7d:${AT}}) AS users_7d,
-       (SELECT countIf(created_at >= {last24h:${AT}}) FROM depannage_review FINAL WHERE created_at >= {last7d:${AT}}) AS reviews_24h,
-       (SELECT count() FROM depannage_review FINAL WHERE created_at >= {last7d:${AT}}) AS reviews_7d,
-       (SELECT toString(sumIf(amount, created_at >= {last24h:${AT}})) FROM depannage_payment FINAL
-          WHERE status = 'completed' AND payment_type = 'client_payment' AND created_at >= {last7d:${AT}}) AS revenue_24h,
-       (SELECT toString(sum(amount)) FROM depannage_payment FINAL
-          WHERE status = 'completed' AND payment_type = 'client_payment' AND created_at >= {last7d:${AT}}) AS revenue_7d,
+    `SELECT ${windowActivity('last24h')}, ${windowActivity('last7d')},
        (SELECT count() FROM users_user FINAL WHERE last_login >= {last24h:${AT}}) AS online_users,
        (SELECT countIf(is_available AND is_verified) FROM depannage_technician FINAL) AS active_technicians`,
     params,
   );
   const r = row!;
-  const activity = (suffix: '24h' | '7d'): WindowActivity => ({
-    new_requests: count(r[`requests_${suffix}`]!),
-    completed_requests: count(r[`completed_${suffix}`]!),
-    new_users: count(r[`users_${suffix}`]!),
-    new_reviews: count(r[`reviews_${suffix}`]!),
-    revenue: centsToNumber(toCents(r[`revenue_${suffix}`]!)),
+  const activity = (window: 'last24h' | 'last7d'): WindowActivity => ({
+    new_requests: count(r[`requests_${window}`]!),
+    completed_requests: count(r[`completed_${window}`]!),
+    new_users: count(r[`users_${window}`]!),
+    new_reviews: count(r[`reviews_${window}`]!),
+    revenue: centsToNumber(toCents(r[`revenue_${window}`]!)),
   });
   return {
-    last_24h: activity('24h'),
-    last_7d: activity('7d'),
+    last_24h: activity('last24h'),
+    last_7d: activity('last7d'),
     active_sessions: { online_users: count(r.online_users!), active_technicians: count(r.active_technicians!) },
   };
 }

@@ -2,7 +2,7 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TopTechnician } from '../../../../../libs/metrics/src/types.js';
-import { AT, type WindowParams } from './params.js';
+import { partialDay, wholeDays, type WindowParams } from './params.js';
 import { VISIBLE_REVIEW } from './satisfaction.js';
 
 export interface TechnicianProfiles {
@@ -32,27 +32,43 @@ export async function topTechnicians(clickhouse: ClickHouse, params: WindowParam
     ratings: string;
   }>(
     `WITH jobs AS (
-       SELECT assumeNotNull(technician_id) AS technician_id, count() AS total_jobs,
-              sum(ifNull(final_price, toDecimal64(0, 2))) AS earnings
-       FROM depannage_repairrequest FINAL
-       WHERE status = 'completed' AND technician_id IS NOT NULL AND created_at >= {since:${AT}}
+       SELECT technician_id, sum(jobs) AS total_jobs, sum(earnings) AS total_earnings
+       FROM (
+         SELECT technician_id, jobs, earnings FROM agg_technician_jobs_daily WHERE ${wholeDays('since')}
+         UNION ALL
+         SELECT assumeNotNull(technician_id), toInt64(sign), toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
+         FROM depannage_repairrequest_signed
+         WHERE status = 'completed' AND technician_id IS NOT NULL AND ${partialDay('created_at', 'since')}
+       )
        GROUP BY technician_id
+       HAVING total_jobs > 0
+     ),
+     technicians AS (SELECT id, user_id, specialty FROM depannage_technician FINAL),
+     leaders AS (
+       SELECT j.technician_id AS technician_id, j.total_jobs AS total_jobs, j.total_earnings AS total_earnings, t.user_id AS user_id, t.specialty AS specialty
+       FROM jobs AS j INNER JOIN technicians AS t ON t.id = j.technician_id
+       ORDER BY j.total_jobs DESC, j.technician_id ASC
+       LIMIT 10
      ),
      ratings AS (
-       SELECT technician_id, sum(toInt64(rating)) AS rating_sum, count() AS ratings
-       FROM depannage_review FINAL
-       WHERE ${VISIBLE_REVIEW} AND created_at >= {since:${AT}}
+       SELECT technician_id, sum(rating_sum) AS rating_total, sum(reviews) AS rating_count
+       FROM (
+         SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_daily
+         WHERE ${wholeDays('since')} AND technician_id IN (SELECT technician_id FROM leaders)
+         UNION ALL
+         SELECT technician_id, toInt64(sign) * rating, toInt64(sign)
+         FROM depannage_review_signed
+         WHERE ${VISIBLE_REVIEW} AND ${partialDay('created_at', 'since')} AND technician_id IN (SELECT technician_id FROM leaders)
+       )
        GROUP BY technician_id
      )
-     SELECT t.id AS id, u.username AS username, trimBoth(concat(u.first_name, ' ', u.last_name)) AS full_name,
-            t.specialty AS specialty, j.total_jobs AS total_jobs, toString(j.earnings) AS earnings,
-            toString(ifNull(r.rating_sum, 0)) AS rating_sum, toString(ifNull(r.ratings, 0)) AS ratings
-     FROM jobs AS j
-     INNER JOIN (SELECT id, user_id, specialty FROM depannage_technician FINAL) AS t ON t.id = j.technician_id
-     LEFT JOIN (SELECT id, username, first_name, last_name FROM users_user FINAL) AS u ON u.id = t.user_id
-     LEFT JOIN ratings AS r ON r.technician_id = t.id
-     ORDER BY j.total_jobs DESC, t.id ASC
-     LIMIT 10
+     SELECT leaders.technician_id AS id, u.username AS username, trimBoth(concat(u.first_name, ' ', u.last_name)) AS full_name,
+            leaders.specialty AS specialty, leaders.total_jobs AS total_jobs, toString(leaders.total_earnings) AS earnings,
+            toString(ifNull(r.rating_total, 0)) AS rating_sum, toString(ifNull(r.rating_count, 0)) AS ratings
+     FROM leaders
+     LEFT JOIN (SELECT id, username, first_name, last_name FROM users_user FINAL WHERE id IN (SELECT user_id FROM leaders)) AS u ON u.id = leaders.user_id
+     LEFT JOIN ratings AS r ON r.technician_id = leaders.technician_id
+     ORDER BY leaders.total_jobs DESC, leaders.technician_id ASC
      SETTINGS join_use_nulls = 1`,
     params,
   );

@@ -1,10 +1,12 @@
-// Trend buckets (daily, weekly, monthly), fixed windows that ignore `period`. ClickHouse sums per
-// UTC day since the earliest bucket; days are then folded into buckets here, gap-filled with 0.
+// Trend buckets (daily, weekly, monthly), fixed windows that ignore `period`. Buckets are whole
+// UTC days, so they come straight from the daily aggregates; days are folded into buckets here,
+// gap-filled with 0.
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TrendBucket, TrendBucketWithUsers, Trends } from '../../../../../libs/metrics/src/types.js';
 import { trendCalendar } from '../../../../../libs/metrics/src/windows.js';
-import { AT, type WindowParams } from './params.js';
+import { REVENUE } from './financial.js';
+import type { WindowParams } from './params.js';
 
 interface DayFigures {
   requests: number;
@@ -14,34 +16,29 @@ interface DayFigures {
 }
 
 export async function trends(clickhouse: ClickHouse, params: WindowParams, now: Date): Promise<Trends> {
-  const rows = await clickhouse.query<{ day: string; requests: string; completed: string; revenue: string; new_users: string }>(
-    `SELECT toString(day) AS day, sum(requests) AS requests, sum(completed) AS completed,
-            toString(sum(revenue)) AS revenue, sum(new_users) AS new_users
+  const rows = await clickhouse.query<{ day_text: string; request_count: string; completed_count: string; revenue_total: string; user_count: string }>(
+    `SELECT toString(day) AS day_text, sum(requests) AS request_count, sum(completed) AS completed_count,
+            toString(sum(revenue)) AS revenue_total, sum(new_users) AS user_count
      FROM (
-       SELECT toDate(created_at, 'UTC') AS day, count() AS requests, 0 AS completed, toDecimal128(0, 2) AS revenue, 0 AS new_users
-       FROM depannage_repairrequest FINAL WHERE created_at >= {trendSince:${AT}} GROUP BY day
+       SELECT day, requests, 0 AS completed, toDecimal128(0, 2) AS revenue, 0 AS new_users
+       FROM agg_requests_daily WHERE day >= {trendSinceDay:Date32}
        UNION ALL
-       SELECT toDate(assumeNotNull(completed_at), 'UTC'), 0, count(), toDecimal128(0, 2), 0
-       FROM depannage_repairrequest FINAL
-       WHERE status = 'completed' AND completed_at >= {trendSince:${AT}} GROUP BY 1
+       SELECT day, 0, completed, toDecimal128(0, 2), 0 FROM agg_request_completions_daily WHERE day >= {trendSinceDay:Date32}
        UNION ALL
-       SELECT toDate(created_at, 'UTC'), 0, 0, toDecimal128(sum(amount), 2), 0
-       FROM depannage_payment FINAL
-       WHERE status = 'completed' AND payment_type = 'client_payment' AND created_at >= {trendSince:${AT}} GROUP BY 1
+       SELECT day, 0, 0, toDecimal128(amount, 2), 0 FROM agg_payments_daily WHERE ${REVENUE} AND day >= {trendSinceDay:Date32}
        UNION ALL
-       SELECT toDate(created_at, 'UTC'), 0, 0, toDecimal128(0, 2), count()
-       FROM users_user FINAL WHERE created_at >= {trendSince:${AT}} GROUP BY 1
+       SELECT day, 0, 0, toDecimal128(0, 2), users FROM agg_users_daily WHERE day >= {trendSinceDay:Date32}
      )
      GROUP BY day`,
     params,
   );
   const byDay = new Map<string, DayFigures>();
   for (const row of rows) {
-    byDay.set(row.day, {
-      requests: count(row.requests),
-      completed: count(row.completed),
-      revenueCents: toCents(row.revenue),
-      newUsers: count(row.new_users),
+    byDay.set(row.day_text, {
+      requests: count(row.request_count),
+      completed: count(row.completed_count),
+      revenueCents: toCents(row.revenue_total),
+      newUsers: count(row.user_count),
     });
   }
   const calendar = trendCalendar(now);

@@ -1,7 +1,7 @@
 // Users: counts by type, new and active users. Not period-filtered (metrics.md period table).
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count } from '../../../../../libs/metrics/src/exact.js';
-import { AT, type WindowParams } from './params.js';
+import { AT, partialDay, wholeDays, type WindowParams } from './params.js';
 
 export interface UserFigures {
   total_users: number;
@@ -14,25 +14,32 @@ export interface UserFigures {
 
 export async function userFigures(clickhouse: ClickHouse, params: WindowParams): Promise<UserFigures> {
   const [counts] = await clickhouse.query<Record<string, string>>(
-    `SELECT count() AS total_users,
-            countIf(user_type = 'client') AS total_clients,
-            countIf(user_type = 'technician') AS total_technicians,
-            countIf(user_type = 'admin') AS total_admins,
-            countIf(created_at >= {last30d:${AT}}) AS new_users_30d
-     FROM users_user FINAL`,
+    `SELECT sum(users) AS total_users,
+            sumIf(users, user_type = 'client') AS total_clients,
+            sumIf(users, user_type = 'technician') AS total_technicians,
+            sumIf(users, user_type = 'admin') AS total_admins,
+            sumIf(users, recent) AS new_users_30d
+     FROM (
+       SELECT user_type, users, ${wholeDays('last30d')} AS recent FROM agg_users_daily
+       UNION ALL
+       SELECT user_type, toInt64(sign), 1 FROM users_user_signed WHERE ${partialDay('created_at', 'last30d')}
+     )`,
     params,
   );
   // Active = a client who created a request in the last 30 days, or a technician assigned to one.
-  // The two sets overlap when one user is both; uniqExact counts the person once.
+  // sum(sign) > 0: the party has at least one such request in its current state. uniqExact counts
+  // a person who is both client and technician once.
   const [active] = await clickhouse.query<{ active: string }>(
     `WITH recent AS (
-       SELECT client_id, technician_id FROM depannage_repairrequest FINAL WHERE created_at >= {last30d:${AT}}
+       SELECT client_id, technician_id, sign FROM depannage_repairrequest_signed WHERE created_at >= {last30d:${AT}}
      )
      SELECT uniqExact(user_id) AS active FROM (
-       SELECT user_id FROM depannage_client FINAL WHERE id IN (SELECT client_id FROM recent)
+       SELECT user_id FROM depannage_client FINAL
+       WHERE id IN (SELECT client_id FROM recent GROUP BY client_id HAVING sum(sign) > 0)
        UNION ALL
        SELECT user_id FROM depannage_technician FINAL
-       WHERE id IN (SELECT assumeNotNull(technician_id) FROM recent WHERE technician_id IS NOT NULL)
+       WHERE id IN (SELECT assumeNotNull(technician_id) FROM recent WHERE technician_id IS NOT NULL
+                    GROUP BY technician_id HAVING sum(sign) > 0)
      )`,
     params,
   );

@@ -1,0 +1,8 @@
+-- Earnings count a NULL final_price as 0 (metrics.md: sums treat NULL as 0).
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_agg_technician_jobs_daily TO agg_technician_jobs_daily AS
+SELECT toDate(created_at, 'UTC') AS day, assumeNotNull(technician_id) AS technician_id,
+       sum(toInt64(sign)) AS jobs,
+       sum(toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))) AS earnings
+FROM depannage_repairrequest_signed
+WHERE status = 'completed' AND technician_id IS NOT NULL
+GROUP BY day, technician_id

@@ -1,0 +1,6 @@
+CREATE MATERIALIZED VIEW IF NOT EXISTS mv_agg_technician_ratings_daily TO agg_technician_ratings_daily AS
+SELECT toDate(created_at, 'UTC') AS day, technician_id,
+       sum(toInt64(sign)) AS reviews, sum(toInt64(sign) * rating) AS rating_sum
+FROM depannage_review_signed
+WHERE is_visible AND moderation_status = 'approved'
+GROUP BY day, technician_id
