@@ -226,7 +226,7 @@ export async function runCdcBench(args: BenchArgs, cleanups: Cleanups): Promise<
   const { rows: pgSums } = await db.pool.query<{ n: string; completed: string; final: string }>(
     `SELECT count(*) AS n, count(*) FILTER (WHERE status = 'completed') AS completed, sum(final_price)::text AS final FROM depannage_repairrequest`,
   );
-  if (sums!.completed !== pgSums[0]!.completed || Number(sums!.final) !== Number(pgSums[0]!.final)) {
+  if (Number(sums!.completed) !== Number(pgSums[0]!.completed) || Number(sums!.final) !== Number(pgSums[0]!.final)) {
     mismatches.push(`depannage_repairrequest completed/sum(final_price): Postgres ${pgSums[0]!.completed}/${pgSums[0]!.final}, ClickHouse ${sums!.completed}/${sums!.final}`);
   }
 

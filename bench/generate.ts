@@ -805,6 +805,10 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
       rowsPerSecond: Math.round(totalRows / seconds),
     };
   } finally {
-    for (const client of connections) client.release();
+    // The pool's next users (the benchmarks, the oracle) must see the server's own settings.
+    for (const client of connections) {
+      const broken = await client.query('RESET ALL').then(() => undefined, (error: Error) => error);
+      client.release(broken);
+    }
   }
 }

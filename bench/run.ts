@@ -6,12 +6,15 @@
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
 import { runCdcBench } from './cdc.js';
 import { runGenerateBench } from './generate-bench.js';
+import { ConsoleLogger, Logger } from '@nestjs/common';
 import { parseArgs } from './args.js';
 import { Cleanups } from './report.js';
 import { runStatsBench } from './stats.js';
 
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
+  // The ingest logs through Nest (statistics.ingest): one line per record, no colours, so logs stay greppable.
+  Logger.overrideLogger(new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: false, compact: true }));
   const cleanups = new Cleanups();
   let interrupted = false;
   const onSignal = (signal: NodeJS.Signals): void => {

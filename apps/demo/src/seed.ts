@@ -44,6 +44,11 @@ const HISTORY_DAYS = 240;
 
 type Cell = string | number | boolean | null;
 
+/**
+ * Loads the demo data set into empty operational tables in one transaction (all or nothing).
+ * The load briefly drops and recreates the tables' secondary indexes and constraints, so it
+ * takes exclusive locks: run it before CDC or any other reader starts, as the demo does.
+ */
 export async function seedDemoData(pool: pg.Pool, opts: SeedOptions): Promise<SeedSummary> {
   if (!Number.isInteger(opts.requests) || opts.requests < 1) {
     throw new Error(`seedDemoData: requests must be a positive integer, got ${opts.requests}`);
@@ -53,6 +58,7 @@ export async function seedDemoData(pool: pg.Pool, opts: SeedOptions): Promise<Se
   const data = generate(opts.requests, opts.seed ?? 1, now);
 
   let loaded: Record<OperationalTable, number>;
+  let broken: Error | undefined;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
@@ -72,10 +78,15 @@ export async function seedDemoData(pool: pg.Pool, opts: SeedOptions): Promise<Se
     await client.query('COMMIT');
     loaded = counts;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => undefined); // the original error is the one to report
+    try {
+      await client.query('ROLLBACK');
+    } catch (rollbackError) {
+      // The connection is unusable: the pool must discard it. The load error is the one to report.
+      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
+    }
     throw error;
   } finally {
-    client.release();
+    client.release(broken);
   }
   await analyze(pool);
   return {
