@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     lines.push(
       '  Admin bearer token (demo, valid 7 days):',
       `    ${runtime.adminToken}`,
-      `  Try: curl -H "Authorization: Bearer ${runtime.adminToken}" ${runtime.url}/depannage/api/statistics/global_statistics/?period=7d`,
+      `  Try: curl -H "Authorization: Bearer ${runtime.adminToken}" '${runtime.url}/depannage/api/statistics/global_statistics/?period=7d'`,
     );
   }
   process.stdout.write(lines.join('\n') + '\n\n');

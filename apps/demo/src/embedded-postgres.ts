@@ -65,6 +65,9 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
       // with, or not writable beside, another server on this machine.
       '-c', 'unix_socket_directories=',
       '-c', 'timezone=UTC',
+      // Keep the demo's console readable: warnings and errors only.
+      '-c', 'log_min_messages=warning',
+      '-c', 'log_min_error_statement=error',
     ],
     onLog: (message) => {
       remember(message);

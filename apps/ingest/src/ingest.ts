@@ -256,6 +256,8 @@ export class Ingest extends EventEmitter {
       this.logger.warn({ message: 'dropped replication slot left by an unfinished snapshot', slot });
     }
     for (const table of REPLICATED_TABLES) await clickhouse.command(`TRUNCATE TABLE IF EXISTS ${table.name}`);
+    // Postgres waits for transactions already running to finish before the slot is ready.
+    this.logger.log({ message: 'creating the replication slot (waits for running transactions)', slot });
     const { consistentPoint, snapshotName } = await replication.createSlot(slot);
     this.logger.log({ message: 'replication slot created', slot, consistentPoint: formatLsn(consistentPoint) });
 

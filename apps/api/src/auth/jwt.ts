@@ -37,6 +37,6 @@ export function signAccessToken(userId: number, secret: string, lifetimeSeconds:
   return jwt.sign(
     { token_type: 'access', user_id: userId, jti: randomUUID().replace(/-/g, ''), iat: issuedAt, exp: issuedAt + lifetimeSeconds },
     secret,
-    { algorithm: 'HS256', noTimestamp: true },
+    { algorithm: 'HS256' },
   );
 }
