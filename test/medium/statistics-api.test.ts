@@ -147,6 +147,12 @@ describe('bad parameters', () => {
     expect((await get(`${GLOBAL}?period=7d&period=30d`)).status).toBe(400);
   });
 
+  it('answers 405 to writes', async () => {
+    const response = await fetch(runtime.url + GLOBAL, { method: 'POST', headers: { Authorization: `Bearer ${adminToken}` } });
+    expect(response.status).toBe(405);
+    expect(((await response.json()) as { detail: string }).detail).toContain('POST');
+  });
+
   it('rejects unknown parameters', async () => {
     const response = await get(`${GLOBAL}?periode=7d`);
     expect(response.status).toBe(400);

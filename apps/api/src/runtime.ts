@@ -6,6 +6,7 @@ import { rm } from 'node:fs/promises';
 import { ConsoleLogger, Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
+import type { NextFunction, Request, Response } from 'express';
 import pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
@@ -136,6 +137,12 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
+    // The statistics endpoints are read-only: other methods are a 405, as in the original.
+    app.use('/depannage/api/statistics', (request: Request, response: Response, next: NextFunction) => {
+      if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return next();
+      response.setHeader('Allow', 'GET, HEAD, OPTIONS');
+      response.status(405).json({ detail: `Méthode « ${request.method} » non autorisée.` });
+    });
     app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
     const document = SwaggerModule.createDocument(
       app,
