@@ -653,7 +653,7 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
   };
   try {
     for (const client of connections) {
-      await client.query(`SET synchronous_commit = off; SET maintenance_work_mem = '512MB'; SET work_mem = '64MB'; SET jit = off`);
+      await client.query(`SET synchronous_commit = off; SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'; SET jit = off`);
     }
     for (const table of OPERATIONAL_TABLES) {
       const { rows } = await connections[0]!.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS has_rows`);

@@ -28,6 +28,7 @@ export async function startTestRuntime(db: TestDatabase, env: Record<string, str
     ...env,
   });
   const runtime = await startRuntime(config, { logger: false });
+  await runtime.ready;
   return {
     ...runtime,
     clickhouseDir,

@@ -25,6 +25,14 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(lines.join('\n') + '\n\n');
+  runtime.ready.then(
+    () => logger.log('ingest streaming: statistics are live', 'statistics.runtime'),
+    async (error: unknown) => {
+      process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      await runtime.close();
+      process.exit(1);
+    },
+  );
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -42,6 +42,8 @@ export interface Runtime {
   /** A ready admin token (embedded demo only). */
   adminToken: string | null;
   simulator: Simulator | null;
+  /** Resolves once the snapshot is in ClickHouse and changes stream; rejects if the ingest cannot start. */
+  ready: Promise<void>;
   close(): Promise<void>;
 }
 
@@ -117,7 +119,6 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       batchRows: config.ingestBatchRows,
       batchDelayMs: config.ingestBatchDelayMs,
     });
-    await ingest.start();
     cleanups.push(() => ingest.stop());
 
     let simulator: Simulator | null = null;
@@ -171,7 +172,13 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       if (adminUserId !== null) adminToken = signAccessToken(adminUserId, jwtSecret, 7 * 24 * 3600);
     }
 
-    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, close };
+    // The API answers (health, snapshot progress) while the ingest snapshots; statistics say 503
+    // until the snapshot is complete, never a partial number.
+    const ready = ingest.start();
+    ready.catch((error: unknown) =>
+      logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) }),
+    );
+    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, ready, close };
   } catch (error) {
     await close().catch((cleanupError: unknown) =>
       logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }),

@@ -1,5 +1,5 @@
 // Computes the statistics in ClickHouse and stamps them with when and how fresh they are.
-import { Inject, Injectable, Logger } from '@nestjs/common';
+import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { GlobalStatistics, Period, RealTimeStats } from '../../../../libs/metrics/src/types.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
@@ -15,7 +15,19 @@ export class StatisticsService {
     @Inject(INGEST) private readonly ingest: Ingest,
   ) {}
 
+  /** Until the initial snapshot is complete, ClickHouse holds part of the data: refuse, don't guess. */
+  private assertReady(): void {
+    const { snapshot } = this.ingest.status();
+    if (snapshot.status !== 'done') {
+      throw new ServiceUnavailableException({
+        error: 'Statistiques indisponibles : copie initiale des données en cours',
+        snapshot,
+      });
+    }
+  }
+
   async globalStatistics(period: Period): Promise<GlobalStatistics> {
+    this.assertReady();
     const dataAsOf = this.ingest.status().dataAsOf;
     const now = new Date();
     const started = performance.now();
@@ -34,6 +46,7 @@ export class StatisticsService {
   }
 
   async realTimeStats(): Promise<RealTimeStats> {
+    this.assertReady();
     return computeRealTimeStats(this.clickhouse, new Date());
   }
 }
