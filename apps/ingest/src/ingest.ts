@@ -169,7 +169,7 @@ export class Ingest extends EventEmitter {
   }
 
   /** Resolves once every change committed in Postgres so far is in ClickHouse. */
-  async catchUp(timeoutMs = 30_000): Promise<void> {
+  async catchUp(timeoutMs = 120_000): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
     await client.connect();
     try {

@@ -33,7 +33,7 @@ export async function realTimeFigures(
   // new_reviews counts every review (no visibility filter), as in the source.
   const [row] = await clickhouse.query<Record<string, string>>(
     `SELECT ${windowActivity('last24h')}, ${windowActivity('last7d')},
-       (SELECT count() FROM users_user FINAL WHERE last_login >= {last24h:${AT}}) AS online_users,
+       (SELECT sum(toInt64(sign)) FROM users_user_signed WHERE last_login >= {last24h:${AT}}) AS online_users,
        (SELECT countIf(is_available AND is_verified) FROM depannage_technician FINAL) AS active_technicians`,
     params,
   );
