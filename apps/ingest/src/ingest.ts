@@ -12,6 +12,7 @@ import { clickhouseColumns, rowImageJson, signedLine, snapshotSelect, stateLine,
 import { formatLsn, parseLsn, PgOutputDecoder, type PgOutputMessage } from './pgoutput.js';
 import { ReplicationConnection, type XLogData } from './replication.js';
 import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES, tableSpec, type TableSpec } from './tables.js';
+import { ImageCache } from './image-cache.js';
 import { IngestStateStore, type SnapshotState } from './state.js';
 
 export interface IngestOptions {
@@ -109,6 +110,7 @@ export class Ingest extends EventEmitter {
   private supervisor: Promise<void> | null = null;
   /** A batch write failed part-way: the derived tables must be rebuilt before streaming again. */
   private derivedDirty = false;
+  private readonly recentImages = new ImageCache(200_000);
 
   constructor(private readonly options: IngestOptions) {
     super();
@@ -505,6 +507,8 @@ export class Ingest extends EventEmitter {
     this.batch = emptyBatch();
     this.flushing = this.writeBatch(batch)
       .catch((error: unknown) => {
+        // The state tables may hold part of the batch: nothing cached can be trusted any more.
+        this.recentImages.clear();
         this.derivedDirty = true;
         this.flushFailureHandler(error instanceof Error ? error : new Error(String(error)));
       })
@@ -525,17 +529,25 @@ export class Ingest extends EventEmitter {
    */
   private async signedChanges(spec: TableSpec, rows: Map<string, RowChange>): Promise<string[]> {
     const columns = spec.columns.map((column) => column.name);
-    const previous = await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string }>(
-      `SELECT ${columns.join(', ')}, _version FROM ${spec.name} FINAL WHERE id IN {ids:Array(Int64)}
-       SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 1`,
-      { ids: `[${[...rows.keys()].join(',')}]` },
-    );
+    const uncached = [...rows.keys()].filter((id) => !this.recentImages.get(spec.name, id));
+    const previous =
+      uncached.length === 0
+        ? []
+        : await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string }>(
+            `SELECT ${columns.join(', ')}, _version FROM ${spec.name} FINAL WHERE id IN {ids:Array(Int64)}
+             SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 1`,
+            { ids: `[${uncached.join(',')}]` },
+          );
     const previousById = new Map(previous.map((row) => [String(row.id), row]));
     const lines: string[] = [];
     for (const [id, change] of rows) {
-      const before = previousById.get(id);
-      if (before && BigInt(before._version) >= change.version) continue;
-      if (before) lines.push(JSON.stringify({ ...before, sign: -1 }));
+      const cached = this.recentImages.get(spec.name, id);
+      const stored = previousById.get(id);
+      const beforeVersion = cached ? cached.version : stored ? BigInt(stored._version) : null;
+      // Already applied before a restart: the state table holds this version or a later one.
+      if (beforeVersion !== null && beforeVersion >= change.version) continue;
+      if (cached) lines.push(signedLine(cached.image, cached.version, -1));
+      else if (stored) lines.push(JSON.stringify({ ...stored, sign: -1 }));
       if (change.image !== null) lines.push(signedLine(change.image, change.version, 1));
     }
     return lines;
@@ -564,6 +576,7 @@ export class Ingest extends EventEmitter {
     const { clickhouse } = this.options;
     for (const name of batch.truncated) {
       const spec = tableSpec(name)!;
+      this.recentImages.clearTable(name);
       for (const table of [name, ...(spec.derived ? [spec.derived.signed, ...spec.derived.aggregates] : [])]) {
         await clickhouse.command(`TRUNCATE TABLE ${table}`);
       }
@@ -582,6 +595,12 @@ export class Ingest extends EventEmitter {
           change.image === null ? tombstoneLine(id, change.version) : stateLine(change.image, change.version),
         );
         await clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) });
+        if (spec.derived) {
+          for (const [id, change] of rows) {
+            if (change.image === null) this.recentImages.delete(name, id);
+            else this.recentImages.set(name, id, { image: change.image, version: change.version });
+          }
+        }
       }),
     );
     const commitTime = batch.commitTime ?? new Date();
