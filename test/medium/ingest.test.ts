@@ -106,6 +106,15 @@ describe('ingest', () => {
     expect(price!.p).toBe('1499999.99');
   });
 
+  it('keeps going when a column is added upstream', async () => {
+    await db.pool.query(`ALTER TABLE users_user ADD COLUMN nickname varchar(40) NOT NULL DEFAULT ''`);
+    await db.pool.query(`INSERT INTO users_user (username, email, user_type, nickname) VALUES ('nick', 'nick@x.ml', 'client', 'Nico')`);
+    await db.pool.query(`UPDATE users_user SET first_name = 'Nicolas' WHERE username = 'nick'`);
+    await ingest.catchUp();
+    const [nick] = await ch.clickhouse.query<{ first_name: string }>(`SELECT first_name FROM users_user FINAL WHERE username = 'nick'`);
+    expect(nick).toEqual({ first_name: 'Nicolas' });
+  });
+
   it('applies a truncate', async () => {
     await db.pool.query('TRUNCATE users_securitynotification');
     const userId = await insertUser('notified');
