@@ -406,7 +406,7 @@ export class Ingest extends EventEmitter {
       },
       onKeepalive: (walEnd, replyRequested) => {
         // Idle as far as our tables go: everything before walEnd is applied, so the slot may advance.
-        const idle = !this.inTransaction && this.batch.transactions === 0 && this.flushing === null;
+        const idle = !this.inTransaction && this.batch.transactions === 0 && this.flushing === null && !this.derivedDirty;
         if (idle && walEnd > this.appliedLsn) this.appliedLsn = walEnd;
         if (replyRequested || idle) replication.sendStatus(this.appliedLsn);
       },
@@ -502,7 +502,9 @@ export class Ingest extends EventEmitter {
       }
       return;
     }
-    if (this.batch.transactions === 0) return;
+    // After a failed write nothing more is written or acknowledged until the stream restarts from
+    // the last acknowledged position: acknowledging a later batch would skip the failed one.
+    if (this.batch.transactions === 0 || this.derivedDirty) return;
     const batch = this.batch;
     this.batch = emptyBatch();
     this.flushing = this.writeBatch(batch)
@@ -518,7 +520,12 @@ export class Ingest extends EventEmitter {
           this.paused = false;
           this.replication?.resume();
         }
-        if (this.batch.transactions > 0 && !this.stopped) this.scheduleFlush();
+        // Group commit: what arrived during this write has waited long enough; write it now.
+        if (this.batch.transactions > 0 && !this.stopped) {
+          if (this.flushTimer) clearTimeout(this.flushTimer);
+          this.flushTimer = null;
+          this.flushNow();
+        }
       });
   }
 

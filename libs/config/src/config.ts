@@ -85,7 +85,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     replicationSlot: identifier(env, 'INGEST_SLOT', 'depanneteliman_statistics'),
     publication: identifier(env, 'INGEST_PUBLICATION', 'depanneteliman_statistics'),
     ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
-    ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 200, 0, 60_000),
+    ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 100, 0, 60_000),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),
