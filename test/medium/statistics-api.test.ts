@@ -31,6 +31,51 @@ async function userId(where: string): Promise<number> {
   return Number(rows[0].id);
 }
 
+/**
+ * Rows a minute inside and a minute outside each rolling window (24 h, 7 d, 30 d): they fall in the
+ * partial first day that is read from the signed log rather than the daily aggregates.
+ */
+async function insertWindowEdges(): Promise<void> {
+  const client = await userId("user_type = 'client'");
+  const { rows } = await db.pool.query<{ client: string; technician: string; request: string }>(
+    `SELECT (SELECT id FROM depannage_client ORDER BY id LIMIT 1) AS client,
+            (SELECT id FROM depannage_technician ORDER BY id LIMIT 1) AS technician,
+            (SELECT id FROM depannage_repairrequest ORDER BY id LIMIT 1) AS request`,
+  );
+  const { client: clientId, technician, request } = rows[0]!;
+  for (const window of ['24 hours', '7 days', '30 days']) {
+    for (const [edge, label] of [['1 minute', 'in'], ['-1 minute', 'out']] as const) {
+      const at = `now() - interval '${window}' + interval '${edge}'`;
+      const name = `edge_${window.replace(' ', '')}_${label}`;
+      await db.pool.query(
+        `INSERT INTO users_user (username, email, user_type, created_at, last_login) VALUES ($1::text, $1::text || '@edge.ml', 'client', ${at}, ${at})`,
+        [name],
+      );
+      await db.pool.query(
+        `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, technician_id, status, created_at, assigned_at, completed_at, final_price)
+         VALUES ('edge', 'plumber', 'a', 'Kayes', $1, $2, 'completed', ${at}, ${at} + interval '10 minutes', ${at} + interval '20 seconds', 12345.67)`,
+        [clientId, technician],
+      );
+      await db.pool.query(
+        `INSERT INTO depannage_payment (amount, method, payment_type, status, payer_id, recipient_id, request_id, created_at)
+         VALUES (777.77, 'orange_money', 'client_payment', 'completed', $1, $1, $2, ${at})`,
+        [client, request],
+      );
+      await db.pool.query(
+        `INSERT INTO depannage_review (rating, moderation_status, client_id, request_id, technician_id, created_at)
+         SELECT 5, 'approved', $1, r.id, $2, ${at} FROM depannage_repairrequest r
+         WHERE NOT EXISTS (SELECT 1 FROM depannage_review v WHERE v.request_id = r.id) ORDER BY r.id LIMIT 1`,
+        [clientId, technician],
+      );
+      await db.pool.query(
+        `INSERT INTO users_auditlog (ip_address, event_type, status, "timestamp", user_id) VALUES ('10.0.0.1', 'login', 'failure', ${at}, $1)`,
+        [client],
+      );
+      await db.pool.query(`INSERT INTO users_securitynotification (subject, message, user_id, sent_at) VALUES ('s', 'm', $1, ${at})`, [client]);
+    }
+  }
+}
+
 beforeAll(async () => {
   db = await createTestDatabase();
   await seedDemoData(db.pool, { requests: 3000, seed: 11 });
@@ -38,6 +83,7 @@ beforeAll(async () => {
   adminToken = signAccessToken(await userId("user_type = 'admin' AND is_active"), TEST_JWT_SECRET, 600);
   // Changes after the snapshot: they reach ClickHouse through the stream.
   await runRandomWorkload(db.pool, { steps: 600, seed: 5 });
+  await insertWindowEdges();
   await runtime.ingest.catchUp(60_000);
 });
 

@@ -13,16 +13,18 @@ export interface UserFigures {
 }
 
 export async function userFigures(clickhouse: ClickHouse, params: WindowParams): Promise<UserFigures> {
+  // Totals come from the aggregate alone; the partial first day of the 30-day window (from the
+  // signed log) only adds to new_users_30d, whose whole days are in the aggregate too.
   const [counts] = await clickhouse.query<Record<string, string>>(
-    `SELECT sum(users) AS total_users,
-            sumIf(users, user_type = 'client') AS total_clients,
-            sumIf(users, user_type = 'technician') AS total_technicians,
-            sumIf(users, user_type = 'admin') AS total_admins,
+    `SELECT sumIf(users, whole) AS total_users,
+            sumIf(users, whole AND user_type = 'client') AS total_clients,
+            sumIf(users, whole AND user_type = 'technician') AS total_technicians,
+            sumIf(users, whole AND user_type = 'admin') AS total_admins,
             sumIf(users, recent) AS new_users_30d
      FROM (
-       SELECT user_type, users, ${wholeDays('last30d')} AS recent FROM agg_users_daily
+       SELECT user_type, users, 1 AS whole, ${wholeDays('last30d')} AS recent FROM agg_users_daily
        UNION ALL
-       SELECT user_type, toInt64(sign), 1 FROM users_user_signed WHERE ${partialDay('created_at', 'last30d')}
+       SELECT user_type, toInt64(sign), 0, 1 FROM users_user_signed WHERE ${partialDay('created_at', 'last30d')}
      )`,
     params,
   );
