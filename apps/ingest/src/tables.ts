@@ -82,7 +82,7 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
     name: 'depannage_repairrequest',
     derived: {
       signed: 'depannage_repairrequest_signed',
-      aggregates: ['agg_requests_daily', 'agg_request_completions_daily', 'agg_technician_jobs_daily'],
+      aggregates: ['agg_requests_daily', 'agg_request_completions_daily', 'agg_technician_jobs_daily', 'agg_technician_jobs_all'],
     },
     columns: [
       col('id', 'int'),
@@ -106,7 +106,10 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
   {
     name: 'depannage_review',
-    derived: { signed: 'depannage_review_signed', aggregates: ['agg_reviews_daily', 'agg_technician_ratings_daily'] },
+    derived: {
+      signed: 'depannage_review_signed',
+      aggregates: ['agg_reviews_daily', 'agg_technician_ratings_daily', 'agg_technician_ratings_all'],
+    },
     columns: [
       col('id', 'int'),
       col('created_at', 'timestamp'),

@@ -26,6 +26,7 @@ export function windowParams(query: StatisticsQuery): WindowParams {
     last30d: daysBefore(query.now, 30),
   };
   const params: WindowParams = {
+    period: query.period,
     now: toClickHouseDateTime(query.now),
     trendSinceDay: utcDay(trendCalendar(query.now).since),
   };

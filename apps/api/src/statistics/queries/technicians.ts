@@ -18,60 +18,80 @@ export async function technicianProfiles(clickhouse: ClickHouse): Promise<Techni
   return { verified: count(row!.verified!), available: count(row!.available!) };
 }
 
+/** Completed jobs and earnings per technician in the period: all-time aggregate, or days + partial day. */
+function jobSource(allTime: boolean): string {
+  if (allTime) return 'SELECT technician_id, jobs, earnings FROM agg_technician_jobs_all';
+  return `
+    SELECT technician_id, jobs, earnings FROM agg_technician_jobs_daily WHERE ${wholeDays('since')}
+    UNION ALL
+    SELECT assumeNotNull(technician_id), toInt64(sign), toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
+    FROM depannage_repairrequest_signed
+    WHERE status = 'completed' AND technician_id IS NOT NULL AND ${partialDay('created_at', 'since')}`;
+}
+
+/** Ratings (V*) per technician in the period, likewise. */
+function ratingSource(allTime: boolean): string {
+  if (allTime) return 'SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_all';
+  return `
+    SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_daily WHERE ${wholeDays('since')}
+    UNION ALL
+    SELECT technician_id, toInt64(sign) * rating, toInt64(sign)
+    FROM depannage_review_signed WHERE ${VISIBLE_REVIEW} AND ${partialDay('created_at', 'since')}`;
+}
+
 export async function topTechnicians(clickhouse: ClickHouse, params: WindowParams): Promise<TopTechnician[]> {
   // Jobs, earnings and ratings are aggregated separately, then joined: the original joined
   // requests with reviews first and multiplied jobs and earnings by the number of reviews.
-  const rows = await clickhouse.query<{
-    id: string;
-    username: string;
-    full_name: string;
-    specialty: string;
-    total_jobs: string;
-    earnings: string;
-    rating_sum: string;
-    ratings: string;
-  }>(
-    `WITH jobs AS (
+  const allTime = params.period === 'all';
+  // Two short queries: the leaders first (CTEs are inlined where referenced, so one query would
+  // aggregate the jobs once per reference), then names and ratings of those ten only.
+  const leaders = await clickhouse.query<{ id: string; user_id: string; specialty: string; total_jobs: string; earnings: string }>(
+    `SELECT j.technician_id AS id, t.user_id AS user_id, t.specialty AS specialty,
+            j.total_jobs AS total_jobs, toString(j.total_earnings) AS earnings
+     FROM (
        SELECT technician_id, sum(jobs) AS total_jobs, sum(earnings) AS total_earnings
-       FROM (
-         SELECT technician_id, jobs, earnings FROM agg_technician_jobs_daily WHERE ${wholeDays('since')}
-         UNION ALL
-         SELECT assumeNotNull(technician_id), toInt64(sign), toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
-         FROM depannage_repairrequest_signed
-         WHERE status = 'completed' AND technician_id IS NOT NULL AND ${partialDay('created_at', 'since')}
-       )
+       FROM (${jobSource(allTime)})
        GROUP BY technician_id
        HAVING total_jobs > 0
-     ),
-     technicians AS (SELECT id, user_id, specialty FROM depannage_technician FINAL),
-     leaders AS (
-       SELECT j.technician_id AS technician_id, j.total_jobs AS total_jobs, j.total_earnings AS total_earnings, t.user_id AS user_id, t.specialty AS specialty
-       FROM jobs AS j INNER JOIN technicians AS t ON t.id = j.technician_id
-       ORDER BY j.total_jobs DESC, j.technician_id ASC
-       LIMIT 10
-     ),
-     ratings AS (
-       SELECT technician_id, sum(rating_sum) AS rating_total, sum(reviews) AS rating_count
-       FROM (
-         SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_daily
-         WHERE ${wholeDays('since')} AND technician_id IN (SELECT technician_id FROM leaders)
-         UNION ALL
-         SELECT technician_id, toInt64(sign) * rating, toInt64(sign)
-         FROM depannage_review_signed
-         WHERE ${VISIBLE_REVIEW} AND ${partialDay('created_at', 'since')} AND technician_id IN (SELECT technician_id FROM leaders)
-       )
-       GROUP BY technician_id
-     )
-     SELECT leaders.technician_id AS id, u.username AS username, trimBoth(concat(u.first_name, ' ', u.last_name)) AS full_name,
-            leaders.specialty AS specialty, leaders.total_jobs AS total_jobs, toString(leaders.total_earnings) AS earnings,
-            toString(ifNull(r.rating_total, 0)) AS rating_sum, toString(ifNull(r.rating_count, 0)) AS ratings
-     FROM leaders
-     LEFT JOIN (SELECT id, username, first_name, last_name FROM users_user FINAL WHERE id IN (SELECT user_id FROM leaders)) AS u ON u.id = leaders.user_id
-     LEFT JOIN ratings AS r ON r.technician_id = leaders.technician_id
-     ORDER BY leaders.total_jobs DESC, leaders.technician_id ASC
-     SETTINGS join_use_nulls = 1`,
+     ) AS j
+     INNER JOIN (SELECT id, user_id, specialty FROM depannage_technician FINAL) AS t ON t.id = j.technician_id
+     ORDER BY j.total_jobs DESC, j.technician_id ASC
+     LIMIT 10`,
     params,
   );
+  if (leaders.length === 0) return [];
+  const ids = `[${leaders.map((leader) => leader.id).join(',')}]`;
+  const userIds = `[${leaders.map((leader) => leader.user_id).join(',')}]`;
+  const [names, ratings] = await Promise.all([
+    clickhouse.query<{ id: string; username: string; full_name: string }>(
+      `SELECT id, username, trimBoth(concat(first_name, ' ', last_name)) AS full_name
+       FROM users_user FINAL WHERE id IN {userIds:Array(Int64)}`,
+      { userIds },
+    ),
+    clickhouse.query<{ technician_id: string; rating_total: string; rating_count: string }>(
+      `SELECT technician_id, toString(sum(rating_sum)) AS rating_total, toString(sum(reviews)) AS rating_count
+       FROM (${ratingSource(allTime)})
+       WHERE technician_id IN {ids:Array(Int64)}
+       GROUP BY technician_id`,
+      { ...params, ids },
+    ),
+  ]);
+  const nameOf = new Map(names.map((user) => [String(user.id), user]));
+  const ratingOf = new Map(ratings.map((rating) => [String(rating.technician_id), rating]));
+  const rows = leaders.map((leader) => {
+    const user = nameOf.get(String(leader.user_id));
+    const rating = ratingOf.get(String(leader.id));
+    return {
+      id: leader.id,
+      username: user?.username ?? '',
+      full_name: user?.full_name ?? '',
+      specialty: leader.specialty,
+      total_jobs: leader.total_jobs,
+      earnings: leader.earnings,
+      rating_sum: rating?.rating_total ?? '0',
+      ratings: rating?.rating_count ?? '0',
+    };
+  });
   return rows.map((row) => ({
     id: count(row.id),
     name: row.full_name || row.username,
