@@ -80,7 +80,7 @@ export async function runRandomWorkload(pool: pg.Pool, opts: WorkloadOptions): P
     },
     // One UPDATE statement touching many requests.
     async () => {
-      const rows = await simulator.transaction((tx) => actions.validateMissions(tx, 100_000));
+      const rows = await simulator.transaction((tx) => actions.validateMissions(tx, 2_000));
       count('multi_row_update_rows', rows);
       count('multi_row_update');
     },

@@ -273,7 +273,17 @@ export class MarketplaceActions {
     const rng = this.rng;
     const unreviewed = `status = 'completed' AND technician_id IS NOT NULL
       AND NOT EXISTS (SELECT 1 FROM depannage_review v WHERE v.request_id = depannage_repairrequest.id)`;
-    const id = requestId ?? (await this.pickId(tx, 'depannage_repairrequest', unreviewed));
+    // Clients review soon after the job: one of the latest unreviewed completions (walks the
+    // completed_at index backwards; a random id pick here would anti-join the whole table).
+    const latest = async (offset: number): Promise<number | null> => {
+      const { rows } = await tx.query<{ id: string }>(
+        `SELECT id FROM depannage_repairrequest WHERE ${unreviewed} AND completed_at IS NOT NULL
+          ORDER BY completed_at DESC LIMIT 1 OFFSET $1`,
+        [offset],
+      );
+      return rows[0] ? Number(rows[0].id) : null;
+    };
+    const id = requestId ?? (await latest(rng.int(0, 10))) ?? (await latest(0));
     if (id === null) return null;
     const found = await tx.query<{ client_id: string; technician_id: string; urgent: boolean }>(
       `SELECT client_id, technician_id, (is_urgent OR urgency_level <> 'normal') AS urgent
