@@ -81,12 +81,20 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     cleanups.push(() => operationalDb.end());
 
     let adminUserId: number | null = null;
-    if (embedded?.freshlyInitialised) {
-      await createOperationalSchema(operationalDb);
-      logger.log({ message: 'seeding the demo database', requests: config.demo.requests });
-      const summary = await seedDemoData(operationalDb, { requests: config.demo.requests });
-      adminUserId = summary.adminUserId;
-      logger.log({ message: 'demo database seeded', counts: summary.counts, ms: summary.durationMs });
+    // The demo database gets its schema and data unless it has them (a start that died between
+    // initdb and the end of seeding is completed on the next start).
+    if (embedded) {
+      const { rows } = await operationalDb.query<{ present: boolean }>(
+        "SELECT to_regclass('public.users_user') IS NOT NULL AS present",
+      );
+      if (!rows[0]?.present) await createOperationalSchema(operationalDb);
+      const users = await operationalDb.query<{ any: boolean }>('SELECT EXISTS (SELECT 1 FROM users_user) AS any');
+      if (!users.rows[0]?.any) {
+        logger.log({ message: 'seeding the demo database', requests: config.demo.requests });
+        const summary = await seedDemoData(operationalDb, { requests: config.demo.requests });
+        adminUserId = summary.adminUserId;
+        logger.log({ message: 'demo database seeded', counts: summary.counts, ms: summary.durationMs });
+      }
     }
 
     const clickhouse = await openClickHouse({
