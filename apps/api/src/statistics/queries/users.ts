@@ -36,12 +36,14 @@ export async function userFigures(clickhouse: ClickHouse, params: WindowParams):
        SELECT client_id, technician_id, sign FROM depannage_repairrequest_signed WHERE created_at >= {last30d:${AT}}
      )
      SELECT uniqExact(user_id) AS active FROM (
-       SELECT user_id FROM depannage_client FINAL
-       WHERE id IN (SELECT client_id FROM recent GROUP BY client_id HAVING sum(sign) > 0)
+       SELECT c.user_id AS user_id
+       FROM (SELECT client_id FROM recent GROUP BY client_id HAVING sum(sign) > 0) AS r
+       INNER JOIN (SELECT id, user_id FROM depannage_client FINAL) AS c ON c.id = r.client_id
        UNION ALL
-       SELECT user_id FROM depannage_technician FINAL
-       WHERE id IN (SELECT assumeNotNull(technician_id) FROM recent WHERE technician_id IS NOT NULL
-                    GROUP BY technician_id HAVING sum(sign) > 0)
+       SELECT t.user_id
+       FROM (SELECT assumeNotNull(technician_id) AS technician_id FROM recent WHERE technician_id IS NOT NULL
+             GROUP BY technician_id HAVING sum(sign) > 0) AS a
+       INNER JOIN (SELECT id, user_id FROM depannage_technician FINAL) AS t ON t.id = a.technician_id
      )`,
     params,
   );
