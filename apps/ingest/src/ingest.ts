@@ -591,17 +591,17 @@ export class Ingest extends EventEmitter {
     await Promise.all(
       [...batch.rows].map(async ([name, rows]) => {
         const spec = tableSpec(name)!;
-        // The signed log goes first: it needs the state before this batch to retract it.
-        if (spec.derived) {
-          const signed = await this.signedChanges(spec, rows);
-          if (signed.length > 0) {
-            await clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.join('\n')) });
-          }
-        }
+        // The retractions need the state before this batch: read it before writing the new state.
+        const signed = spec.derived ? await this.signedChanges(spec, rows) : [];
         const lines = [...rows].map(([id, change]) =>
           change.image === null ? tombstoneLine(id, change.version) : stateLine(change.image, change.version),
         );
-        await clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) });
+        await Promise.all([
+          clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) }),
+          spec.derived && signed.length > 0
+            ? clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.join('\n')) })
+            : undefined,
+        ]);
         if (spec.derived) {
           for (const [id, change] of rows) {
             if (change.image === null) this.recentImages.delete(name, id);
