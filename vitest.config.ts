@@ -7,6 +7,7 @@ export default defineConfig({
     pool: 'forks',
     fileParallelism: false,
     include: ['test/**/*.test.ts', 'apps/**/*.test.ts', 'libs/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 180_000,
   },
