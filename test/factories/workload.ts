@@ -73,7 +73,7 @@ export async function runRandomWorkload(pool: pg.Pool, opts: WorkloadOptions): P
         const id = await actions.createRequest(tx, { status: 'pending' });
         if ((await actions.assign(tx, id)) !== null) {
           await actions.start(tx, id);
-          await actions.complete(tx, id, { finalPrice: 27_500, paymentMethod: 'wave' });
+          await actions.complete(tx, id, { finalPrice: 27_500, paymentMethod: 'wave', forcePayment: true });
         }
         count('unknown_enum_values');
       });

@@ -68,6 +68,8 @@ export interface CompleteOptions {
   /** Final price in XOF; null stores NULL (price never entered). Default: a realistic price. */
   finalPrice?: number | null;
   paymentMethod?: string;
+  /** Always record the client payment (by default a few completions are settled off-platform). */
+  forcePayment?: boolean;
 }
 
 /** The marketplace actions, each a few statements on a caller-provided transaction. */
@@ -220,7 +222,7 @@ export class MarketplaceActions {
     );
     const price = finalPrice ?? estimated;
     const technicianUser = request.technician_user === null ? null : Number(request.technician_user);
-    if (price === null || technicianUser === null || rng.chance(0.08)) return id; // settled off-platform
+    if (price === null || technicianUser === null || (!options.forcePayment && rng.chance(0.08))) return id; // settled off-platform
     const status = rng.weighted([['completed', 85], ['pending', 10], ['failed', 5]] as const);
     await this.payment(tx, {
       amount: price, status, method: options.paymentMethod ?? rng.weighted(CLIENT_PAYMENT_METHODS), type: 'client_payment',
