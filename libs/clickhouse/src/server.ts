@@ -53,16 +53,17 @@ export class ServerClickHouse implements ClickHouse {
   }
 
   async insert(request: InsertRequest): Promise<void> {
+    // The rows are already encoded: send the bytes as the body of an INSERT ... FORMAT statement
+    // (client.insert would re-encode, and expects objects for JSON formats).
     const values = Buffer.isBuffer(request.values) ? Readable.from([request.values]) : Readable.from(request.values);
+    const columns = request.columns ? ` (${request.columns.join(', ')})` : '';
+    const query = `INSERT INTO ${request.table}${columns} FORMAT ${request.format}`;
     try {
-      await this.client.insert({
-        table: request.table,
-        values,
-        format: request.format,
-        ...(request.columns ? { columns: request.columns as [string, ...string[]] } : {}),
-      });
+      const result = await this.client.exec({ query, values });
+      // Drain the (empty) response so the socket returns to the pool.
+      for await (const chunk of result.stream) void chunk;
     } catch (error) {
-      throw wrap(error, `INSERT INTO ${request.table}`);
+      throw wrap(error, query);
     }
   }
 
