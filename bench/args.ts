@@ -6,7 +6,8 @@ export const USAGE = `usage: node dist/bench/run.js <cdc|stats|generate> [option
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc: seconds of steady load (default 20)
-  --parallelism N generator connections (default 2)`;
+  --parallelism N generator connections (default 2)
+  --jit-off       stats: also time the Postgres figures with jit=off`;
 
 function parseCount(raw: string | undefined, flag: string): number {
   if (raw === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -27,10 +28,11 @@ export interface BenchArgs {
   rate: number;
   durationSeconds: number;
   parallelism: number;
+  jitOff: boolean;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2 };
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -42,6 +44,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--rate': args.rate = parseCount(value(), flag); break;
       case '--duration': args.durationSeconds = parseCount(value(), flag); break;
       case '--parallelism': args.parallelism = parseCount(value(), flag); break;
+      case '--jit-off': args.jitOff = true; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default:
         if (flag.startsWith('-') || args.name) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);

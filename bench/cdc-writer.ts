@@ -41,6 +41,9 @@ export type ChildMessage = { type: 'ready' } | { type: 'done'; result: WriteResu
 
 const SPECIALTIES = ['electrician', 'plumber', 'mechanic', 'it', 'air_conditioning', 'appliance_repair', 'locksmith', 'other'];
 const CITIES = ['Bamako', 'Bamako', 'Bamako', 'Sikasso', 'Ségou', 'Kayes', 'Kati', 'Mopti', ''];
+const UPDATE = `UPDATE depannage_repairrequest
+   SET status = 'completed', technician_id = COALESCE(technician_id, $2), assigned_at = COALESCE(assigned_at, now()),
+       completed_at = now(), final_price = COALESCE(final_price, estimated_price, 15000), updated_at = now()`;
 const COLUMNS = ['title', 'specialty_needed', 'priority', 'urgency_level', 'status', 'address', 'city', 'latitude', 'longitude', 'estimated_price', 'is_urgent', 'client_id'];
 
 class Writer {
@@ -51,43 +54,69 @@ class Writer {
     private readonly population: WriterPopulation,
   ) {}
 
-  /** A multi-row INSERT of `rows` new requests, as a named (prepared once) statement. */
-  private async insertRows(rows: number): Promise<void> {
-    const values: unknown[] = [];
-    const tuples: string[] = [];
-    for (let i = 0; i < rows; i++) {
+  /** Values of `rows` new requests, in COLUMNS order. */
+  private newRows(rows: number): unknown[][] {
+    return Array.from({ length: rows }, () => {
       const n = ++this.sequence;
       const specialty = SPECIALTIES[n % SPECIALTIES.length]!;
       const city = CITIES[n % CITIES.length]!;
-      const base = values.length;
-      values.push(
+      return [
         `Demande ${specialty} n°${n}`, specialty, n % 7 === 0 ? 'high' : 'medium', n % 11 === 0 ? 'urgent' : 'normal', 'pending',
         `Rue ${1 + (n % 450)}, Porte ${1 + (n % 120)}, ${city || 'Quartier non précisé'}`, city,
         12.6392 + ((n % 1000) - 500) / 10_000, -8.0029 + ((n % 997) - 498) / 10_000, 5000 + (n % 60) * 500, n % 11 === 0,
-        1 + (n * 7919) % this.population.clients,
-      );
-      tuples.push(`(${COLUMNS.map((_, c) => `$${base + c + 1}`).join(', ')})`);
-    }
-    await this.client.query({
-      name: `bench_insert_${rows}`,
-      text: `INSERT INTO depannage_repairrequest (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-      values,
+        1 + ((n * 7919) % this.population.clients),
+      ];
     });
   }
 
-  /** Assigns-and-completes `rows` existing requests picked at random (ids of the generated set). */
-  private async updateRows(rows: number): Promise<void> {
-    const ids = Array.from({ length: rows }, () => 1 + Math.floor(Math.random() * this.population.maxRequestId));
-    const technician = 1 + Math.floor(Math.random() * this.population.technicians);
-    const result = await this.client.query({
-      name: 'bench_update',
-      text: `UPDATE depannage_repairrequest
-                SET status = 'completed', technician_id = COALESCE(technician_id, $2), assigned_at = COALESCE(assigned_at, now()),
-                    completed_at = now(), final_price = COALESCE(final_price, estimated_price, 15000), updated_at = now()
-              WHERE id = ANY ($1::bigint[])`,
-      values: [ids, technician],
+  /** Ids of `rows` existing requests picked at random (the generated set), without repeats. */
+  private existingIds(rows: number): number[] {
+    const ids = new Set<number>();
+    while (ids.size < rows) ids.add(1 + Math.floor(Math.random() * this.population.maxRequestId));
+    return [...ids];
+  }
+
+  private randomTechnician(): number {
+    return 1 + Math.floor(Math.random() * this.population.technicians);
+  }
+
+  /** A multi-row INSERT of `rows` new requests, as a named (prepared once) statement with bound values. */
+  private async insertRows(rows: number): Promise<void> {
+    const values = this.newRows(rows);
+    const tuples = values.map((_, i) => `(${COLUMNS.map((__, c) => `$${i * COLUMNS.length + c + 1}`).join(', ')})`);
+    await this.client.query({
+      name: `bench_insert_${rows}`,
+      text: `INSERT INTO depannage_repairrequest (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
+      values: values.flat(),
     });
-    if (result.rowCount !== new Set(ids).size) throw new Error(`update touched ${result.rowCount} rows, expected ${new Set(ids).size}`);
+  }
+
+  /** Assigns-and-completes `rows` existing requests. */
+  private async updateRows(rows: number): Promise<void> {
+    const ids = this.existingIds(rows);
+    const result = await this.client.query({ name: 'bench_update', text: `${UPDATE} WHERE id = ANY ($1::bigint[])`, values: [ids, this.randomTechnician()] });
+    if (result.rowCount !== ids.length) throw new Error(`update touched ${result.rowCount} rows, expected ${ids.length}`);
+  }
+
+  /**
+   * One small transaction in two round trips: BEGIN, the INSERT, the UPDATE and the LSN read go as
+   * one simple-protocol string (values inlined as literals), then COMMIT. Returns the LSN.
+   */
+  private async smallTransaction(inserts: number, updates: number): Promise<string> {
+    const literal = (value: unknown): string =>
+      typeof value === 'string' ? this.client.escapeLiteral(value) : typeof value === 'boolean' ? String(value) : String(Number(value));
+    const statements = ['BEGIN'];
+    if (inserts > 0) {
+      const tuples = this.newRows(inserts).map((row) => `(${row.map(literal).join(', ')})`);
+      statements.push(`INSERT INTO depannage_repairrequest (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`);
+    }
+    if (updates > 0) {
+      const ids = this.existingIds(updates);
+      statements.push(`${UPDATE.replace('$2', String(this.randomTechnician()))} WHERE id IN (${ids.join(', ')})`);
+    }
+    statements.push('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+    const results = (await this.client.query(statements.join('; '))) as unknown as pg.QueryResult<{ lsn: string }>[];
+    return results[results.length - 1]!.rows[0]!.lsn;
   }
 
   async insert(job: Extract<WriterJob, { kind: 'insert' }>): Promise<WriteResult> {
@@ -142,17 +171,14 @@ class Writer {
       const wait = due - epochMs();
       if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
       const begun = epochMs();
-      await this.client.query('BEGIN');
-      await this.insertRows(inserts);
-      if (updates > 0) await this.updateRows(updates);
-      const { rows } = await this.client.query<{ lsn: string }>('SELECT pg_current_wal_insert_lsn()::text AS lsn');
+      const lsn = await this.smallTransaction(inserts, updates);
       const commitSent = epochMs();
       await this.client.query('COMMIT');
       const committedAt = epochMs();
       this.committed(result, committedAt);
       result.inserted += inserts;
       result.updated += updates;
-      result.commits.push({ lsn: rows[0]!.lsn, committedAt, commitMs: committedAt - commitSent, transactionMs: committedAt - begun });
+      result.commits.push({ lsn, committedAt, commitMs: committedAt - commitSent, transactionMs: committedAt - begun });
     }
     return result;
   }

@@ -2,7 +2,7 @@
 // by the caller's cleanups, and the generator's own figures as a table.
 import { createTestDatabase, type TestDatabase } from '../test/factories/databases.js';
 import { generateOperationalData, type GenerateSummary } from './generate.js';
-import { printTable, round, type Cleanups, type TableRow } from './report.js';
+import { printTable, type Cleanups, type TableRow } from './report.js';
 
 export interface GeneratedDatabase {
   db: TestDatabase;
@@ -34,10 +34,10 @@ export function printGenerateSummary(data: GenerateSummary): void {
   printTable('generator speed', [
     ...data.phases.map((phase): TableRow => ({
       phase: phase.name,
-      seconds: round(phase.seconds, 1),
+      seconds: phase.seconds.toFixed(1),
       rows: phase.rows || null,
       'rows/s': phase.rows ? Math.round(phase.rows / phase.seconds) : null,
     })),
-    { phase: 'total', seconds: round(data.seconds, 1), rows: data.totalRows, 'rows/s': data.rowsPerSecond },
+    { phase: 'total', seconds: data.seconds.toFixed(1), rows: data.totalRows, 'rows/s': data.rowsPerSecond },
   ]);
 }

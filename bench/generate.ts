@@ -29,7 +29,8 @@ export interface GenerateOptions {
   requests: number;
   /** The data ends at this instant (default: now). */
   now?: Date;
-  /** setseed() of every statement derives from it: same seed, same parallelism, same rows. */
+  /** Every statement starts with setseed() derived from it: same seed, same rows (the ids of payments
+   *  and reviews, drawn from their sequences by parallel chunks, may interleave differently). */
   seed?: number;
   /** Connections used at once (default 2, the cores of the bench machine). */
   parallelism?: number;
@@ -447,58 +448,70 @@ function paymentsSql(p: Plan, from: number, to: number): string {
            'DT-' || ${digits(8)}, CASE WHEN ${mobile} THEN (amount * 0.01)::int ELSE 0 END,
            ${ts('processed_s')}, notes, payer_id, recipient_id, request_id
     FROM (
-      SELECT x.*, c.request_id,
-             CASE WHEN x.status IN ('completed', 'refunded', 'failed') THEN LEAST(${p.nowS}, x.at_s + 5 + floor(random() * 595)) END AS processed_s
+      SELECT *,
+             CASE WHEN status IN ('completed', 'refunded', 'failed') THEN LEAST(${p.nowS}, at_s + 5 + floor(random() * 595)) END AS processed_s
       FROM (
-        SELECT *,
-               LEAST(${p.nowS}, paid_s + ${logNormal(2 * DAY_S, 0.8, 'z_refund')}) AS refund_s,
-               LEAST(${p.nowS}, paid_s + ${logNormal(20 * HOUR_S, 0.9, 'z_payout')}) AS payout_s
+        -- One row per payment: slot 1 first client payment, 2 its successful retry, 3 refund,
+        -- 4 technician payout, 5 deposit. Only the wanted slots get here (unnest below).
+        SELECT request_id, slot,
+               CASE slot WHEN 1 THEN first_s WHEN 2 THEN paid_s WHEN 3 THEN refund_s WHEN 4 THEN payout_s ELSE deposit_s END AS at_s,
+               CASE slot WHEN 4 THEN (price * payout_share)::int WHEN 5 THEN deposit ELSE price END AS amount,
+               CASE slot WHEN 1 THEN CASE WHEN retried THEN 'failed' ELSE first_status END
+                         WHEN 4 THEN CASE WHEN ${p.nowS} - payout_s < ${2 * DAY_S}
+                                          THEN ${weighted('r_payout_status', [['pending', 60], ['processing', 10], ['completed', 30]])}
+                                          ELSE ${weighted('r_payout_status', [['completed', 96], ['pending', 2], ['failed', 2]])} END
+                         WHEN 5 THEN 'pending' ELSE 'completed' END AS status,
+               CASE slot WHEN 4 THEN payout_method ELSE method END AS method,
+               CASE slot WHEN 3 THEN 'refund' WHEN 4 THEN 'technician_payout' ELSE 'client_payment' END AS payment_type,
+               CASE WHEN slot IN (3, 4) THEN ${PLATFORM_USER_ID} ELSE client_user END AS payer_id,
+               CASE slot WHEN 3 THEN client_user ELSE technician_user END AS recipient_id,
+               CASE slot WHEN 1 THEN CASE WHEN retried THEN 'Solde insuffisant' ELSE '' END
+                         WHEN 3 THEN 'Remboursement après litige' WHEN 5 THEN 'Acompte' ELSE '' END AS notes
         FROM (
-          SELECT *,
-                 CASE WHEN retried THEN LEAST(${p.nowS}, first_s + 60 * (2 + floor(r_retry_delay * 89))) ELSE first_s END AS paid_s
+          -- A set-returning function in the select list (ProjectSet) costs far less than a
+          -- LATERAL VALUES list, whose every row would be evaluated for every request.
+          SELECT *, unnest(array_remove(ARRAY[
+                   CASE WHEN settled_path THEN 1 END,
+                   CASE WHEN settled_path AND retried THEN 2 END,
+                   CASE WHEN settled_path AND NOT retried AND first_status = 'refunded' THEN 3 END,
+                   CASE WHEN settled_path AND (first_status = 'completed' OR retried) AND r_payout < 0.92 THEN 4 END,
+                   CASE WHEN deposit_path THEN 5 END], NULL)) AS slot
           FROM (
             SELECT *,
-                   first_status = 'failed' AND r_retry < 0.6 AS retried,
-                   LEAST(${p.nowS}, done_s + ${logNormal(25 * 60, 1, 'z_paid')}) AS first_s
+                   LEAST(${p.nowS}, paid_s + ${logNormal(2 * DAY_S, 0.8, 'z_refund')}) AS refund_s,
+                   LEAST(${p.nowS}, paid_s + ${logNormal(20 * HOUR_S, 0.9, 'z_payout')}) AS payout_s
             FROM (
-              SELECT r.id AS request_id, extract(epoch FROM r.completed_at)::float8 AS done_s,
-                     extract(epoch FROM COALESCE(r.assigned_at, r.created_at))::float8 AS deposit_s,
-                     r.status = 'completed' AND r.completed_at IS NOT NULL AND COALESCE(r.final_price, r.estimated_price) IS NOT NULL
-                       AND random() >= 0.05 AS settled_path,
-                     r.status IN ('assigned', 'in_progress') AND r.estimated_price IS NOT NULL AND random() < 0.1 AS deposit_path,
-                     COALESCE(r.final_price, r.estimated_price) AS price, round(r.estimated_price * 0.3) AS deposit,
-                     cl.user_id AS client_user, t.user_id AS technician_user,
-                     ${weighted('random()', CLIENT_PAYMENT_METHODS)} AS method,
-                     ${weighted('random()', [['completed', 90], ['failed', 3], ['pending', 3], ['processing', 1], ['refunded', 3]])} AS first_status,
-                     random() AS r_retry, random() AS r_retry_delay, random() AS r_payout, random() AS r_payout_status,
-                     ${weighted('random()', PAYOUT_METHODS)} AS payout_method, 0.8 + 0.1 * random() AS payout_share,
-                     ${NORMAL} AS z_paid, ${NORMAL} AS z_refund, ${NORMAL} AS z_payout
-                FROM depannage_repairrequest r
-                JOIN depannage_client cl ON cl.id = r.client_id
-                JOIN depannage_technician t ON t.id = r.technician_id
-               WHERE r.id BETWEEN ${from} AND ${to}
-                 AND r.status IN ('completed', 'assigned', 'in_progress')
-            ) base OFFSET 0
-          ) retry OFFSET 0
-        ) paid OFFSET 0
-      ) c
-      CROSS JOIN LATERAL (VALUES
-        (1, c.settled_path, c.first_s, c.price, CASE WHEN c.retried THEN 'failed' ELSE c.first_status END, c.method,
-            'client_payment', c.client_user, c.technician_user, CASE WHEN c.retried THEN 'Solde insuffisant' ELSE '' END),
-        (2, c.settled_path AND c.retried, c.paid_s, c.price, 'completed', c.method, 'client_payment', c.client_user,
-            c.technician_user, ''),
-        (3, c.settled_path AND NOT c.retried AND c.first_status = 'refunded', c.refund_s, c.price, 'completed', c.method,
-            'refund', ${PLATFORM_USER_ID}::bigint, c.client_user, 'Remboursement après litige'),
-        (4, c.settled_path AND (c.first_status = 'completed' OR c.retried) AND c.r_payout < 0.92, c.payout_s,
-            (c.price * c.payout_share)::int,
-            CASE WHEN ${p.nowS} - c.payout_s < ${2 * DAY_S}
-                 THEN ${weighted('c.r_payout_status', [['pending', 60], ['processing', 10], ['completed', 30]])}
-                 ELSE ${weighted('c.r_payout_status', [['completed', 96], ['pending', 2], ['failed', 2]])} END,
-            c.payout_method, 'technician_payout', ${PLATFORM_USER_ID}::bigint, c.technician_user, ''),
-        (5, c.deposit_path, c.deposit_s, c.deposit, 'pending', c.method, 'client_payment', c.client_user, c.technician_user, 'Acompte')
-      ) AS x(slot, wanted, at_s, amount, status, method, payment_type, payer_id, recipient_id, notes)
-      WHERE x.wanted
-    ) rows`;
+              SELECT *,
+                     CASE WHEN retried THEN LEAST(${p.nowS}, first_s + 60 * (2 + floor(r_retry_delay * 89))) ELSE first_s END AS paid_s
+              FROM (
+                SELECT *,
+                       first_status = 'failed' AND r_retry < 0.6 AS retried,
+                       LEAST(${p.nowS}, done_s + ${logNormal(25 * 60, 1, 'z_paid')}) AS first_s
+                FROM (
+                  SELECT r.id AS request_id, extract(epoch FROM r.completed_at)::float8 AS done_s,
+                         extract(epoch FROM COALESCE(r.assigned_at, r.created_at))::float8 AS deposit_s,
+                         r.status = 'completed' AND r.completed_at IS NOT NULL AND COALESCE(r.final_price, r.estimated_price) IS NOT NULL
+                           AND random() >= 0.05 AS settled_path,
+                         r.status IN ('assigned', 'in_progress') AND r.estimated_price IS NOT NULL AND random() < 0.1 AS deposit_path,
+                         COALESCE(r.final_price, r.estimated_price) AS price, round(r.estimated_price * 0.3) AS deposit,
+                         cl.user_id AS client_user, t.user_id AS technician_user,
+                         ${weighted('random()', CLIENT_PAYMENT_METHODS)} AS method,
+                         ${weighted('random()', [['completed', 90], ['failed', 3], ['pending', 3], ['processing', 1], ['refunded', 3]])} AS first_status,
+                         random() AS r_retry, random() AS r_retry_delay, random() AS r_payout, random() AS r_payout_status,
+                         ${weighted('random()', PAYOUT_METHODS)} AS payout_method, 0.8 + 0.1 * random() AS payout_share,
+                         ${NORMAL} AS z_paid, ${NORMAL} AS z_refund, ${NORMAL} AS z_payout
+                    FROM depannage_repairrequest r
+                    JOIN depannage_client cl ON cl.id = r.client_id
+                    JOIN depannage_technician t ON t.id = r.technician_id
+                   WHERE r.id BETWEEN ${from} AND ${to}
+                     AND r.status IN ('completed', 'assigned', 'in_progress')
+                ) base OFFSET 0
+              ) retry OFFSET 0
+            ) paid OFFSET 0
+          ) settled OFFSET 0
+        ) slots OFFSET 0
+      ) payment
+    ) timed`;
 }
 
 function reviewsSql(p: Plan, from: number, to: number): string {
@@ -534,13 +547,14 @@ function reviewsSql(p: Plan, from: number, to: number): string {
         SELECT r.id AS request_id, r.client_id, r.technician_id, r.is_urgent OR r.urgency_level <> 'normal' AS was_urgent,
                extract(epoch FROM r.completed_at)::float8 + ${logNormal(10 * HOUR_S, 1.1, NORMAL)} AS at_s,
                ${weighted('random()', REVIEW_RATINGS)} AS rating,
-               random() AS r_keep, random() AS r_fresh, random() AS r_moderation, random() AS r_recommend, random() AS r_visible,
+               random() AS r_fresh, random() AS r_moderation, random() AS r_recommend, random() AS r_visible,
                random() < 0.2 AS warranty, ${NORMAL} AS z_moderated
           FROM depannage_repairrequest r
          WHERE r.id BETWEEN ${from} AND ${to}
            AND r.status = 'completed' AND r.technician_id IS NOT NULL AND r.completed_at IS NOT NULL
+           AND random() < 0.45 -- reviewed: decided before drawing the rest
       ) drawn
-      WHERE r_keep < 0.45 AND at_s <= ${p.nowS}
+      WHERE at_s <= ${p.nowS}
       OFFSET 0
     ) kept`;
 }
@@ -653,14 +667,14 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
   };
   try {
     for (const client of connections) {
-      await client.query(`SET synchronous_commit = off; SET maintenance_work_mem = '512MB'; SET work_mem = '256MB'; SET jit = off`);
+      await client.query(`SET synchronous_commit = off; SET maintenance_work_mem = '1GB'; SET work_mem = '256MB'; SET jit = off`);
     }
     for (const table of OPERATIONAL_TABLES) {
       const { rows } = await connections[0]!.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS has_rows`);
       if (rows[0].has_rows) throw new Error(`generateOperationalData: table ${table} is not empty; generate into an empty database`);
     }
 
-    /** Runs tasks on the connections, each connection taking the next task; returns rows inserted per task. */
+    /** Runs tasks on the connections, each free connection taking the next task; returns the rows inserted. */
     const runPhase = async (name: string, tasks: Task[]): Promise<number> => {
       const phaseStart = performance.now();
       let rows = 0;
@@ -749,22 +763,25 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
 
     // --- indexes, unique constraints, then foreign keys (validated: Postgres checks every row)
     const indexStart = performance.now();
-    const byTable = new Map<string, string[]>();
-    for (const index of indexes.rows) byTable.set(index.table_name, [...(byTable.get(index.table_name) ?? []), index.definition]);
-    for (const unique of uniques) {
-      byTable.set(unique.table_name, [
-        ...(byTable.get(unique.table_name) ?? []),
-        `ALTER TABLE ${unique.table_name} ADD CONSTRAINT ${quoteIdent(unique.name)} ${unique.definition}`,
-      ]);
-    }
-    // Largest tables first, so that the two connections finish together.
-    const sizes = await admin.query<{ name: string; pages: string }>(
-      `SELECT relname AS name, relpages AS pages FROM pg_class WHERE relname = ANY ($1::text[])`,
+    // One task per index, those of the largest tables first, so that both connections stay busy.
+    const sizes = await admin.query<{ name: string; bytes: string }>(
+      `SELECT relname AS name, pg_relation_size(oid) AS bytes FROM pg_class WHERE relname = ANY ($1::text[]) AND relkind = 'r'`,
       [OPERATIONAL_TABLES],
     );
-    const pages = new Map(sizes.rows.map((row) => [row.name, Number(row.pages)]));
-    const indexTasks = [...byTable].map(([table, statements]) => ({ label: `indexes ${table}`, statements, weight: (pages.get(table) ?? 0) * statements.length }));
-    indexTasks.sort((a, b) => b.weight - a.weight);
+    const bytes = new Map(sizes.rows.map((row) => [row.name, Number(row.bytes)]));
+    const indexTasks = [
+      ...indexes.rows.map((index) => ({ table: index.table_name, label: `index ${index.name}`, statements: [index.definition] })),
+      // The unique index first, then the constraint on it: CREATE INDEX only takes a SHARE lock, so
+      // it builds beside the table's other indexes; ADD CONSTRAINT UNIQUE alone would lock them out.
+      ...uniques.map((unique) => ({
+        table: unique.table_name,
+        label: `unique ${unique.name}`,
+        statements: [
+          `CREATE UNIQUE INDEX ${quoteIdent(unique.name)} ON ${unique.table_name} ${unique.definition.replace(/^UNIQUE /, '')}`,
+          `ALTER TABLE ${unique.table_name} ADD CONSTRAINT ${quoteIdent(unique.name)} UNIQUE USING INDEX ${quoteIdent(unique.name)}`,
+        ],
+      })),
+    ].sort((a, b) => (bytes.get(b.table) ?? 0) - (bytes.get(a.table) ?? 0));
     await runPhase('indexes + unique constraints', indexTasks);
     await runPhase(
       'foreign keys',

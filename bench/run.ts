@@ -4,10 +4,10 @@
 //   generate  the data generator alone (rows/s), then drops the database
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
-import { runCdcBench } from './cdc.js';
-import { runGenerateBench } from './generate-bench.js';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { parseArgs } from './args.js';
+import { runCdcBench } from './cdc.js';
+import { runGenerateBench } from './generate-bench.js';
 import { Cleanups } from './report.js';
 import { runStatsBench } from './stats.js';
 

@@ -12,7 +12,7 @@ import { createTestClickHouse, uniqueName } from '../test/factories/databases.js
 import { globalStatisticsOnPostgres, realTimeStatsOnPostgres } from '../test/oracle/postgres-oracle.js';
 import type { BenchArgs } from './args.js';
 import { generatedDatabase } from './dataset.js';
-import { percentile, printTable, round, writeResult, type Cleanups, type TableRow } from './report.js';
+import { percentile, printTable, round, timed, writeResult, type Cleanups, type TableRow } from './report.js';
 
 interface Difference {
   path: string;
@@ -46,12 +46,6 @@ interface Timing {
   postgresMs: number[];
   postgresNoJitMs: number[];
   differences: Difference[];
-}
-
-async function time(work: () => Promise<unknown>): Promise<{ ms: number; result: unknown }> {
-  const start = performance.now();
-  const result = await work();
-  return { ms: performance.now() - start, result };
 }
 
 export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promise<void> {
@@ -88,11 +82,16 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
     `SELECT table, toString(count()) AS parts FROM system.parts WHERE database = currentDatabase() AND active GROUP BY table ORDER BY table`,
   );
 
-  // The oracle as the server runs it (JIT as configured), and once more with JIT off: on these
-  // sizes the JIT compile time is a visible share of each Postgres query.
-  const noJitPool = new pg.Pool({ connectionString: db.url, max: 2, options: '-c jit=off' });
-  cleanups.add('close the jit=off pool', () => noJitPool.end());
+  // The oracle runs with the server's settings (JIT as configured); --jit-off times it once more
+  // with JIT off, to see how much of the Postgres time is JIT compilation.
   const { rows: jitRows } = await db.pool.query<{ jit: string }>('SHOW jit');
+  const postgresJit = jitRows[0]!.jit;
+  let noJitPool: pg.Pool | null = null;
+  if (args.jitOff) {
+    const pool = new pg.Pool({ connectionString: db.url, max: 2, options: '-c jit=off' });
+    cleanups.add('close the jit=off pool', () => pool.end());
+    noJitPool = pool;
+  }
 
   const workloads = [
     ...PERIODS.map((period) => ({
@@ -112,29 +111,39 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
 
   const timings: Timing[] = [];
   for (const workload of workloads) {
-    console.log(`\n${workload.label}: warm-up, then ${args.reps} runs per engine...`);
-    const chWarm = await time(workload.clickhouse);
-    const pgWarm = await time(() => workload.postgres(db.pool));
-    const pgNoJitWarm = await time(() => workload.postgres(noJitPool));
-    const found = differences(chWarm.result, pgWarm.result);
-    const foundNoJit = differences(pgNoJitWarm.result, pgWarm.result);
-    if (foundNoJit.length > 0) throw new Error(`the oracle gave different results with jit=off: ${JSON.stringify(foundNoJit.slice(0, 5))}`);
-    const timing: Timing = { label: workload.label, clickhouseMs: [], postgresMs: [], postgresNoJitMs: [], differences: found };
-    console.log(`  warm-up: ClickHouse ${chWarm.ms.toFixed(0)} ms, Postgres ${pgWarm.ms.toFixed(0)} ms, Postgres jit=off ${pgNoJitWarm.ms.toFixed(0)} ms`);
-    for (let i = 0; i < args.reps; i++) {
-      timing.clickhouseMs.push((await time(workload.clickhouse)).ms);
-      timing.postgresMs.push((await time(() => workload.postgres(db.pool))).ms);
-      timing.postgresNoJitMs.push((await time(() => workload.postgres(noJitPool))).ms);
+    const engines: Array<{ name: string; samples: number[]; run: () => Promise<unknown> }> = [
+      { name: 'ClickHouse', samples: [], run: workload.clickhouse },
+      { name: 'Postgres', samples: [], run: () => workload.postgres(db.pool) },
+      ...(noJitPool ? [{ name: 'Postgres jit=off', samples: [], run: () => workload.postgres(noJitPool!) }] : []),
+    ];
+    console.log(`\n${workload.label}: warm-up, then ${args.reps} runs per engine, alternating...`);
+    const warm: Array<{ ms: number; result: unknown }> = [];
+    for (const engine of engines) warm.push(await timed(engine.run));
+    const found = differences(warm[0]!.result, warm[1]!.result);
+    if (warm[2]) {
+      const foundNoJit = differences(warm[2].result, warm[1]!.result);
+      if (foundNoJit.length > 0) throw new Error(`the oracle gave other figures with jit=off: ${JSON.stringify(foundNoJit.slice(0, 5))}`);
     }
+    console.log(`  warm-up: ${engines.map((engine, i) => `${engine.name} ${warm[i]!.ms.toFixed(0)} ms`).join(', ')}`);
+    for (let i = 0; i < args.reps; i++) {
+      for (const engine of engines) engine.samples.push((await timed(engine.run)).ms);
+    }
+    const timing: Timing = {
+      label: workload.label,
+      clickhouseMs: engines[0]!.samples,
+      postgresMs: engines[1]!.samples,
+      postgresNoJitMs: engines[2]?.samples ?? [],
+      differences: found,
+    };
     console.log(
-      `  median: ClickHouse ${percentile(timing.clickhouseMs, 50).toFixed(0)} ms, Postgres ${percentile(timing.postgresMs, 50).toFixed(0)} ms, jit=off ${percentile(timing.postgresNoJitMs, 50).toFixed(0)} ms` +
+      `  median: ${engines.map((engine) => `${engine.name} ${percentile(engine.samples, 50).toFixed(0)} ms`).join(', ')}` +
         (found.length > 0 ? `; ${found.length} DIFFERENCES` : '; figures equal'),
     );
     timings.push(timing);
   }
 
   printTable(
-    `stats: ${data.requests.toLocaleString('en')} requests, ${args.reps} runs each (ms; Postgres jit=${jitRows[0]!.jit} as configured, and jit=off)`,
+    `stats: ${data.requests.toLocaleString('en')} requests, ${args.reps} runs each after a warm-up (ms; Postgres jit=${postgresJit} as configured)`,
     timings.map((t): TableRow => {
       const chMedian = percentile(t.clickhouseMs, 50);
       return {
@@ -144,8 +153,9 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
         'PG median': round(percentile(t.postgresMs, 50), 1),
         'PG p90': round(percentile(t.postgresMs, 90), 1),
         'PG/CH': round(percentile(t.postgresMs, 50) / chMedian, 2),
-        'PG nojit median': round(percentile(t.postgresNoJitMs, 50), 1),
-        'PG nojit/CH': round(percentile(t.postgresNoJitMs, 50) / chMedian, 2),
+        ...(t.postgresNoJitMs.length > 0
+          ? { 'PG jit=off median': round(percentile(t.postgresNoJitMs, 50), 1), 'PG jit=off/CH': round(percentile(t.postgresNoJitMs, 50) / chMedian, 2) }
+          : {}),
         equal: t.differences.length === 0 ? 'yes' : `NO (${t.differences.length})`,
       };
     }),
@@ -167,12 +177,12 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
     now: now.toISOString(),
     generator: data,
     snapshot: { rows: snapshotRows, seconds: snapshotSeconds, clickhouseParts: parts },
-    postgresJit: jitRows[0]!.jit,
+    postgresJit,
     timings: timings.map((t) => ({
       ...t,
       clickhouse: { median: percentile(t.clickhouseMs, 50), p90: percentile(t.clickhouseMs, 90) },
       postgres: { median: percentile(t.postgresMs, 50), p90: percentile(t.postgresMs, 90) },
-      postgresNoJit: { median: percentile(t.postgresNoJitMs, 50), p90: percentile(t.postgresNoJitMs, 90) },
+      postgresNoJit: t.postgresNoJitMs.length > 0 ? { median: percentile(t.postgresNoJitMs, 50), p90: percentile(t.postgresNoJitMs, 90) } : null,
       ratioPostgresToClickHouse: percentile(t.postgresMs, 50) / percentile(t.clickhouseMs, 50),
     })),
   });
