@@ -97,6 +97,8 @@ export class ReplicationConnection {
   }
 
   async close(): Promise<void> {
+    // Closing is also how a broken connection is discarded: its own error was already reported
+    // through onError / the failed stream, so a second one from end() adds nothing.
     await this.client.end().catch(() => undefined);
   }
 
