@@ -16,6 +16,7 @@ import {
   TECHNICIAN_SPECIALTIES, URGENCY_LEVELS, USER_AGENTS, emailFor, ipOrigin, malianPhone, payoutXof, personName,
   priceXof, specialtyCode, storedSpecialty, streetAddress, usernameFor, type City, type Specialty,
 } from './vocabulary.js';
+import { inTransaction } from './transaction.js';
 
 export interface SeedOptions {
   /** Number of repair requests; every other table is sized from it. */
@@ -57,11 +58,7 @@ export async function seedDemoData(pool: pg.Pool, opts: SeedOptions): Promise<Se
   const now = (opts.now ?? new Date()).getTime();
   const data = generate(opts.requests, opts.seed ?? 1, now);
 
-  let loaded: Record<OperationalTable, number>;
-  let broken: Error | undefined;
-  const client = await pool.connect();
-  try {
-    await client.query('BEGIN');
+  const loaded = await inTransaction(pool, async (client) => {
     for (const table of OPERATIONAL_TABLES) {
       const existing = await client.query(`SELECT EXISTS (SELECT 1 FROM ${table}) AS has_rows`);
       if (existing.rows[0].has_rows) throw new Error(`seedDemoData: table ${table} is not empty; seed an empty database`);
@@ -75,19 +72,8 @@ export async function seedDemoData(pool: pg.Pool, opts: SeedOptions): Promise<Se
         await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), (SELECT max(id) FROM ${table}))`);
       }
     });
-    await client.query('COMMIT');
-    loaded = counts;
-  } catch (error) {
-    try {
-      await client.query('ROLLBACK');
-    } catch (rollbackError) {
-      // The connection is unusable: the pool must discard it. The load error is the one to report.
-      broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-    }
-    throw error;
-  } finally {
-    client.release(broken);
-  }
+    return counts;
+  });
   await analyze(pool);
   return {
     adminUserId: data.adminUserId,

@@ -12,6 +12,7 @@ import {
   URGENCY_LEVELS, USER_AGENTS, emailFor, finalPriceXof, ipOrigin, malianPhone, payoutXof, personName, priceXof, specialtyCode,
   storedSpecialty, streetAddress, usernameFor,
 } from './vocabulary.js';
+import { inTransaction } from './transaction.js';
 
 export type SimulatorActionKind =
   | 'create_request'
@@ -567,24 +568,7 @@ export class Simulator {
 
   /** Runs `work` in one transaction on a pooled connection (rolled back if it throws). */
   async transaction<T>(work: (tx: pg.PoolClient) => Promise<T>): Promise<T> {
-    const client = await this.pool.connect();
-    let broken: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query('COMMIT');
-      return result;
-    } catch (error) {
-      try {
-        await client.query('ROLLBACK');
-      } catch (rollbackError) {
-        // The connection is unusable: have the pool discard it. The first error is the one reported.
-        broken = rollbackError instanceof Error ? rollbackError : new Error(String(rollbackError));
-      }
-      throw error;
-    } finally {
-      client.release(broken);
-    }
+    return inTransaction(this.pool, work);
   }
 
   private async perform(tx: pg.PoolClient, kind: SimulatorActionKind): Promise<number> {
