@@ -17,6 +17,7 @@
 import type pg from 'pg';
 import { OPERATIONAL_TABLES, type OperationalTable } from '../apps/demo/src/operational-schema.js';
 import { Random, type Weighted } from '../apps/demo/src/random.js';
+import { dropSecondaryStructures, quoteIdent } from '../apps/demo/src/secondary-structures.js';
 import {
   asciiSlug, CITIES, CLIENT_PAYMENT_METHODS, DEMO_PASSWORD_HASH, EXPERIENCE_LEVELS, FAILED_LOGIN_REASONS,
   FEMALE_FIRST_NAMES, FRENCH_LABELS, KNOWN_SPECIALTIES, LAST_NAMES, MALE_FIRST_NAMES, PAYOUT_METHODS, PRICE_MEDIAN_XOF,
@@ -644,10 +645,6 @@ function ranges(total: number, parts: number): Array<[number, number]> {
   return result;
 }
 
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
-}
-
 export async function generateOperationalData(pool: pg.Pool, options: GenerateOptions): Promise<GenerateSummary> {
   const requests = options.requests;
   if (!Number.isInteger(requests) || requests < 100) throw new Error(`generateOperationalData: requests must be an integer >= 100, got ${requests}`);
@@ -703,26 +700,7 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
 
     // --- drop secondary indexes and constraints (restored below, from their catalog definitions)
     const admin = connections[0]!;
-    const constraints = await admin.query<{ table_name: string; name: string; definition: string; type: 'f' | 'u' }>(
-      `SELECT c.conrelid::regclass::text AS table_name, c.conname AS name, pg_get_constraintdef(c.oid) AS definition, c.contype AS type
-         FROM pg_constraint c
-        WHERE c.conrelid = ANY ($1::regclass[]) AND c.contype IN ('f', 'u')
-        ORDER BY c.contype, c.conrelid, c.conname`,
-      [OPERATIONAL_TABLES],
-    );
-    const indexes = await admin.query<{ table_name: string; name: string; definition: string }>(
-      `SELECT i.indrelid::regclass::text AS table_name, i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
-         FROM pg_index i
-        WHERE i.indrelid = ANY ($1::regclass[])
-          AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
-        ORDER BY i.indexrelid`,
-      [OPERATIONAL_TABLES],
-    );
-    const foreignKeys = constraints.rows.filter((c) => c.type === 'f');
-    const uniques = constraints.rows.filter((c) => c.type === 'u');
-    for (const fk of foreignKeys) await admin.query(`ALTER TABLE ${fk.table_name} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
-    for (const unique of uniques) await admin.query(`ALTER TABLE ${unique.table_name} DROP CONSTRAINT ${quoteIdent(unique.name)}`);
-    for (const index of indexes.rows) await admin.query(`DROP INDEX ${index.name}`);
+    const { foreignKeys, uniques, indexes } = await dropSecondaryStructures(admin, OPERATIONAL_TABLES);
 
     // --- the timeline every entity draws its ids and instants from (not replicated: not published)
     const line = timelineRows(p);
@@ -770,7 +748,7 @@ export async function generateOperationalData(pool: pg.Pool, options: GenerateOp
     );
     const bytes = new Map(sizes.rows.map((row) => [row.name, Number(row.bytes)]));
     const indexTasks = [
-      ...indexes.rows.map((index) => ({ table: index.table_name, label: `index ${index.name}`, statements: [index.definition] })),
+      ...indexes.map((index) => ({ table: index.table_name, label: `index ${index.name}`, statements: [index.definition] })),
       // The unique index first, then the constraint on it: CREATE INDEX only takes a SHARE lock, so
       // it builds beside the table's other indexes; ADD CONSTRAINT UNIQUE alone would lock them out.
       ...uniques.map((unique) => ({

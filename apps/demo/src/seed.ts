@@ -16,6 +16,7 @@ import {
   TECHNICIAN_SPECIALTIES, URGENCY_LEVELS, USER_AGENTS, emailFor, ipOrigin, malianPhone, payoutXof, personName,
   priceXof, specialtyCode, storedSpecialty, streetAddress, usernameFor, type City, type Specialty,
 } from './vocabulary.js';
+import { dropSecondaryStructures, quoteIdent } from './secondary-structures.js';
 import { inTransaction } from './transaction.js';
 
 export interface SeedOptions {
@@ -106,39 +107,14 @@ async function analyze(pool: pg.Pool): Promise<void> {
  * generation bug fails the seed exactly as it would have with the constraints in place.
  */
 async function bulkLoad(client: pg.PoolClient, tables: readonly string[], load: () => Promise<void>): Promise<void> {
-  const constraints = await client.query<{ table_name: string; name: string; definition: string; type: 'f' | 'u' }>(
-    `SELECT c.conrelid::regclass::text AS table_name, c.conname AS name, pg_get_constraintdef(c.oid) AS definition,
-            c.contype AS type
-       FROM pg_constraint c
-      WHERE c.conrelid = ANY ($1::regclass[]) AND c.contype IN ('f', 'u')
-      ORDER BY c.contype, c.conrelid, c.conname`,
-    [tables],
-  );
-  const indexes = await client.query<{ name: string; definition: string }>(
-    `SELECT i.indexrelid::regclass::text AS name, pg_get_indexdef(i.indexrelid) AS definition
-       FROM pg_index i
-      WHERE i.indrelid = ANY ($1::regclass[])
-        AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid AND c.conrelid = i.indrelid)
-      ORDER BY i.indexrelid`,
-    [tables],
-  );
-  const foreignKeys = constraints.rows.filter((c) => c.type === 'f');
-  const uniques = constraints.rows.filter((c) => c.type === 'u');
-
-  for (const fk of foreignKeys) await client.query(`ALTER TABLE ${fk.table_name} DROP CONSTRAINT ${quoteIdent(fk.name)}`);
-  for (const unique of uniques) await client.query(`ALTER TABLE ${unique.table_name} DROP CONSTRAINT ${quoteIdent(unique.name)}`);
-  for (const index of indexes.rows) await client.query(`DROP INDEX ${index.name}`);
+  const { foreignKeys, uniques, indexes } = await dropSecondaryStructures(client, tables);
 
   await load();
 
   await client.query(`SET LOCAL maintenance_work_mem = '256MB'`);
-  for (const index of indexes.rows) await client.query(index.definition);
+  for (const index of indexes) await client.query(index.definition);
   for (const unique of uniques) await client.query(`ALTER TABLE ${unique.table_name} ADD CONSTRAINT ${quoteIdent(unique.name)} ${unique.definition}`);
   for (const fk of foreignKeys) await client.query(`ALTER TABLE ${fk.table_name} ADD CONSTRAINT ${quoteIdent(fk.name)} ${fk.definition}`);
-}
-
-function quoteIdent(name: string): string {
-  return `"${name.replace(/"/g, '""')}"`;
 }
 
 /**
