@@ -103,14 +103,10 @@ async function withSnapshot<T>(db: OracleDb, fn: (c: pg.ClientBase) => Promise<T
 // overview (user part; the rest repeats other families)
 // ---------------------------------------------------------------------------------------------
 
-interface UserCounts {
-  total_users: number;
-  total_clients: number;
-  total_technicians: number;
-  total_admins: number;
-  active_users_30d: number;
-  new_users_30d: number;
-}
+type UserCounts = Pick<
+  Overview,
+  'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'active_users_30d' | 'new_users_30d'
+>;
 
 /**
  * Not period-filtered. Inactive users and unknown user_type values count in total_users only.

@@ -1,16 +1,13 @@
 // Users: counts by type, new and active users. Not period-filtered (metrics.md period table).
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count } from '../../../../../libs/metrics/src/exact.js';
+import type { Overview } from '../../../../../libs/metrics/src/types.js';
 import { AT, partialDay, wholeDays, type WindowParams } from './params.js';
 
-export interface UserFigures {
-  total_users: number;
-  total_clients: number;
-  total_technicians: number;
-  total_admins: number;
-  new_users_30d: number;
-  active_users_30d: number;
-}
+export type UserFigures = Pick<
+  Overview,
+  'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'active_users_30d' | 'new_users_30d'
+>;
 
 export async function userFigures(clickhouse: ClickHouse, params: WindowParams): Promise<UserFigures> {
   // Totals come from the aggregate alone; the partial first day of the 30-day window (from the
