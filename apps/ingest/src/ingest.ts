@@ -159,17 +159,6 @@ export class Ingest extends EventEmitter {
     this.currentStatus.state = 'stopped';
   }
 
-  /** Resolves when ClickHouse holds every change committed up to `lsn` (tests, benchmarks). */
-  async waitForLsn(lsn: bigint, timeoutMs = 30_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.appliedLsn < lsn) {
-      if (Date.now() > deadline) {
-        throw new Error(`ingest did not reach ${formatLsn(lsn)} within ${timeoutMs} ms (at ${formatLsn(this.appliedLsn)})`);
-      }
-      await new Promise((resolve) => setTimeout(resolve, 20));
-    }
-  }
-
   /** Resolves once every change committed in Postgres so far is in ClickHouse. */
   async catchUp(timeoutMs = 120_000): Promise<void> {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });

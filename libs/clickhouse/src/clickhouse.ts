@@ -42,8 +42,3 @@ export interface ClickHouse {
 export function toClickHouseDateTime(instant: Date): string {
   return instant.toISOString().replace('T', ' ').replace('Z', '');
 }
-
-/** Parses a DateTime64 value printed by ClickHouse in UTC ('YYYY-MM-DD hh:mm:ss[.ffffff]'). */
-export function fromClickHouseDateTime(value: string): Date {
-  return new Date(value.replace(' ', 'T') + 'Z');
-}
