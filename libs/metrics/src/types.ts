@@ -160,9 +160,170 @@ export interface RealTimeStats {
   active_sessions: { online_users: number; active_technicians: number };
 }
 
+/**
+ * Filters of the statistics endpoints (docs/statistics-api.md). The window [from, to) replaces
+ * "col >= now − Δ" of the period filter; `period` is 'custom' when from/to were given.
+ */
+export interface StatisticsFilters {
+  period: Period | 'custom';
+  /** Inclusive start of the window; null = no lower bound. */
+  from: Date | null;
+  /** Exclusive end of the window; null = no upper bound. */
+  to: Date | null;
+  /** Exact R.city; null = every city. */
+  city: string | null;
+  /** Exact R.specialty_needed; null = every specialty. */
+  specialty: string | null;
+}
+
 /** The inputs that fully determine a computation: the same inputs give the same numbers. */
-export interface StatisticsQuery {
-  period: Period;
+export interface StatisticsQuery extends StatisticsFilters {
   /** The instant every rolling window is measured back from. */
   now: Date;
+}
+
+// ---- Section endpoints: the global_statistics section plus these keys (docs/statistics-api.md) ----
+
+export const SECTIONS = [
+  'overview',
+  'requests',
+  'financial',
+  'satisfaction',
+  'technicians',
+  'specialties',
+  'security',
+  'geography',
+  'trends',
+  'advanced',
+] as const;
+export type Section = (typeof SECTIONS)[number];
+
+export interface RequestExtras {
+  /** Requests per raw status string, every status present (unknown values included). */
+  by_status: Record<string, number>;
+}
+
+export interface SatisfactionExtras {
+  /** V* per raw rating; '1'..'5' always present. */
+  rating_distribution: Record<string, number>;
+}
+
+export interface TechnicianExtras {
+  /** Requests with a technician assigned / technicians.total. */
+  requests_per_technician: number;
+}
+
+export interface SpecialtyPerformance {
+  specialty_needed: string;
+  count: number;
+  completed: number;
+  success_rate: number;
+  avg_price: number;
+  avg_response_time_hours: number;
+  avg_completion_time_hours: number;
+}
+
+export interface SpecialtyExtras {
+  performance: SpecialtyPerformance[];
+}
+
+export interface SecurityExtras {
+  high_risk_events: number;
+  top_risky_ips: Array<{ ip_address: string; events: number; max_risk_score: number }>;
+  top_risky_cities: Array<{ city: string; events: number }>;
+}
+
+export interface CityFigures {
+  city: string;
+  requests: number;
+  completed: number;
+  revenue: number;
+}
+
+export interface MapPoint {
+  latitude: number;
+  longitude: number;
+  requests: number;
+}
+
+export interface GeographyExtras {
+  cities: CityFigures[];
+  map_points: MapPoint[];
+}
+
+export interface RatingBucket {
+  reviews: number;
+  avg_rating: number;
+}
+
+export interface TrendExtras {
+  ratings: {
+    daily: Record<string, RatingBucket>;
+    weekly: Record<string, RatingBucket>;
+    monthly: Record<string, RatingBucket>;
+  };
+}
+
+export interface SectionExtras {
+  overview: Record<string, never>;
+  requests: RequestExtras;
+  financial: Record<string, never>;
+  satisfaction: SatisfactionExtras;
+  technicians: TechnicianExtras;
+  specialties: SpecialtyExtras;
+  security: SecurityExtras;
+  geography: GeographyExtras;
+  trends: TrendExtras;
+  advanced: Record<string, never>;
+}
+
+/** What a section endpoint returns (without calculation_info). */
+export type SectionFigures<S extends Section> = GlobalStatisticsFigures[S] & SectionExtras[S];
+
+// ---- KPIs ----
+
+export interface AcquisitionCost {
+  /** Configured spend / clients registered in the last 30 days; null when no spend is configured or no client registered. */
+  value: number | null;
+  /** ACQUISITION_SPEND_XOF: marketing spend over the last 30 days, as configured (not measured). */
+  spend_xof: number | null;
+  new_clients_30d: number;
+  basis: string;
+}
+
+export interface BusinessKpis {
+  conversion_rate: number;
+  retention_rate: number;
+  churn_rate: number;
+  ltv: number;
+  cac: AcquisitionCost;
+}
+
+export interface OperationalKpis {
+  /** Mean(completed_at − created_at) in hours over the timed completed requests. */
+  resolution_time_hours: number;
+  /** Completed requests / distinct technicians who completed at least one. */
+  technician_efficiency: number;
+  requests_per_technician: number;
+  quality_of_service: { avg_rating: number; satisfaction_rate: number; recommendation_rate: number };
+}
+
+export interface TechnicalKpis {
+  /** API requests measured by the API itself in the window. */
+  requests: number;
+  response_time_ms: { p50: number; p95: number; p99: number; mean: number };
+  /** Share of 5xx answers, percent. */
+  error_rate: number;
+  /** Share of 4xx answers, percent. */
+  client_error_rate: number;
+  uptime: { process_seconds: number; availability_percent: number; minutes_observed: number; minutes_up: number };
+  latency: { ingest_lag_seconds: number | null; clickhouse_ms: number };
+  /** Samples lost because ClickHouse refused them (the figures above exclude them). */
+  samples_dropped: number;
+}
+
+export interface Kpis {
+  business: BusinessKpis;
+  operational: OperationalKpis;
+  technical: TechnicalKpis;
 }

@@ -1,6 +1,6 @@
 // Time windows of the statistics, all derived from one `now` so that a response is internally
 // consistent and reproducible (the tests' oracle uses the same instant).
-import type { Period } from './types.js';
+import type { Period, StatisticsQuery } from './types.js';
 
 const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
@@ -19,6 +19,19 @@ export const PERIOD_DURATION_MS: Record<Period, number | null> = {
 export function periodStart(period: Period, now: Date): Date {
   const duration = PERIOD_DURATION_MS[period];
   return duration === null ? BEGINNING_OF_TIME : new Date(now.getTime() - duration);
+}
+
+/** The query of a named period, unfiltered: window [now − Δ, ∞), or everything for 'all'. */
+export function periodQuery(period: Period, now: Date): StatisticsQuery {
+  const duration = PERIOD_DURATION_MS[period];
+  return {
+    period,
+    from: duration === null ? null : new Date(now.getTime() - duration),
+    to: null,
+    city: null,
+    specialty: null,
+    now,
+  };
 }
 
 export function hoursBefore(now: Date, hours: number): Date {
