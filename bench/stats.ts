@@ -8,6 +8,7 @@ import { computeGlobalStatistics, computeRealTimeStats } from '../apps/api/src/s
 import { Ingest } from '../apps/ingest/src/ingest.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { PERIODS } from '../libs/metrics/src/types.js';
+import { periodQuery } from '../libs/metrics/src/windows.js';
 import { createTestClickHouse, uniqueName } from '../test/factories/databases.js';
 import { globalStatisticsOnPostgres, realTimeStatsOnPostgres } from '../test/oracle/postgres-oracle.js';
 import type { BenchArgs } from './args.js';
@@ -96,7 +97,7 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
   const workloads = [
     ...PERIODS.map((period) => ({
       label: `global_statistics ${period}`,
-      clickhouse: () => computeGlobalStatistics(ch.clickhouse, { period, now }),
+      clickhouse: () => computeGlobalStatistics(ch.clickhouse, periodQuery(period, now)),
       postgres: (pool: pg.Pool) => globalStatisticsOnPostgres(pool, { period, now }),
     })),
     {

@@ -12,6 +12,7 @@ import { fromRoot } from '../../libs/config/src/paths.js';
 import { createTestDatabase, uniqueName, type TestDatabase } from '../factories/databases.js';
 import { runRandomWorkload } from '../factories/workload.js';
 import { globalStatisticsOnPostgres } from '../oracle/postgres-oracle.js';
+import { periodQuery } from '../../libs/metrics/src/windows.js';
 
 let db: TestDatabase;
 const dataDir = mkdtempSync(join(tmpdir(), 'stat-crash-chdb-'));
@@ -74,7 +75,7 @@ it('resumes after SIGKILL mid-stream with exact numbers', async () => {
   const clickhouse = await EmbeddedClickHouse.open(dataDir, 'depanneteliman');
   try {
     const now = new Date();
-    const served = await computeGlobalStatistics(clickhouse, { period: 'all', now });
+    const served = await computeGlobalStatistics(clickhouse, periodQuery('all', now));
     const expected = await globalStatisticsOnPostgres(db.pool, { period: 'all', now });
     expect(served).toEqual(expected);
     for (const table of ['depannage_repairrequest', 'depannage_payment', 'depannage_review', 'users_user', 'users_auditlog']) {

@@ -9,6 +9,7 @@ import { AdminGuard } from './auth/admin.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
+import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, JWT_SECRET, OPERATIONAL_DB } from './tokens.js';
 
 export interface AppDependencies {
@@ -17,6 +18,7 @@ export interface AppDependencies {
   operationalDb: pg.Pool;
   ingest: Ingest;
   jwtSecret: string;
+  telemetry: ApiTelemetry;
 }
 
 @Module({})
@@ -31,6 +33,7 @@ export class AppModule {
         { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
         { provide: INGEST, useValue: dependencies.ingest },
         { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
+        { provide: ApiTelemetry, useValue: dependencies.telemetry },
         { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,
       ],

@@ -21,6 +21,7 @@ import { Ingest } from '../../ingest/src/ingest.js';
 import { AppModule } from './app.module.js';
 import { signAccessToken } from './auth/jwt.js';
 import { ErrorsFilter } from './errors.filter.js';
+import { ApiTelemetry } from './telemetry/api-telemetry.js';
 
 export interface RuntimeOptions {
   /** Wipe the demo database and the embedded ClickHouse data first. */
@@ -119,6 +120,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     });
     if (migrations.applied.length > 0) logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied });
 
+    // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
+    const telemetry = new ApiTelemetry(clickhouse);
+    telemetry.start();
+    cleanups.push(() => telemetry.stop());
+
     const ingest = new Ingest({
       databaseUrl,
       clickhouse,
@@ -142,10 +148,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // The demo signs its own tokens when no secret is configured; a real deployment shares Django's.
     const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
     const app = await NestFactory.create(
-      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret }),
+      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
+    app.use(telemetry.middleware());
     // The statistics endpoints are read-only: other methods are a 405, as in the original.
     app.use('/depannage/api/statistics', (request: Request, response: Response, next: NextFunction) => {
       if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return next();

@@ -21,6 +21,8 @@ export interface AppConfig {
   ingestBatchRows: number;
   /** Longest time a change waits in memory before it is written (ms). */
   ingestBatchDelayMs: number;
+  /** Marketing spend over the last 30 days (XOF) for the acquisition-cost KPI; undefined = not computed. */
+  acquisitionSpendXof: number | null;
   /** Embedded demo settings. */
   demo: { dataDir: string; port: number; requests: number; simulatorRate: number };
 }
@@ -63,6 +65,13 @@ function url(env: Env, name: string, protocols: string[]): string | undefined {
   return raw;
 }
 
+function money(env: Env, name: string): number | null {
+  const raw = optional(env, name);
+  if (raw === undefined) return null;
+  if (!/^\d{1,15}(\.\d{1,2})?$/.test(raw)) throw new ConfigError(name, `expected an amount in XOF such as 2500000 or 2500000.50, got "${raw}"`);
+  return Number(raw);
+}
+
 function identifier(env: Env, name: string, fallback: string): string {
   const value = optional(env, name) ?? fallback;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -86,6 +95,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publication: identifier(env, 'INGEST_PUBLICATION', 'depanneteliman_statistics'),
     ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
     ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 100, 0, 60_000),
+    acquisitionSpendXof: money(env, 'ACQUISITION_SPEND_XOF'),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),

@@ -125,6 +125,8 @@ export interface CalculationInfo {
   cached: boolean;
   /** Commit time (ISO-8601 UTC) of the last operational change applied to ClickHouse, null before any. */
   data_as_of: string | null;
+  /** The filters applied (docs/statistics-api.md): the resolved window and the request scope. */
+  filters: { period: Period | 'custom'; from: string | null; to: string | null; city: string | null; specialty: string | null };
 }
 
 /** Every metric of global_statistics; the endpoint adds calculation_info. */

@@ -1,11 +1,26 @@
-// The statistics endpoints of the original Django backend, same paths and response keys.
-import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { GlobalStatistics, RealTimeStats } from '../../../../libs/metrics/src/types.js';
-import { PERIODS } from '../../../../libs/metrics/src/types.js';
+// The statistics endpoints of the original Django backend (same paths and response keys), plus one
+// endpoint per section for the dashboard tabs and the KPIs (docs/statistics-api.md).
+import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { GlobalStatistics, Kpis, RealTimeStats, Section, SectionFigures } from '../../../../libs/metrics/src/types.js';
+import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { parsePeriod, rejectUnknownParameters } from './dto/period.js';
-import { StatisticsService } from './statistics.service.js';
+import { parseFilters, rejectUnknownParameters } from './dto/filters.js';
+import { StatisticsService, type WithCalculationInfo } from './statistics.service.js';
+
+/** The filter parameters, documented once for every endpoint that takes them. */
+function FilterQueries(): MethodDecorator {
+  const decorators = [
+    ApiQuery({ name: 'period', required: false, enum: PERIODS, description: 'Rolling window; default all. Not with from/to.' }),
+    ApiQuery({ name: 'from', required: false, description: 'Inclusive start: ISO-8601 instant with zone, or a date (00:00 UTC)' }),
+    ApiQuery({ name: 'to', required: false, description: 'Exclusive end: ISO-8601 instant with zone, or a date (that whole day included)' }),
+    ApiQuery({ name: 'city', required: false, description: 'Exact R.city (request-scoped metrics)' }),
+    ApiQuery({ name: 'specialty', required: false, description: 'Exact R.specialty_needed (request-scoped metrics)' }),
+  ];
+  return (target, key, descriptor) => {
+    for (const decorator of decorators) decorator(target, key, descriptor);
+  };
+}
 
 @ApiTags('statistics')
 @ApiBearerAuth()
@@ -16,17 +31,37 @@ export class StatisticsController {
 
   @Get('global_statistics')
   @ApiOperation({ summary: 'Every metric of the platform (overview, requests, financial, satisfaction, technicians, specialties, security, geography, trends, advanced)' })
-  @ApiQuery({ name: 'period', required: false, enum: PERIODS, description: 'Rolling window filter; default all' })
-  @ApiOkResponse({ description: 'Metrics as defined in shared/contract/metrics.md' })
+  @FilterQueries()
+  @ApiOkResponse({ description: 'Metrics as defined in shared/contract/metrics.md and docs/statistics-api.md' })
   globalStatistics(@Query() query: Record<string, unknown>): Promise<GlobalStatistics> {
-    rejectUnknownParameters(query, ['period']);
-    return this.statistics.globalStatistics(parsePeriod(query.period));
+    return this.statistics.globalStatistics(parseFilters(query));
   }
 
   @Get('real_time_stats')
-  @ApiOperation({ summary: 'Activity over the last 24 h and 7 days, never cached' })
+  @ApiOperation({ summary: 'Activity over the last 24 h and 7 days, never cached, no filter' })
   realTimeStats(@Query() query: Record<string, unknown>): Promise<RealTimeStats> {
     rejectUnknownParameters(query, []);
     return this.statistics.realTimeStats();
+  }
+
+  @Get('kpis')
+  @ApiOperation({ summary: 'Business, operational and technical KPIs' })
+  @FilterQueries()
+  kpis(@Query() query: Record<string, unknown>): Promise<WithCalculationInfo<Kpis>> {
+    return this.statistics.kpis(parseFilters(query));
+  }
+
+  @Get(':section')
+  @ApiOperation({ summary: "One section of global_statistics (same keys and values for the same filters) plus the section's extra keys" })
+  @ApiParam({ name: 'section', enum: SECTIONS })
+  @FilterQueries()
+  section(@Param('section') section: string, @Query() query: Record<string, unknown>): Promise<WithCalculationInfo<SectionFigures<Section>>> {
+    if (!(SECTIONS as readonly string[]).includes(section)) {
+      throw new NotFoundException({
+        detail: `unknown statistics endpoint "${section}"; available: global_statistics, real_time_stats, kpis, ${SECTIONS.join(', ')}`,
+        valid: ['global_statistics', 'real_time_stats', 'kpis', ...SECTIONS],
+      });
+    }
+    return this.statistics.section(section as Section, parseFilters(query));
   }
 }

@@ -3,7 +3,7 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, meanMoney, percent, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { FinancialStats } from '../../../../../libs/metrics/src/types.js';
-import { partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
+import { inWindow, isScoped, partialDay, SCOPED_REQUEST_IDS, wholeDays, type WindowName, type WindowParams } from './params.js';
 
 export interface FinancialFigures extends FinancialStats {
   /** All-time revenue in hundredths, whatever the period (for lifetime value). */
@@ -12,8 +12,18 @@ export interface FinancialFigures extends FinancialStats {
 
 export const REVENUE = "status = 'completed' AND payment_type = 'client_payment'";
 
-/** Rows of agg_payments_daily for a window (whole days + partial first day from the signed log). */
-export function paymentFacts(window: WindowName): string {
+/**
+ * Rows shaped like agg_payments_daily for a window. Unscoped: whole days + partial edge days from
+ * the signed log. Scoped to a city or specialty: payments carry neither, so they are read from the
+ * state table through their request (P.request_id in the scoped requests).
+ */
+export function paymentFacts(window: WindowName, scoped: boolean): string {
+  if (scoped) {
+    return `
+    SELECT toDate(created_at, 'UTC') AS day, status, payment_type, method, toInt64(1) AS payments, toDecimal128(amount, 2) AS amount
+    FROM depannage_payment FINAL
+    WHERE ${inWindow('created_at', window)} AND request_id IN (${SCOPED_REQUEST_IDS})`;
+  }
   return `
     SELECT day, status, payment_type, method, payments, amount FROM agg_payments_daily WHERE ${wholeDays(window)}
     UNION ALL
@@ -31,7 +41,7 @@ export async function financialStats(
             toString(sumIf(amount, status = 'completed' AND payment_type = 'technician_payout')) AS payouts,
             sumIf(payments, status = 'completed') AS completed_payments,
             sum(payments) AS payment_count
-     FROM (${paymentFacts('since')})`,
+     FROM (${paymentFacts('since', isScoped(params))})`,
     params,
   );
   const [allTime] = await clickhouse.query<{ revenue_total: string }>(
@@ -39,7 +49,7 @@ export async function financialStats(
   );
   const methods = await clickhouse.query<{ method: string; payment_count: string; amount_total: string }>(
     `SELECT method, sum(payments) AS payment_count, toString(sum(amount)) AS amount_total, sum(amount) AS sort_total
-     FROM (${paymentFacts('since')})
+     FROM (${paymentFacts('since', isScoped(params))})
      WHERE ${REVENUE}
      GROUP BY method
      HAVING payment_count != 0

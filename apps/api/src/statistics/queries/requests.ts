@@ -1,31 +1,45 @@
-// Requests created in the period (status as of now): status buckets, urgency, timings.
+// Requests created in the window (status as of now), in the request scope: status buckets,
+// urgency, timings; the raw status split; requests assigned to a technician.
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, meanHours, percent } from '../../../../../libs/metrics/src/exact.js';
-import type { RequestStats } from '../../../../../libs/metrics/src/types.js';
-import { partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
+import type { RequestExtras, RequestStats } from '../../../../../libs/metrics/src/types.js';
+import { inWindow, partialDay, REQUEST_SCOPE, wholeDays, type WindowName, type WindowParams } from './params.js';
+
+/** Completed requests with both instants set: the rows every timing is a mean over. */
+export const TIMED = "status = 'completed' AND assigned_at IS NOT NULL AND completed_at IS NOT NULL";
 
 /**
- * The rows of agg_requests_daily for a window: whole days from the aggregate, plus the partial
- * first day computed from the signed log with the same expressions as mv_agg_requests_daily.
+ * The rows of agg_requests_daily for a window and the request scope: whole days from the
+ * aggregate, plus the partial edge days computed from the signed log with the same expressions
+ * as mv_agg_requests_daily.
  */
 export function requestFacts(window: WindowName): string {
-  const timed = "status = 'completed' AND assigned_at IS NOT NULL AND completed_at IS NOT NULL";
   return `
     SELECT status, specialty_needed, city, urgent, requests, timed, response_us, completion_us, priced, price_sum
-    FROM agg_requests_daily WHERE ${wholeDays(window)}
+    FROM agg_requests_daily WHERE ${wholeDays(window)} AND ${REQUEST_SCOPE}
     UNION ALL
     SELECT status, specialty_needed, city, toUInt8(urgency_level IN ('urgent', 'sos') OR is_urgent),
-           toInt64(sign), toInt64(sign) * (${timed}),
-           if(${timed}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(assigned_at)) - toUnixTimestamp64Micro(created_at)), 0),
-           if(${timed}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(completed_at)) - toUnixTimestamp64Micro(assumeNotNull(assigned_at))), 0),
+           toInt64(sign), toInt64(sign) * (${TIMED}),
+           if(${TIMED}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(assigned_at)) - toUnixTimestamp64Micro(created_at)), 0),
+           if(${TIMED}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(completed_at)) - toUnixTimestamp64Micro(assumeNotNull(assigned_at))), 0),
            toInt64(sign) * (final_price IS NOT NULL),
            toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
-    FROM depannage_repairrequest_signed WHERE ${partialDay('created_at', window)}`;
+    FROM depannage_repairrequest_signed WHERE ${partialDay('created_at', window)} AND ${REQUEST_SCOPE}`;
 }
 
-export async function requestStats(clickhouse: ClickHouse, params: WindowParams): Promise<RequestStats> {
-  // Timings: completed requests with both instants set; negative intervals kept as stored. Sums are
-  // microseconds in Int128: 10 M rows of months-long intervals overflow Int64.
+/** Sums behind the timings, kept exact for figures derived from them (resolution time). */
+export interface RequestTimings {
+  timed: bigint;
+  responseMicros: bigint;
+  completionMicros: bigint;
+}
+
+export interface RequestFigures extends RequestStats {
+  timings: RequestTimings;
+}
+
+export async function requestStats(clickhouse: ClickHouse, params: WindowParams): Promise<RequestFigures> {
+  // Sums are microseconds in Int128: 10 M rows of months-long intervals overflow Int64.
   const [row] = await clickhouse.query<Record<string, string>>(
     `SELECT sum(requests) AS total,
             sumIf(requests, status = 'pending') AS pending,
@@ -42,7 +56,11 @@ export async function requestStats(clickhouse: ClickHouse, params: WindowParams)
   const r = row!;
   const total = count(r.total!);
   const completed = count(r.completed!);
-  const timed = BigInt(r.timed_count!);
+  const timings: RequestTimings = {
+    timed: BigInt(r.timed_count!),
+    responseMicros: BigInt(r.response_total!),
+    completionMicros: BigInt(r.completion_total!),
+  };
   return {
     total,
     pending: count(r.pending!),
@@ -51,7 +69,31 @@ export async function requestStats(clickhouse: ClickHouse, params: WindowParams)
     cancelled: count(r.cancelled!),
     urgent: count(r.urgent_count!),
     success_rate: percent(completed, total),
-    avg_response_time_hours: meanHours(BigInt(r.response_total!), timed),
-    avg_completion_time_hours: meanHours(BigInt(r.completion_total!), timed),
+    avg_response_time_hours: meanHours(timings.responseMicros, timings.timed),
+    avg_completion_time_hours: meanHours(timings.completionMicros, timings.timed),
+    timings,
   };
+}
+
+/** Every raw status present, count desc then status asc (unknown values included). */
+export async function requestExtras(clickhouse: ClickHouse, params: WindowParams): Promise<RequestExtras> {
+  const rows = await clickhouse.query<{ status: string; request_count: string }>(
+    `SELECT status, sum(requests) AS request_count
+     FROM (${requestFacts('since')})
+     GROUP BY status
+     HAVING request_count != 0
+     ORDER BY request_count DESC, status ASC`,
+    params,
+  );
+  return { by_status: Object.fromEntries(rows.map((row) => [row.status, count(row.request_count)])) };
+}
+
+/** Requests created in the window, in scope, with a technician assigned (state table). */
+export async function assignedRequests(clickhouse: ClickHouse, params: WindowParams): Promise<number> {
+  const [row] = await clickhouse.query<{ assigned: string }>(
+    `SELECT count() AS assigned FROM depannage_repairrequest FINAL
+     WHERE technician_id IS NOT NULL AND ${inWindow('created_at', 'since')} AND ${REQUEST_SCOPE}`,
+    params,
+  );
+  return count(row!.assigned);
 }

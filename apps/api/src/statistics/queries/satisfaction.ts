@@ -1,18 +1,29 @@
-// Satisfaction over visible, approved reviews (V*) created in the period.
+// Satisfaction over visible, approved reviews (V*) created in the window.
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent, ratio } from '../../../../../libs/metrics/src/exact.js';
-import type { SatisfactionStats } from '../../../../../libs/metrics/src/types.js';
-import { partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
+import type { SatisfactionExtras, SatisfactionStats } from '../../../../../libs/metrics/src/types.js';
+import { inWindow, isScoped, partialDay, SCOPED_REQUEST_IDS, wholeDays, type WindowName, type WindowParams } from './params.js';
 
 /** V*: the reviews that count. Nothing approves reviews automatically, so most stay out until moderated. */
 export const VISIBLE_REVIEW = "is_visible AND moderation_status = 'approved'";
 
-/** Rows of agg_reviews_daily for a window (whole days + partial first day from the signed log). */
-export function reviewFacts(window: WindowName): string {
+/**
+ * Rows shaped like agg_reviews_daily (plus day) for a window. Unscoped: whole days + partial edge
+ * days from the signed log. Scoped: reviews carry no city or specialty, so they are read from the
+ * state table through their request.
+ */
+export function reviewFacts(window: WindowName, scoped: boolean): string {
+  if (scoped) {
+    return `
+    SELECT toDate(created_at, 'UTC') AS day, toUInt8(${VISIBLE_REVIEW}) AS counted, rating,
+           toUInt8(would_recommend) AS would_recommend, toInt64(1) AS reviews
+    FROM depannage_review FINAL
+    WHERE ${inWindow('created_at', window)} AND request_id IN (${SCOPED_REQUEST_IDS})`;
+  }
   return `
-    SELECT counted, rating, would_recommend, reviews FROM agg_reviews_daily WHERE ${wholeDays(window)}
+    SELECT day, counted, rating, would_recommend, reviews FROM agg_reviews_daily WHERE ${wholeDays(window)}
     UNION ALL
-    SELECT toUInt8(${VISIBLE_REVIEW}), rating, toUInt8(would_recommend), toInt64(sign)
+    SELECT toDate(created_at, 'UTC'), toUInt8(${VISIBLE_REVIEW}), rating, toUInt8(would_recommend), toInt64(sign)
     FROM depannage_review_signed WHERE ${partialDay('created_at', window)}`;
 }
 
@@ -20,7 +31,7 @@ export async function satisfactionStats(clickhouse: ClickHouse, params: WindowPa
   const [row] = await clickhouse.query<Record<string, string>>(
     `SELECT sum(reviews) AS review_count, toString(sum(reviews * rating)) AS rating_total,
             sumIf(reviews, rating >= 4) AS satisfied, sumIf(reviews, would_recommend = 1) AS recommending
-     FROM (${reviewFacts('since')})
+     FROM (${reviewFacts('since', isScoped(params))})
      WHERE counted = 1`,
     params,
   );
@@ -31,4 +42,20 @@ export async function satisfactionStats(clickhouse: ClickHouse, params: WindowPa
     satisfaction_rate: percent(count(row!.satisfied!), reviews),
     recommendation_rate: percent(count(row!.recommending!), reviews),
   };
+}
+
+/** V* per raw rating: '1'..'5' always, then any other stored value, ascending. */
+export async function satisfactionExtras(clickhouse: ClickHouse, params: WindowParams): Promise<SatisfactionExtras> {
+  const rows = await clickhouse.query<{ rating: string; review_count: string }>(
+    `SELECT rating, sum(reviews) AS review_count
+     FROM (${reviewFacts('since', isScoped(params))})
+     WHERE counted = 1
+     GROUP BY rating
+     HAVING review_count != 0
+     ORDER BY rating`,
+    params,
+  );
+  const distribution = new Map<string, number>(['1', '2', '3', '4', '5'].map((rating) => [rating, 0]));
+  for (const row of rows) distribution.set(String(row.rating), count(row.review_count));
+  return { rating_distribution: Object.fromEntries(distribution) };
 }

@@ -1,8 +1,8 @@
 // Logins from the audit trail (A.timestamp in the period) and security e-mails (S.sent_at).
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent } from '../../../../../libs/metrics/src/exact.js';
-import type { SecurityStats } from '../../../../../libs/metrics/src/types.js';
-import { partialDay, wholeDays, type WindowParams } from './params.js';
+import type { SecurityExtras, SecurityStats } from '../../../../../libs/metrics/src/types.js';
+import { inWindow, partialDay, wholeDays, type WindowParams } from './params.js';
 
 export async function securityStats(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityStats> {
   // An OTP login writes 'otp_sent' then 'otp_verified' and never a 'login' success: not counted (as in source).
@@ -28,5 +28,32 @@ export async function securityStats(clickhouse: ClickHouse, params: WindowParams
     failed_logins: failed,
     security_alerts: count(row!.alerts!),
     login_success_rate: percent(ok, ok + failed),
+  };
+}
+
+/** risk_score at or above this is "high risk" (operational schema). */
+const HIGH_RISK = 80;
+
+/** High-risk audit events in the window (every event type), by source address and by city. */
+export async function securityExtras(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityExtras> {
+  const risky = `SELECT ip_address, geo_city, risk_score FROM users_auditlog FINAL
+                 WHERE risk_score >= ${HIGH_RISK} AND ${inWindow('timestamp', 'since')}`;
+  const [total, ips, cities] = await Promise.all([
+    clickhouse.query<{ events: string }>(`SELECT count() AS events FROM (${risky})`, params),
+    clickhouse.query<{ ip_address: string; events: string; max_risk: string }>(
+      `SELECT ip_address, count() AS events, max(risk_score) AS max_risk FROM (${risky})
+       GROUP BY ip_address ORDER BY events DESC, ip_address ASC LIMIT 10`,
+      params,
+    ),
+    clickhouse.query<{ city: string; events: string }>(
+      `SELECT geo_city AS city, count() AS events FROM (${risky}) WHERE geo_city != ''
+       GROUP BY geo_city ORDER BY events DESC, city ASC LIMIT 10`,
+      params,
+    ),
+  ]);
+  return {
+    high_risk_events: count(total[0]!.events),
+    top_risky_ips: ips.map((row) => ({ ip_address: row.ip_address, events: count(row.events), max_risk_score: Number(row.max_risk) })),
+    top_risky_cities: cities.map((row) => ({ city: row.city, events: count(row.events) })),
   };
 }

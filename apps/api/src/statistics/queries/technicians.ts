@@ -2,7 +2,7 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TopTechnician } from '../../../../../libs/metrics/src/types.js';
-import { partialDay, wholeDays, type WindowParams } from './params.js';
+import { inWindow, isAllTime, isScoped, partialDay, REQUEST_SCOPE, SCOPED_REQUEST_IDS, wholeDays, type WindowParams } from './params.js';
 import { VISIBLE_REVIEW } from './satisfaction.js';
 
 export interface TechnicianProfiles {
@@ -18,20 +18,42 @@ export async function technicianProfiles(clickhouse: ClickHouse): Promise<Techni
   return { verified: count(row!.verified!), available: count(row!.available!) };
 }
 
-/** Completed jobs and earnings per technician in the period: all-time aggregate, or days + partial day. */
-function jobSource(allTime: boolean): string {
-  if (allTime) return 'SELECT technician_id, jobs, earnings FROM agg_technician_jobs_all';
+type Source = 'all' | 'window' | 'scoped';
+
+function sourceOf(params: WindowParams): Source {
+  return isAllTime(params) ? 'all' : isScoped(params) ? 'scoped' : 'window';
+}
+
+/**
+ * Completed jobs and earnings per technician in the window: the all-time aggregate, whole days +
+ * partial edge days, or (scoped to a city or specialty, which the aggregates lack) the state table.
+ */
+function jobSource(source: Source): string {
+  if (source === 'all') return 'SELECT technician_id, jobs, earnings FROM agg_technician_jobs_all';
+  const completed = "status = 'completed' AND technician_id IS NOT NULL";
+  if (source === 'scoped') {
+    return `
+    SELECT assumeNotNull(technician_id) AS technician_id, toInt64(1) AS jobs, toDecimal128(ifNull(final_price, toDecimal64(0, 2)), 2) AS earnings
+    FROM depannage_repairrequest FINAL
+    WHERE ${completed} AND ${inWindow('created_at', 'since')} AND ${REQUEST_SCOPE}`;
+  }
   return `
     SELECT technician_id, jobs, earnings FROM agg_technician_jobs_daily WHERE ${wholeDays('since')}
     UNION ALL
     SELECT assumeNotNull(technician_id), toInt64(sign), toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
     FROM depannage_repairrequest_signed
-    WHERE status = 'completed' AND technician_id IS NOT NULL AND ${partialDay('created_at', 'since')}`;
+    WHERE ${completed} AND ${partialDay('created_at', 'since')}`;
 }
 
-/** Ratings (V*) per technician in the period, likewise. */
-function ratingSource(allTime: boolean): string {
-  if (allTime) return 'SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_all';
+/** Ratings (V*) per technician in the window, likewise (scoped: reviews of requests in scope). */
+function ratingSource(source: Source): string {
+  if (source === 'all') return 'SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_all';
+  if (source === 'scoped') {
+    return `
+    SELECT technician_id, toInt64(rating) AS rating_sum, toInt64(1) AS reviews
+    FROM depannage_review FINAL
+    WHERE ${VISIBLE_REVIEW} AND ${inWindow('created_at', 'since')} AND request_id IN (${SCOPED_REQUEST_IDS})`;
+  }
   return `
     SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_daily WHERE ${wholeDays('since')}
     UNION ALL
@@ -39,10 +61,22 @@ function ratingSource(allTime: boolean): string {
     FROM depannage_review_signed WHERE ${VISIBLE_REVIEW} AND ${partialDay('created_at', 'since')}`;
 }
 
+/** Completed jobs in the window and the number of distinct technicians who did them. */
+export async function jobTotals(clickhouse: ClickHouse, params: WindowParams): Promise<{ jobs: number; technicians: number }> {
+  const [row] = await clickhouse.query<{ job_count: string; technician_count: string }>(
+    `SELECT sum(total_jobs) AS job_count, count() AS technician_count FROM (
+       SELECT technician_id, sum(jobs) AS total_jobs FROM (${jobSource(sourceOf(params))})
+       GROUP BY technician_id HAVING total_jobs > 0
+     )`,
+    params,
+  );
+  return { jobs: count(row!.job_count), technicians: count(row!.technician_count) };
+}
+
 export async function topTechnicians(clickhouse: ClickHouse, params: WindowParams): Promise<TopTechnician[]> {
   // Jobs, earnings and ratings are aggregated separately, then joined: the original joined
   // requests with reviews first and multiplied jobs and earnings by the number of reviews.
-  const allTime = params.period === 'all';
+  const source = sourceOf(params);
   // Two short queries: the leaders first (CTEs are inlined where referenced, so one query would
   // aggregate the jobs once per reference), then names and ratings of those ten only.
   const leaders = await clickhouse.query<{ id: string; user_id: string; specialty: string; total_jobs: string; earnings: string }>(
@@ -50,7 +84,7 @@ export async function topTechnicians(clickhouse: ClickHouse, params: WindowParam
             j.total_jobs AS total_jobs, toString(j.total_earnings) AS earnings
      FROM (
        SELECT technician_id, sum(jobs) AS total_jobs, sum(earnings) AS total_earnings
-       FROM (${jobSource(allTime)})
+       FROM (${jobSource(source)})
        GROUP BY technician_id
        HAVING total_jobs > 0
      ) AS j
@@ -70,7 +104,7 @@ export async function topTechnicians(clickhouse: ClickHouse, params: WindowParam
     ),
     clickhouse.query<{ technician_id: string; rating_total: string; rating_count: string }>(
       `SELECT technician_id, toString(sum(rating_sum)) AS rating_total, toString(sum(reviews)) AS rating_count
-       FROM (${ratingSource(allTime)})
+       FROM (${ratingSource(source)})
        WHERE technician_id IN {ids:Array(Int64)}
        GROUP BY technician_id`,
       { ...params, ids },

@@ -4,12 +4,12 @@ import { count } from '../../../../../libs/metrics/src/exact.js';
 import type { Overview } from '../../../../../libs/metrics/src/types.js';
 import { AT, partialDay, wholeDays, type WindowParams } from './params.js';
 
-export type UserFigures = Pick<
-  Overview,
-  'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'active_users_30d' | 'new_users_30d'
->;
+export type UserCounts = Pick<Overview, 'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'new_users_30d'> & {
+  /** Clients registered in the last 30 days (acquisition cost). */
+  new_clients_30d: number;
+};
 
-export async function userFigures(clickhouse: ClickHouse, params: WindowParams): Promise<UserFigures> {
+export async function userCounts(clickhouse: ClickHouse, params: WindowParams): Promise<UserCounts> {
   // Totals come from the aggregate alone; the partial first day of the 30-day window (from the
   // signed log) only adds to new_users_30d, whose whole days are in the aggregate too.
   const [counts] = await clickhouse.query<Record<string, string>>(
@@ -17,14 +17,26 @@ export async function userFigures(clickhouse: ClickHouse, params: WindowParams):
             sumIf(users, whole AND user_type = 'client') AS total_clients,
             sumIf(users, whole AND user_type = 'technician') AS total_technicians,
             sumIf(users, whole AND user_type = 'admin') AS total_admins,
-            sumIf(users, recent) AS new_users_30d
+            sumIf(users, recent) AS new_users_30d,
+            sumIf(users, recent AND user_type = 'client') AS new_clients_30d
      FROM (
-       SELECT user_type, users, 1 AS whole, ${wholeDays('last30d')} AS recent FROM agg_users_daily
+       SELECT user_type, users, 1 AS whole, (${wholeDays('last30d')}) AS recent FROM agg_users_daily
        UNION ALL
        SELECT user_type, toInt64(sign), 0, 1 FROM users_user_signed WHERE ${partialDay('created_at', 'last30d')}
      )`,
     params,
   );
+  return {
+    total_users: count(counts!.total_users!),
+    total_clients: count(counts!.total_clients!),
+    total_technicians: count(counts!.total_technicians!),
+    total_admins: count(counts!.total_admins!),
+    new_users_30d: count(counts!.new_users_30d!),
+    new_clients_30d: count(counts!.new_clients_30d!),
+  };
+}
+
+export async function activeUsers30d(clickhouse: ClickHouse, params: WindowParams): Promise<number> {
   // Active = a client who created a request in the last 30 days, or a technician assigned to one.
   // sum(sign) > 0: the party has at least one such request in its current state. uniqExact counts
   // a person who is both client and technician once.
@@ -44,12 +56,5 @@ export async function userFigures(clickhouse: ClickHouse, params: WindowParams):
      )`,
     params,
   );
-  return {
-    total_users: count(counts!.total_users!),
-    total_clients: count(counts!.total_clients!),
-    total_technicians: count(counts!.total_technicians!),
-    total_admins: count(counts!.total_admins!),
-    new_users_30d: count(counts!.new_users_30d!),
-    active_users_30d: count(active!.active),
-  };
+  return count(active!.active);
 }
