@@ -727,10 +727,11 @@ const MONTHLY_BUCKETS = `
 /**
  * Per bucket: requests by R.created_at, completed by status='completed' AND completed_at (not by
  * created_at), revenue = Σ RP.amount by P.created_at, all three in RF (payments through their
- * request); new_users by U.created_at (not date_joined, never filtered); reviews / avg_rating
- * over V* by V.created_at in RF (the trends.ratings extra).
+ * request); new_users by U.created_at (not date_joined, never filtered); with `ratings`,
+ * reviews / avg_rating over V* by V.created_at in RF (the trends.ratings extra).
  */
-async function trendBuckets(c: pg.ClientBase, s: Scope, buckets: string): Promise<Row[]> {
+async function trendBuckets(c: pg.ClientBase, s: Scope, buckets: string, ratings: boolean): Promise<Row[]> {
+  const vInBucket = `${V_STAR} AND v.created_at >= b.lo AND v.created_at < b.hi AND ${viaRequest('v.request_id')}`;
   return all(
     c,
     `WITH b AS (${buckets})
@@ -744,13 +745,13 @@ async function trendBuckets(c: pg.ClientBase, s: Scope, buckets: string): Promis
          WHERE ${RP} AND p.created_at >= b.lo AND p.created_at < b.hi
            AND ${viaRequest('p.request_id')}) AS revenue,
        (SELECT count(*) FROM users_user u
-         WHERE u.created_at >= b.lo AND u.created_at < b.hi) AS new_users,
-       (SELECT count(*) FROM depannage_review v
-         WHERE ${V_STAR} AND v.created_at >= b.lo AND v.created_at < b.hi
-           AND ${viaRequest('v.request_id')}) AS reviews,
-       (SELECT COALESCE(round(avg(v.rating), 2), 0) FROM depannage_review v
-         WHERE ${V_STAR} AND v.created_at >= b.lo AND v.created_at < b.hi
-           AND ${viaRequest('v.request_id')}) AS avg_rating
+         WHERE u.created_at >= b.lo AND u.created_at < b.hi) AS new_users
+       ${
+         ratings
+           ? `, (SELECT count(*) FROM depannage_review v WHERE ${vInBucket}) AS reviews,
+              (SELECT COALESCE(round(avg(v.rating), 2), 0) FROM depannage_review v WHERE ${vInBucket}) AS avg_rating`
+           : ''
+       }
      FROM b
      ORDER BY b.ord`,
     { now: s.now, city: s.city, specialty: s.specialty },
@@ -775,11 +776,12 @@ interface TrendRows {
   monthly: Row[];
 }
 
-async function trendRows(c: pg.ClientBase, s: Scope): Promise<TrendRows> {
+/** ratings: also count V* per bucket (only the trends section needs it). */
+async function trendRows(c: pg.ClientBase, s: Scope, ratings: boolean): Promise<TrendRows> {
   return {
-    daily: await trendBuckets(c, s, DAILY_BUCKETS),
-    weekly: await trendBuckets(c, s, WEEKLY_BUCKETS),
-    monthly: await trendBuckets(c, s, MONTHLY_BUCKETS),
+    daily: await trendBuckets(c, s, DAILY_BUCKETS, ratings),
+    weekly: await trendBuckets(c, s, WEEKLY_BUCKETS, ratings),
+    monthly: await trendBuckets(c, s, MONTHLY_BUCKETS, ratings),
   };
 }
 
@@ -842,7 +844,7 @@ interface Computed {
   trendRows: TrendRows;
 }
 
-async function computeGlobal(c: pg.ClientBase, s: Scope): Promise<Computed> {
+async function computeGlobal(c: pg.ClientBase, s: Scope, withRatings = false): Promise<Computed> {
   const users = await userCounts(c, s.now);
   const requests = await requestStats(c, s);
   const financial = await financialStats(c, s);
@@ -852,7 +854,7 @@ async function computeGlobal(c: pg.ClientBase, s: Scope): Promise<Computed> {
   const specialties = specialtyStats(performance);
   const security = await securityStats(c, s);
   const geography = await geographyStats(c, s);
-  const tRows = await trendRows(c, s);
+  const tRows = await trendRows(c, s, withRatings);
   const advanced = await advancedStats(c, users, requests.success_rate);
   const overview: Overview = {
     total_users: users.total_users,
@@ -902,7 +904,7 @@ export async function globalStatisticsOnPostgres(db: OracleDb, q: OracleQuery): 
 export async function sectionOnPostgres<S extends Section>(db: OracleDb, section: S, q: OracleQuery): Promise<SectionFigures<S>> {
   const s = toScope(q);
   return withSnapshot(db, async (c) => {
-    const { figures, performance, trendRows: tRows } = await computeGlobal(c, s);
+    const { figures, performance, trendRows: tRows } = await computeGlobal(c, s, section === 'trends');
     const extras = await sectionExtras(c, s, section, figures, performance, tRows);
     return { ...figures[section], ...extras } as unknown as SectionFigures<S>;
   });
