@@ -5,8 +5,15 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { GlobalStatisticsFigures } from '../../libs/metrics/src/types.js';
-import { globalStatisticsOnPostgres, realTimeStatsOnPostgres } from './postgres-oracle.js';
+import type { GlobalStatisticsFigures, SectionFigures, StatisticsQuery } from '../../libs/metrics/src/types.js';
+import { periodQuery } from '../../libs/metrics/src/windows.js';
+import {
+  CAC_BASIS,
+  globalStatisticsOnPostgres,
+  kpisOnPostgres,
+  realTimeStatsOnPostgres,
+  sectionOnPostgres,
+} from './postgres-oracle.js';
 
 const ADMIN_URL = process.env.DATABASE_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SCHEMA_FILE = fileURLToPath(new URL('../../apps/demo/sql/operational-schema.sql', import.meta.url));
@@ -453,29 +460,41 @@ const EXPECTED_REALTIME = {
 const suffix = `${process.pid}_${Date.now()}`;
 const FIXTURE_DB = `oracle_fixture_${suffix}`;
 const EMPTY_DB = `oracle_empty_${suffix}`;
+const EXTRAS_DB = `oracle_extras_${suffix}`;
 let admin: pg.Client;
 let pool: pg.Pool;
 let emptyPool: pg.Pool;
+let extrasPool: pg.Pool;
 
 beforeAll(async () => {
   admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   await createDatabase(admin, FIXTURE_DB);
   await createDatabase(admin, EMPTY_DB);
+  await createDatabase(admin, EXTRAS_DB);
   pool = new pg.Pool({ connectionString: dbUrl(FIXTURE_DB), max: 3 });
   emptyPool = new pg.Pool({ connectionString: dbUrl(EMPTY_DB), max: 2 });
+  extrasPool = new pg.Pool({ connectionString: dbUrl(EXTRAS_DB), max: 2 });
   const c = await pool.connect();
   try {
     await loadFixture(c);
   } finally {
     c.release();
   }
+  const e = await extrasPool.connect();
+  try {
+    await loadExtrasFixture(e);
+  } finally {
+    e.release();
+  }
 });
 
 afterAll(async () => {
   await pool?.end();
   await emptyPool?.end();
+  await extrasPool?.end();
   if (admin) {
+    await admin.query(`DROP DATABASE IF EXISTS ${EXTRAS_DB} WITH (FORCE)`);
     await admin.query(`DROP DATABASE IF EXISTS ${FIXTURE_DB} WITH (FORCE)`);
     await admin.query(`DROP DATABASE IF EXISTS ${EMPTY_DB} WITH (FORCE)`);
     await admin.end();
@@ -627,5 +646,611 @@ describe('empty database', () => {
       last_7d: zeroW,
       active_sessions: { online_users: 0, active_technicians: 0 },
     });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Filters of docs/statistics-api.md on the main fixture: window [from, to), city, specialty.
+// ---------------------------------------------------------------------------------------------
+
+function query(filters: Partial<StatisticsQuery>): StatisticsQuery {
+  return { period: 'custom', from: null, to: null, city: null, specialty: null, now: NOW, ...filters };
+}
+
+describe('globalStatisticsOnPostgres with a StatisticsQuery', () => {
+  it('a full named-period query (periodQuery) and the equivalent custom window give the period figures', async () => {
+    expect(await globalStatisticsOnPostgres(pool, periodQuery('24h', NOW))).toStrictEqual(EXPECTED_24H);
+    expect(await globalStatisticsOnPostgres(pool, periodQuery('all', NOW))).toStrictEqual(EXPECTED_ALL);
+    expect(await globalStatisticsOnPostgres(pool, query({ from: H(24) }))).toStrictEqual(EXPECTED_24H);
+  });
+
+  it('a window inside one day: from inclusive, to exclusive, on every filtered column', async () => {
+    // [2025-07-14T09:00Z, 2025-07-14T11:00Z): r13 (09:00, inclusive) and r11 (10:00); r10 at 11:00 is out.
+    // Payments: p11 (09:00, failed) only; p8 at 11:00 is out. V*: none (v6 at 11:00 out, v9 pending).
+    // Audit: a8 'Login' (09:00), a3 login failure (10:00); a1 at 11:00 out. Notifications: s1 (10:00).
+    const got = await globalStatisticsOnPostgres(pool, query({ from: H(3), to: H(1) }));
+    expect(got.requests).toStrictEqual({
+      total: 2, pending: 0, in_progress: 0, completed: 1, cancelled: 0, urgent: 0, success_rate: 50,
+      avg_response_time_hours: 0.25, avg_completion_time_hours: 0.5, // r11 only ('Completed' r13 is not completed)
+    });
+    expect(got.financial).toStrictEqual({
+      total_revenue: 0, total_payouts: 0, platform_fees: 0, avg_request_value: 0, payment_methods: [],
+      payment_success_rate: 0, // 0 completed of 1
+    });
+    expect(got.satisfaction).toStrictEqual({ total_reviews: 0, avg_rating: 0, satisfaction_rate: 0, recommendation_rate: 0 });
+    expect(got.security).toStrictEqual({ total_logins: 0, failed_logins: 1, security_alerts: 1, login_success_rate: 0 });
+    expect(got.technicians.top_technicians).toStrictEqual([
+      // r11 by t3; v6 (t3) is at 11:00, outside → avg_rating 0
+      { id: 3, name: 'Awa', specialty: 'electrician', total_jobs: 1, avg_rating: 0, total_earnings: 5000 },
+    ]);
+    expect(got.specialties.top_specialties).toStrictEqual([
+      { specialty_needed: 'it', count: 1, completed: 0, avg_price: 7000 }, // tie at 1: 'it' < 'plomberie'
+      { specialty_needed: 'plomberie', count: 1, completed: 1, avg_price: 5000 },
+    ]);
+    expect(got.geography.top_cities).toStrictEqual([{ city: 'Bamako', count: 1 }]); // r11 has city ''
+    expect(got.advanced.conversion_rate).toBe(50);
+    // not window-filtered
+    expect(got.overview.active_users_30d).toBe(8);
+    expect(got.trends).toStrictEqual(EXPECTED_ALL.trends);
+  });
+
+  it('a window with only `to`', async () => {
+    // to = 2025-05-16T00:00Z: requests r1 (04-05) r2 (05-15); payments p1 p2 (04-06) p3 (05-15);
+    // V* v1 only (v2 is 2025-05-16T12:00); no audit row, no notification before that.
+    const got = await globalStatisticsOnPostgres(pool, query({ to: at('2025-05-16T00:00:00Z') }));
+    expect(got.requests).toStrictEqual({
+      total: 2, pending: 0, in_progress: 0, completed: 2, cancelled: 0, urgent: 0, success_rate: 100,
+      avg_response_time_hours: 2.38, // (3.75 + 1) / 2 = 2.375
+      avg_completion_time_hours: 3.5, // (3 + 4) / 2
+    });
+    expect(got.financial).toStrictEqual({
+      total_revenue: 20000.01,
+      total_payouts: 8000,
+      platform_fees: 12000.01,
+      avg_request_value: 10000.01, // 20000.01 / 2 = 10000.005
+      payment_methods: [
+        { method: 'moov_money', count: 1, total: 10000.01 },
+        { method: 'orange_money', count: 1, total: 10000 },
+      ],
+      payment_success_rate: 100,
+    });
+    expect(got.satisfaction).toStrictEqual({ total_reviews: 1, avg_rating: 5, satisfaction_rate: 100, recommendation_rate: 100 });
+    expect(got.security).toStrictEqual({ total_logins: 0, failed_logins: 0, security_alerts: 0, login_success_rate: 0 });
+  });
+
+  it("city 'Kayes': requests, payments and reviews through their request; user/security figures unchanged", async () => {
+    // Kayes: r3 (completed, plomberie, t2, flag urgent, NULL price), r5 (pending plumber), r12
+    // (cancelled plumber, urgent), r15 (completed plumber t4, 12000), r16 (completed plomberie t2, 9000).
+    // Payments of those requests: p4 (RP 5000) p9 (RP 12000) p10 (payout pending) p12 (refunded)
+    // p13 (refund, completed) p16 (RP 9000) p17 (commission, completed) → 5 completed of 7.
+    // V* of those requests: v3 (3) v7 (4) v8 (5); v12 (r5) is 'Approved', not V*.
+    const got = await globalStatisticsOnPostgres(pool, query({ city: 'Kayes' }));
+    const z = { requests: 0, completed: 0, revenue: 0 };
+    const expected: GlobalStatisticsFigures = {
+      overview: {
+        ...EXPECTED_ALL.overview,
+        total_requests: 5,
+        completed_requests: 3,
+        total_revenue: 26000,
+        platform_fees: 26000,
+        avg_rating: 4,
+        satisfaction_rate: 66.67,
+      },
+      requests: {
+        total: 5, pending: 1, in_progress: 0, completed: 3, cancelled: 1,
+        urgent: 2, // r3 r12
+        success_rate: 60,
+        avg_response_time_hours: 0.35, // (3726 + 3600 − 3600) / 3 = 1242 s = 0.345 h
+        avg_completion_time_hours: 2.33, // (2 + 2 + 3) / 3
+      },
+      financial: {
+        total_revenue: 26000,
+        total_payouts: 0,
+        platform_fees: 26000,
+        avg_request_value: 8666.67, // 26000 / 3
+        payment_methods: [
+          { method: 'moov_money', count: 1, total: 12000 },
+          { method: 'cash', count: 1, total: 9000 },
+          { method: 'bank_transfer', count: 1, total: 5000 },
+        ],
+        payment_success_rate: 71.43, // 5 / 7
+      },
+      satisfaction: { total_reviews: 3, avg_rating: 4, satisfaction_rate: 66.67, recommendation_rate: 100 },
+      technicians: {
+        total: 4,
+        verified: 4,
+        available: 3,
+        avg_rating: 4,
+        top_technicians: [
+          // t2: r3 (NULL) r16 (9000); V* v3 (3) v8 (5)
+          { id: 2, name: 'tech2', specialty: 'plomberie', total_jobs: 2, avg_rating: 4, total_earnings: 9000 },
+          // t4: r15 only (r4 is in Ségou); V* v7 (4) only (v4 is r4's)
+          { id: 4, name: 'Ibrahim Coulibaly', specialty: 'plumber', total_jobs: 1, avg_rating: 4, total_earnings: 12000 },
+        ],
+      },
+      specialties: {
+        distribution: {
+          plumber: { count: 3, completed: 1, avg_price: 12000 },
+          plomberie: { count: 2, completed: 2, avg_price: 9000 },
+        },
+        top_specialties: [
+          { specialty_needed: 'plumber', count: 3, completed: 1, avg_price: 12000 },
+          { specialty_needed: 'plomberie', count: 2, completed: 2, avg_price: 9000 },
+        ],
+      },
+      security: EXPECTED_ALL.security,
+      geography: { top_cities: [{ city: 'Kayes', count: 5 }], service_areas: [] },
+      trends: {
+        daily: {
+          '2025-07-08': { ...z, new_users: 1 },
+          '2025-07-09': { requests: 1, completed: 0, revenue: 0, new_users: 0 }, // r5
+          '2025-07-10': { ...z, new_users: 0 },
+          '2025-07-11': { ...z, new_users: 0 },
+          '2025-07-12': { ...z, new_users: 0 },
+          '2025-07-13': { requests: 2, completed: 1, revenue: 12000, new_users: 0 }, // r12 r15; r15; p9
+          '2025-07-14': { ...z, new_users: 1 },
+        },
+        weekly: {
+          'Semaine 1': { requests: 3, completed: 1, revenue: 12000 },
+          'Semaine 2': z,
+          'Semaine 3': { requests: 1, completed: 1, revenue: 5000 }, // r3, p4
+          'Semaine 4': z,
+        },
+        monthly: {
+          '2025-02': { ...z, new_users: 1 },
+          '2025-03': { ...z, new_users: 0 },
+          '2025-04': { ...z, new_users: 1 },
+          '2025-05': { requests: 1, completed: 1, revenue: 9000, new_users: 0 }, // r16, p16
+          '2025-06': { requests: 1, completed: 1, revenue: 5000, new_users: 4 }, // r3, p4
+          '2025-07': { requests: 3, completed: 1, revenue: 12000, new_users: 4 },
+        },
+      },
+      advanced: { ...EXPECTED_ALL.advanced, conversion_rate: 60 },
+    };
+    expect(got).toStrictEqual(expected);
+  });
+
+  it('specialty filter, city + specialty together, and a city that matches nothing (case-sensitive)', async () => {
+    // plumber: r1 r2 r5 r9 r10 r12 r14 r15; completed r1 r2 r9 r15.
+    // RP of plumber requests: p1 10000 + p3 10000.01 + p7 9000 + p9 12000 = 41000.01 (p15 'COMPLETED').
+    const plumber = await globalStatisticsOnPostgres(pool, query({ specialty: 'plumber' }));
+    expect(plumber.requests.total).toBe(8);
+    expect(plumber.requests.completed).toBe(4);
+    expect(plumber.financial.total_revenue).toBe(41000.01);
+    expect(plumber.financial.avg_request_value).toBe(10250); // 41000.01 / 4 = 10250.0025
+    expect(Object.keys(plumber.specialties.distribution)).toEqual(['plumber']);
+
+    // Bamako + plumber: r1 r2 r9 (completed) r10 (pending, sos).
+    const both = await globalStatisticsOnPostgres(pool, query({ city: 'Bamako', specialty: 'plumber' }));
+    expect(both.requests).toStrictEqual({
+      total: 4, pending: 1, in_progress: 0, completed: 3, cancelled: 0, urgent: 1, success_rate: 75,
+      avg_response_time_hours: 2.38, // r1 3.75, r2 1 (r9 untimed)
+      avg_completion_time_hours: 3.5,
+    });
+    // p1 p2 (payout 8000) p3 p7: all completed
+    expect(both.financial).toStrictEqual({
+      total_revenue: 29000.01,
+      total_payouts: 8000,
+      platform_fees: 21000.01,
+      avg_request_value: 9666.67, // 29000.01 / 3
+      payment_methods: [
+        { method: 'moov_money', count: 1, total: 10000.01 },
+        { method: 'orange_money', count: 1, total: 10000 },
+        { method: 'espece', count: 1, total: 9000 },
+      ],
+      payment_success_rate: 100,
+    });
+    // v1 (5) v2 (4) v5 (2, no recommendation)
+    expect(both.satisfaction).toStrictEqual({ total_reviews: 3, avg_rating: 3.67, satisfaction_rate: 66.67, recommendation_rate: 66.67 });
+
+    const none = await globalStatisticsOnPostgres(pool, query({ city: 'bamako' }));
+    expect(none.requests.total).toBe(0);
+    expect(none.financial.total_revenue).toBe(0);
+    expect(none.financial.payment_success_rate).toBe(0);
+    expect(none.satisfaction.total_reviews).toBe(0);
+    expect(none.technicians.top_technicians).toEqual([]);
+    expect(none.overview.total_users).toBe(12);
+    expect(none.advanced.ltv).toBe(15000.1);
+    expect(none.security).toStrictEqual(EXPECTED_ALL.security);
+  });
+});
+
+describe('sectionOnPostgres on the main fixture: sections without extra keys', () => {
+  it('overview, financial and advanced are exactly the global section', async () => {
+    const q = periodQuery('all', NOW);
+    expect(await sectionOnPostgres(pool, 'overview', q)).toStrictEqual(EXPECTED_ALL.overview);
+    expect(await sectionOnPostgres(pool, 'financial', q)).toStrictEqual(EXPECTED_ALL.financial);
+    expect(await sectionOnPostgres(pool, 'advanced', periodQuery('24h', NOW))).toStrictEqual(EXPECTED_24H.advanced);
+    expect(Object.keys(await sectionOnPostgres(pool, 'overview', q))).toEqual(Object.keys(EXPECTED_ALL.overview));
+  });
+
+  it('requests.by_status on the main fixture (unknown status, ties by byte order)', async () => {
+    // completed 8; pending 3 (r5 r10 r17); cancelled 2; then ones: 'Completed' < 'assigned' < 'draft' < 'in_progress'
+    const got = await sectionOnPostgres(pool, 'requests', { period: 'all', now: NOW });
+    expect(got).toStrictEqual({
+      ...EXPECTED_ALL.requests,
+      by_status: { completed: 8, pending: 3, cancelled: 2, Completed: 1, assigned: 1, draft: 1, in_progress: 1 },
+    });
+    expect(Object.keys(got.by_status)).toEqual(['completed', 'pending', 'cancelled', 'Completed', 'assigned', 'draft', 'in_progress']);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Extras fixture (own database): every extra key of the section endpoints and the KPIs.
+// now = NOW (2025-07-14T12:00Z): 30d window >= 2025-06-14T12:00Z.
+// ---------------------------------------------------------------------------------------------
+
+const X_USERS: Rec[] = [
+  { id: 1, username: 'adm', user_type: 'admin', created_at: at('2025-01-01T00:00:00Z') },
+  { id: 2, username: 'c1', user_type: 'client', created_at: H(10) }, // new client (30d)
+  { id: 3, username: 'c2', user_type: 'client', created_at: D(29) }, // new client (30d)
+  { id: 4, username: 'c3', user_type: 'client', created_at: D(31) }, // not new
+  { id: 5, username: 'ali', user_type: 'technician', created_at: at('2025-01-01T00:00:00Z'), first_name: 'Ali', last_name: 'Keita' },
+  { id: 6, username: 'binta', user_type: 'technician', created_at: at('2025-01-01T00:00:00Z'), first_name: 'Binta' },
+  { id: 7, username: 'cheick', user_type: 'technician', created_at: at('2025-01-01T00:00:00Z') },
+];
+const X_CLIENTS: Rec[] = [
+  { id: 1, user_id: 2 },
+  { id: 2, user_id: 3 },
+  { id: 3, user_id: 4 },
+];
+const X_TECHNICIANS: Rec[] = [
+  { id: 1, user_id: 5, specialty: 'electrician', is_verified: true, is_available: true },
+  { id: 2, user_id: 6, specialty: 'plumber', is_verified: true, is_available: false },
+  { id: 3, user_id: 7, specialty: 'it', is_verified: false, is_available: true },
+];
+
+function xreq(
+  id: number, createdIso: string, status: string, client: number, tech: number | null, specialty: string,
+  city: string, lat: number | null, lon: number | null, price: string | null,
+  assignedAfterH: number | null, completedAfterH: number | null,
+): Rec {
+  const created = at(createdIso);
+  return {
+    id, created_at: created, status, client_id: client, technician_id: tech, specialty_needed: specialty, city,
+    latitude: lat, longitude: lon, final_price: price, title: `q${id}`, address: 'x',
+    assigned_at: assignedAfterH === null ? null : plus(created, assignedAfterH * 3600),
+    completed_at: completedAfterH === null ? null : plus(created, completedAfterH * 3600),
+  };
+}
+
+// Cells (floor(x × 100)): q1 q2 → (1263, −801); q3 q8 → (1444, −1145); q7 → (1263, −800); q10 → (0, 0).
+const X_REQUESTS: Rec[] = [
+  xreq(1, '2025-07-10T08:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', 12.6391, -8.0012, '10000.00', 2, 5), // resp 2 compl 3 resol 5
+  xreq(2, '2025-07-11T08:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', 12.6399, -8.0001, '20000.00', 1, 2), // 1 1 2
+  xreq(3, '2025-07-12T08:00:00Z', 'completed', 2, 2, 'plumber', 'Kayes', 14.4469, -11.4443, '5000.00', 4, 4.5), // 4 0.5 4.5
+  xreq(4, '2025-07-12T09:00:00Z', 'pending', 2, null, 'plumber', 'Kayes', null, null, null, null, null),
+  xreq(5, '2025-07-13T09:00:00Z', 'Pending', 3, 2, 'plumber', 'Ségou', Number.NaN, 5, null, null, null),
+  xreq(6, '2025-07-13T10:00:00Z', 'cancelled', 3, null, 'electrician', 'Sikasso', Number.POSITIVE_INFINITY, 1, null, null, null),
+  xreq(7, '2025-07-13T11:00:00Z', 'completed', 2, 3, 'it', '', 12.6391, -7.9999, null, null, 1), // untimed
+  xreq(8, '2025-07-14T10:00:00Z', 'assigned', 3, 3, 'it', 'Kayes', 14.4405, -11.4401, null, 0, null),
+  xreq(9, '2025-06-01T00:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', null, null, '7000.00', 1, 2), // 1 1 2
+  xreq(10, '2025-05-01T00:00:00Z', 'completed', 1, null, 'plumber', 'Mopti', 0, 0, '1000.00', null, null),
+  xreq(11, '2025-05-02T00:00:00Z', 'cancelled', 2, null, 'plumber', 'Gao', null, -3, null, null, null),
+];
+
+function xpay(id: number, request: number, type: string, status: string, method: string, amount: string, iso: string): Rec {
+  return { id, request_id: request, payment_type: type, status, method, amount, created_at: at(iso), payer_id: 2, recipient_id: 5 };
+}
+const X_PAYMENTS: Rec[] = [
+  xpay(1, 1, 'client_payment', 'completed', 'orange_money', '10000.00', '2025-07-10T09:00:00Z'),
+  xpay(2, 2, 'client_payment', 'completed', 'moov_money', '20000.00', '2025-07-11T09:00:00Z'),
+  xpay(3, 3, 'client_payment', 'completed', 'cash', '5000.00', '2025-07-12T09:00:00Z'),
+  xpay(4, 9, 'client_payment', 'completed', 'cash', '7000.00', '2025-06-01T05:00:00Z'),
+  xpay(5, 6, 'client_payment', 'completed', 'cash', '500.00', '2025-07-13T10:30:00Z'),
+  xpay(6, 1, 'technician_payout', 'completed', 'cash', '8000.00', '2025-07-10T10:00:00Z'),
+  xpay(7, 9, 'client_payment', 'completed', 'orange_money', '3000.00', '2025-07-14T08:00:00Z'),
+  xpay(8, 10, 'client_payment', 'completed', 'cash', '1000.00', '2025-07-05T00:00:00Z'),
+  xpay(9, 11, 'client_payment', 'completed', 'cash', '0.00', '2025-07-06T00:00:00Z'),
+  xpay(10, 4, 'client_payment', 'pending', 'cash', '4000.00', '2025-07-12T10:00:00Z'),
+];
+
+function xrev(id: number, request: number, tech: number, client: number, rating: number, iso: string, extra: Rec = {}): Rec {
+  return { id, request_id: request, technician_id: tech, client_id: client, rating, created_at: at(iso), moderation_status: 'approved', ...extra };
+}
+// V*: v1 5, v2 4, v3 5 (no recommendation), v4 0, v5 7, v7 −1 (ratings outside 1..5 are storable)
+const X_REVIEWS: Rec[] = [
+  xrev(1, 1, 1, 1, 5, '2025-07-10T12:00:00Z'),
+  xrev(2, 2, 1, 1, 4, '2025-07-11T12:00:00Z'),
+  xrev(3, 3, 2, 2, 5, '2025-07-12T12:00:00Z', { would_recommend: false }),
+  xrev(4, 7, 3, 2, 0, '2025-07-14T11:30:00Z'),
+  xrev(5, 9, 1, 1, 7, '2025-06-02T00:00:00Z'),
+  xrev(6, 5, 2, 3, 2, '2025-07-13T12:00:00Z', { moderation_status: 'pending' }),
+  xrev(7, 8, 3, 3, -1, '2025-07-14T11:00:00Z'),
+];
+
+function xaudit(id: number, ip: string, risk: number, event: string, status: string, city: string, iso: string): Rec {
+  return { id, ip_address: ip, risk_score: risk, event_type: event, status, geo_city: city, timestamp: at(iso), user_id: null };
+}
+const X_AUDIT: Rec[] = [
+  xaudit(1, '10.1.2.3', 85, 'login', 'failure', 'Bamako', '2025-07-14T10:00:00Z'),
+  xaudit(2, '10.1.2.3/32', 90, 'login', 'failure', 'Bamako', '2025-07-14T10:05:00Z'), // same host as a1
+  xaudit(3, '10.0.0.0/8', 80, 'password_reset', 'success', 'Kayes', '2025-07-13T00:00:00Z'), // 80: high risk
+  xaudit(4, '2001:db8::1', 100, 'otp_sent', 'success', '', '2025-07-12T00:00:00Z'),
+  xaudit(5, '10.1.2.3/24', 120, 'login', 'failure', 'Kayes', '2025-07-11T00:00:00Z'),
+  xaudit(6, '192.168.0.1', 79, 'login', 'failure', 'Bamako', '2025-07-14T09:00:00Z'), // 79: not high risk
+  xaudit(7, '2001:db8:0:0:0:0:0:1', 95, 'login', 'success', 'Ségou', '2025-06-01T00:00:00Z'),
+  xaudit(8, '9.9.9.9', 81, 'login', 'success', 'Sikasso', '2025-07-10T00:00:00Z'),
+];
+
+async function loadExtrasFixture(c: pg.ClientBase): Promise<void> {
+  await c.query('BEGIN');
+  await insertAll(c, 'users_user', X_USERS.map((u) => ({ ...u, email: `${String(u.username)}@example.ml` })));
+  await insertAll(c, 'depannage_client', X_CLIENTS);
+  await insertAll(c, 'depannage_technician', X_TECHNICIANS);
+  await insertAll(c, 'depannage_repairrequest', X_REQUESTS);
+  await insertAll(c, 'depannage_review', X_REVIEWS);
+  await insertAll(c, 'depannage_payment', X_PAYMENTS);
+  await insertAll(c, 'users_auditlog', X_AUDIT);
+  await c.query('COMMIT');
+}
+
+const X_ALL = periodQuery('all', NOW);
+const X_JULY = query({ from: at('2025-07-01T00:00:00Z') }); // excludes q9 q10 q11, p4, v5, a7
+
+describe('sectionOnPostgres extras (extras fixture)', () => {
+  it('requests: base figures + by_status (unknown values, ties by byte order)', async () => {
+    const got = await sectionOnPostgres(extrasPool, 'requests', X_ALL);
+    expect(got).toStrictEqual({
+      total: 11, pending: 1, in_progress: 0, completed: 6, cancelled: 2, urgent: 0,
+      success_rate: 54.55, // 6 / 11
+      avg_response_time_hours: 2, // q1 2, q2 1, q3 4, q9 1
+      avg_completion_time_hours: 1.38, // (3 + 1 + 0.5 + 1) / 4 = 1.375
+      by_status: { completed: 6, cancelled: 2, Pending: 1, assigned: 1, pending: 1 },
+    } satisfies SectionFigures<'requests'>);
+    expect(Object.keys(got)).toEqual([
+      'total', 'pending', 'in_progress', 'completed', 'cancelled', 'urgent', 'success_rate',
+      'avg_response_time_hours', 'avg_completion_time_hours', 'by_status',
+    ]);
+    expect(Object.keys(got.by_status)).toEqual(['completed', 'cancelled', 'Pending', 'assigned', 'pending']);
+  });
+
+  it('satisfaction: rating_distribution with 1..5 always present and out-of-range ratings', async () => {
+    const got = await sectionOnPostgres(extrasPool, 'satisfaction', X_ALL);
+    // V* ratings 5 4 5 0 7 −1: Σ 20 / 6; ≥ 4: 4 of 6; recommend 5 of 6
+    expect(got).toStrictEqual({
+      total_reviews: 6, avg_rating: 3.33, satisfaction_rate: 66.67, recommendation_rate: 83.33,
+      rating_distribution: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 2, '0': 1, '7': 1, '-1': 1 },
+    });
+    // JS enumerates integer-like keys in numeric order first, then '-1'
+    expect(Object.keys(got.rating_distribution)).toEqual(['0', '1', '2', '3', '4', '5', '7', '-1']);
+    // electrician requests q1 q2 q6 q9 → v1 (5) v2 (4) v5 (7)
+    const elec = await sectionOnPostgres(extrasPool, 'satisfaction', query({ specialty: 'electrician' }));
+    expect(elec).toStrictEqual({
+      total_reviews: 3, avg_rating: 5.33, satisfaction_rate: 100, recommendation_rate: 100,
+      rating_distribution: { '1': 0, '2': 0, '3': 0, '4': 1, '5': 1, '7': 1 },
+    });
+    // nothing in the window: the five keys at 0
+    const empty = await sectionOnPostgres(extrasPool, 'satisfaction', query({ to: at('2025-01-01T00:00:00Z') }));
+    expect(empty.rating_distribution).toStrictEqual({ '1': 0, '2': 0, '3': 0, '4': 0, '5': 0 });
+  });
+
+  it('technicians: requests_per_technician', async () => {
+    const got = await sectionOnPostgres(extrasPool, 'technicians', X_ALL);
+    expect(got).toStrictEqual({
+      total: 3,
+      verified: 2,
+      available: 1,
+      avg_rating: 3.33,
+      top_technicians: [
+        // t1: q1 q2 q9 (37000); V* 5 4 7 → 16/3
+        { id: 1, name: 'Ali Keita', specialty: 'electrician', total_jobs: 3, avg_rating: 5.33, total_earnings: 37000 },
+        // t2: q3 (q10 has no technician); V* v3 (v6 pending)
+        { id: 2, name: 'Binta', specialty: 'plumber', total_jobs: 1, avg_rating: 5, total_earnings: 5000 },
+        // t3: q7 (NULL price); V* 0 and −1
+        { id: 3, name: 'cheick', specialty: 'it', total_jobs: 1, avg_rating: -0.5, total_earnings: 0 },
+      ],
+      requests_per_technician: 2.33, // q1 q2 q3 q5 q7 q8 q9 = 7 (any status) / 3 technician users
+    });
+    // Kayes: q3 q8 with a technician (q4 without) → 2 / 3
+    expect((await sectionOnPostgres(extrasPool, 'technicians', query({ city: 'Kayes' }))).requests_per_technician).toBe(0.67);
+  });
+
+  it('specialties: performance in top_specialties order, no limit', async () => {
+    const got = await sectionOnPostgres(extrasPool, 'specialties', X_ALL);
+    expect(got.performance).toStrictEqual([
+      // q3 q4 q5 q10 q11; completed q3 q10; prices 5000 1000; timed q3 only
+      { specialty_needed: 'plumber', count: 5, completed: 2, success_rate: 40, avg_price: 3000,
+        avg_response_time_hours: 4, avg_completion_time_hours: 0.5 },
+      // q1 q2 q6 q9; completed q1 q2 q9; prices 10000 20000 7000; responses 2 1 1, completions 3 1 1
+      { specialty_needed: 'electrician', count: 4, completed: 3, success_rate: 75, avg_price: 12333.33,
+        avg_response_time_hours: 1.33, avg_completion_time_hours: 1.67 },
+      // q7 (completed, untimed) q8
+      { specialty_needed: 'it', count: 2, completed: 1, success_rate: 50, avg_price: 0,
+        avg_response_time_hours: 0, avg_completion_time_hours: 0 },
+    ]);
+    expect(got.top_specialties).toStrictEqual([
+      { specialty_needed: 'plumber', count: 5, completed: 2, avg_price: 3000 },
+      { specialty_needed: 'electrician', count: 4, completed: 3, avg_price: 12333.33 },
+      { specialty_needed: 'it', count: 2, completed: 1, avg_price: 0 },
+    ]);
+    expect(Object.keys(got)).toEqual(['distribution', 'top_specialties', 'performance']);
+  });
+
+  it('security: high-risk events, IPs as printed by Postgres, cities; not city-filtered', async () => {
+    const expected: SectionFigures<'security'> = {
+      // logins: success a7 a8, failure a1 a2 a5 a6 → 2 / 6
+      total_logins: 2, failed_logins: 4, security_alerts: 0, login_success_rate: 33.33,
+      high_risk_events: 7, // all but a6 (79)
+      top_risky_ips: [
+        { ip_address: '10.1.2.3', events: 2, max_risk_score: 90 }, // a1 + a2 ('10.1.2.3/32' prints as '10.1.2.3')
+        { ip_address: '2001:db8::1', events: 2, max_risk_score: 100 }, // a4 + a7
+        { ip_address: '10.0.0.0/8', events: 1, max_risk_score: 80 }, // ties in byte order of the text
+        { ip_address: '10.1.2.3/24', events: 1, max_risk_score: 120 },
+        { ip_address: '9.9.9.9', events: 1, max_risk_score: 81 },
+      ],
+      top_risky_cities: [
+        { city: 'Bamako', events: 2 },
+        { city: 'Kayes', events: 2 },
+        { city: 'Sikasso', events: 1 }, // 'i' < 'é' in byte order
+        { city: 'Ségou', events: 1 },
+      ],
+    };
+    const got = await sectionOnPostgres(extrasPool, 'security', X_ALL);
+    expect(got).toStrictEqual(expected);
+    expect(Object.keys(got)).toEqual(Object.keys(expected));
+    expect(await sectionOnPostgres(extrasPool, 'security', query({ city: 'Kayes', specialty: 'it' }))).toStrictEqual(expected);
+    // from 2025-07-01: a7 (IPv6, Ségou) leaves
+    const july = await sectionOnPostgres(extrasPool, 'security', X_JULY);
+    expect(july.high_risk_events).toBe(6);
+    expect(july.top_risky_ips).toStrictEqual([
+      { ip_address: '10.1.2.3', events: 2, max_risk_score: 90 },
+      { ip_address: '10.0.0.0/8', events: 1, max_risk_score: 80 },
+      { ip_address: '10.1.2.3/24', events: 1, max_risk_score: 120 },
+      { ip_address: '2001:db8::1', events: 1, max_risk_score: 100 },
+      { ip_address: '9.9.9.9', events: 1, max_risk_score: 81 },
+    ]);
+    expect(july.top_risky_cities).toStrictEqual([
+      { city: 'Bamako', events: 2 },
+      { city: 'Kayes', events: 2 },
+      { city: 'Sikasso', events: 1 },
+    ]);
+    expect(july.total_logins).toBe(1); // a8
+  });
+
+  it('geography: cities (revenue through the request, zero-revenue rule) and map_points', async () => {
+    const got = await sectionOnPostgres(extrasPool, 'geography', X_ALL);
+    expect(got).toStrictEqual({
+      top_cities: [
+        { city: 'Bamako', count: 3 },
+        { city: 'Kayes', count: 3 },
+        { city: 'Gao', count: 1 },
+        { city: 'Mopti', count: 1 },
+        { city: 'Sikasso', count: 1 },
+        { city: 'Ségou', count: 1 },
+      ],
+      service_areas: [],
+      cities: [
+        { city: 'Bamako', requests: 3, completed: 3, revenue: 40000 }, // p1 p2 p4 p7
+        { city: 'Kayes', requests: 3, completed: 1, revenue: 5000 }, // p3 (p10 pending)
+        { city: 'Mopti', requests: 1, completed: 1, revenue: 1000 },
+        { city: 'Sikasso', requests: 1, completed: 0, revenue: 500 },
+        { city: 'Gao', requests: 1, completed: 0, revenue: 0 }, // revenue tie at 0: 'Gao' < 'Ségou'
+        { city: 'Ségou', requests: 1, completed: 0, revenue: 0 },
+      ],
+      map_points: [
+        { latitude: 12.63, longitude: -8.01, requests: 2 }, // q1 q2 (floor of −800.12 is −801)
+        { latitude: 14.44, longitude: -11.45, requests: 2 }, // q3 q8
+        { latitude: 0, longitude: 0, requests: 1 }, // q10
+        { latitude: 12.63, longitude: -8, requests: 1 }, // q7 (city '' still has a point)
+        // q4 q9 q11 NULL, q5 NaN, q6 Infinity: skipped
+      ],
+    } satisfies SectionFigures<'geography'>);
+
+    // from 2025-07-01: Bamako keeps q1 q2 and gets p7 (paid in July for the June request q9);
+    // Mopti has no request in the window but p8 1000 → listed; Gao: no request, revenue 0 → not listed.
+    const july = await sectionOnPostgres(extrasPool, 'geography', X_JULY);
+    expect(july.cities).toStrictEqual([
+      { city: 'Kayes', requests: 3, completed: 1, revenue: 5000 },
+      { city: 'Bamako', requests: 2, completed: 2, revenue: 33000 },
+      { city: 'Sikasso', requests: 1, completed: 0, revenue: 500 },
+      { city: 'Ségou', requests: 1, completed: 0, revenue: 0 },
+      { city: 'Mopti', requests: 0, completed: 0, revenue: 1000 },
+    ]);
+    expect(july.map_points).toStrictEqual([
+      { latitude: 12.63, longitude: -8.01, requests: 2 },
+      { latitude: 14.44, longitude: -11.45, requests: 2 },
+      { latitude: 12.63, longitude: -8, requests: 1 },
+    ]);
+
+    const bamako = await sectionOnPostgres(extrasPool, 'geography', query({ city: 'Bamako' }));
+    expect(bamako.cities).toStrictEqual([{ city: 'Bamako', requests: 3, completed: 3, revenue: 40000 }]);
+    expect(bamako.map_points).toStrictEqual([{ latitude: 12.63, longitude: -8.01, requests: 2 }]);
+  });
+
+  it('trends: ratings per bucket (V*, through the request for specialty), base series unchanged', async () => {
+    const zr = { reviews: 0, avg_rating: 0 };
+    const got = await sectionOnPostgres(extrasPool, 'trends', X_ALL);
+    expect(Object.keys(got)).toEqual(['daily', 'weekly', 'monthly', 'ratings']);
+    expect(got.ratings).toStrictEqual({
+      daily: {
+        '2025-07-08': zr,
+        '2025-07-09': zr,
+        '2025-07-10': { reviews: 1, avg_rating: 5 },
+        '2025-07-11': { reviews: 1, avg_rating: 4 },
+        '2025-07-12': { reviews: 1, avg_rating: 5 },
+        '2025-07-13': zr, // v6 is pending
+        '2025-07-14': { reviews: 2, avg_rating: -0.5 }, // 0 and −1
+      },
+      weekly: { 'Semaine 1': { reviews: 5, avg_rating: 2.6 }, 'Semaine 2': zr, 'Semaine 3': zr, 'Semaine 4': zr },
+      monthly: {
+        '2025-02': zr, '2025-03': zr, '2025-04': zr, '2025-05': zr,
+        '2025-06': { reviews: 1, avg_rating: 7 },
+        '2025-07': { reviews: 5, avg_rating: 2.6 }, // 13 / 5
+      },
+    });
+    expect(Object.keys(got.ratings.daily)).toEqual(Object.keys(got.daily));
+    // requests per bucket, hand-counted: July 8 requests (q1..q8), June q9, May q10 q11
+    expect(got.monthly['2025-07']).toStrictEqual({ requests: 8, completed: 4, revenue: 39500, new_users: 1 }); // p1 p2 p3 p5 p7 p8 p9
+    expect(got.monthly['2025-05']).toStrictEqual({ requests: 2, completed: 0, revenue: 0, new_users: 0 }); // q10 has no completed_at
+
+    const elec = await sectionOnPostgres(extrasPool, 'trends', query({ specialty: 'electrician' }));
+    expect(elec.ratings.weekly['Semaine 1']).toStrictEqual({ reviews: 2, avg_rating: 4.5 }); // v1 v2
+    expect(elec.ratings.monthly['2025-06']).toStrictEqual({ reviews: 1, avg_rating: 7 }); // v5
+    expect(elec.ratings.daily['2025-07-14']).toStrictEqual(zr);
+    // requests q1 q2 q6 in July; revenue p1 p2 p5 p7; new_users never filtered
+    expect(elec.monthly['2025-07']).toStrictEqual({ requests: 3, completed: 2, revenue: 33500, new_users: 1 });
+  });
+});
+
+describe('kpisOnPostgres (business + operational)', () => {
+  it('period all, with a configured spend', async () => {
+    const got = await kpisOnPostgres(extrasPool, X_ALL, { acquisitionSpendXof: 100001 });
+    expect(got).toStrictEqual({
+      business: {
+        conversion_rate: 54.55,
+        // active 30d: clients c1 c2 c3 (users 2 3 4) + technicians t1 t2 t3 (users 5 6 7) = 6 of 7
+        retention_rate: 85.71,
+        churn_rate: 14.29,
+        ltv: 15500, // RP all time 10000 + 20000 + 5000 + 7000 + 500 + 3000 + 1000 + 0 = 46500 / 3 clients
+        cac: { value: 50000.5, spend_xof: 100001, new_clients_30d: 2, basis: CAC_BASIS }, // users 2 and 3
+      },
+      operational: {
+        resolution_time_hours: 3.38, // (5 + 2 + 4.5 + 2) / 4 = 3.375 = 2 + 1.375
+        technician_efficiency: 1.67, // completed with a technician q1 q2 q3 q7 q9 = 5 / {t1 t2 t3}
+        requests_per_technician: 2.33,
+        quality_of_service: { avg_rating: 3.33, satisfaction_rate: 66.67, recommendation_rate: 83.33 },
+      },
+    });
+    expect(Object.keys(got)).toEqual(['business', 'operational']);
+  });
+
+  it('no spend configured → cac.value null; city filter on the operational side only', async () => {
+    const got = await kpisOnPostgres(extrasPool, query({ city: 'Bamako' }), { acquisitionSpendXof: null });
+    expect(got).toStrictEqual({
+      business: {
+        conversion_rate: 100, // q1 q2 q9 all completed
+        retention_rate: 85.71,
+        churn_rate: 14.29,
+        ltv: 15500,
+        cac: { value: null, spend_xof: null, new_clients_30d: 2, basis: CAC_BASIS },
+      },
+      operational: {
+        resolution_time_hours: 3, // (5 + 2 + 2) / 3
+        technician_efficiency: 3, // 3 jobs / t1
+        requests_per_technician: 1, // 3 / 3
+        quality_of_service: { avg_rating: 5.33, satisfaction_rate: 100, recommendation_rate: 100 }, // v1 v2 v5
+      },
+    });
+  });
+
+  it('zero new clients → cac.value null even with a spend; all zeros on an empty database', async () => {
+    const now = new Date('2026-01-03T00:00:00.000Z');
+    expect(await kpisOnPostgres(emptyPool, periodQuery('7d', now), { acquisitionSpendXof: 5000 })).toStrictEqual({
+      business: {
+        conversion_rate: 0, retention_rate: 0, churn_rate: 0, ltv: 0,
+        cac: { value: null, spend_xof: 5000, new_clients_30d: 0, basis: CAC_BASIS },
+      },
+      operational: {
+        resolution_time_hours: 0, technician_efficiency: 0, requests_per_technician: 0,
+        quality_of_service: { avg_rating: 0, satisfaction_rate: 0, recommendation_rate: 0 },
+      },
+    });
+    // extras fixture a year later: no client registered in the last 30 days
+    const later = await kpisOnPostgres(extrasPool, periodQuery('all', at('2026-07-14T12:00:00Z')), { acquisitionSpendXof: 5000 });
+    expect(later.business.cac).toStrictEqual({ value: null, spend_xof: 5000, new_clients_30d: 0, basis: CAC_BASIS });
+    // a spend of 0 is a configured spend: 0 / 2
+    const zero = await kpisOnPostgres(extrasPool, X_ALL, { acquisitionSpendXof: 0 });
+    expect(zero.business.cac.value).toBe(0);
   });
 });
