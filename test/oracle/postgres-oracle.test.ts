@@ -919,14 +919,14 @@ const X_REQUESTS: Rec[] = [
   xreq(1, '2025-07-10T08:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', 12.6391, -8.0012, '10000.00', 2, 5), // resp 2 compl 3 resol 5
   xreq(2, '2025-07-11T08:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', 12.6399, -8.0001, '20000.00', 1, 2), // 1 1 2
   xreq(3, '2025-07-12T08:00:00Z', 'completed', 2, 2, 'plumber', 'Kayes', 14.4469, -11.4443, '5000.00', 4, 4.5), // 4 0.5 4.5
-  xreq(4, '2025-07-12T09:00:00Z', 'pending', 2, null, 'plumber', 'Kayes', null, null, null, null, null),
+  xreq(4, '2025-07-12T09:00:00Z', 'pending', 2, null, 'plumber', 'Kayes', 95, 10, null, null, null), // latitude off the map
   xreq(5, '2025-07-13T09:00:00Z', 'Pending', 3, 2, 'plumber', 'Ségou', Number.NaN, 5, null, null, null),
   xreq(6, '2025-07-13T10:00:00Z', 'cancelled', 3, null, 'electrician', 'Sikasso', Number.POSITIVE_INFINITY, 1, null, null, null),
   xreq(7, '2025-07-13T11:00:00Z', 'completed', 2, 3, 'it', '', 12.6391, -7.9999, null, null, 1), // untimed
   xreq(8, '2025-07-14T10:00:00Z', 'assigned', 3, 3, 'it', 'Kayes', 14.4405, -11.4401, null, 0, null),
   xreq(9, '2025-06-01T00:00:00Z', 'completed', 1, 1, 'electrician', 'Bamako', null, null, '7000.00', 1, 2), // 1 1 2
   xreq(10, '2025-05-01T00:00:00Z', 'completed', 1, null, 'plumber', 'Mopti', 0, 0, '1000.00', null, null),
-  xreq(11, '2025-05-02T00:00:00Z', 'cancelled', 2, null, 'plumber', 'Gao', null, -3, null, null, null),
+  xreq(11, '2025-05-02T00:00:00Z', 'cancelled', 2, null, 'plumber', 'Gao', 12, 1e300, null, null, null), // longitude off the map
 ];
 
 function xpay(id: number, request: number, type: string, status: string, method: string, amount: string, iso: string): Rec {
@@ -1133,7 +1133,7 @@ describe('sectionOnPostgres extras (extras fixture)', () => {
         { latitude: 14.44, longitude: -11.45, requests: 2 }, // q3 q8
         { latitude: 0, longitude: 0, requests: 1 }, // q10
         { latitude: 12.63, longitude: -8, requests: 1 }, // q7 (city '' still has a point)
-        // q4 q9 q11 NULL, q5 NaN, q6 Infinity: skipped
+        // q9 NULL, q5 NaN, q6 Infinity, q4 latitude 95, q11 longitude 1e300: off the map
       ],
     } satisfies SectionFigures<'geography'>);
 

@@ -665,13 +665,13 @@ async function geographyExtras(c: pg.ClientBase, s: Scope): Promise<GeographyExt
       LIMIT 100`,
     scopeParams(s),
   );
-  const finite = (col: string): string =>
-    `${col} IS NOT NULL AND ${col} > '-Infinity'::float8 AND ${col} < 'Infinity'::float8`;
+  // On the map: coordinates within [-90, 90] x [-180, 180]; NULL, NaN (above every number in
+  // Postgres) and infinities fall outside.
   const points = await all(
     c,
     `SELECT floor(r.latitude * 100)::bigint AS lat, floor(r.longitude * 100)::bigint AS lon, count(*) AS n
        FROM depannage_repairrequest r
-      WHERE ${finite('r.latitude')} AND ${finite('r.longitude')}
+      WHERE r.latitude BETWEEN -90 AND 90 AND r.longitude BETWEEN -180 AND 180
         AND ${inWindow('r.created_at')} AND ${rf('r')}
       GROUP BY 1, 2
       ORDER BY count(*) DESC, 1 ASC, 2 ASC
