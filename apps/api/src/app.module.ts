@@ -6,6 +6,8 @@ import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { Ingest } from '../../ingest/src/ingest.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import type { CacheBackend } from './cache/cache-backend.js';
+import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
@@ -17,6 +19,7 @@ export interface AppDependencies {
   operationalDb: pg.Pool;
   ingest: Ingest;
   jwtSecret: string;
+  cacheBackend: CacheBackend;
 }
 
 @Module({})
@@ -24,6 +27,15 @@ export class AppModule {
   static forRoot(dependencies: AppDependencies): DynamicModule {
     return {
       module: AppModule,
+      imports: [
+        StatisticsCacheModule.forRoot({
+          config: dependencies.config,
+          backend: dependencies.cacheBackend,
+          ingest: dependencies.ingest,
+          operationalDb: dependencies.operationalDb,
+          jwtSecret: dependencies.jwtSecret,
+        }),
+      ],
       controllers: [StatisticsController, HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },

@@ -3,6 +3,8 @@ import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { GlobalStatistics, Period, RealTimeStats } from '../../../../libs/metrics/src/types.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
+import { STATISTICS_SOURCE_TABLES } from '../cache/cache-key.js';
+import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { CLICKHOUSE, INGEST } from '../tokens.js';
 import { computeGlobalStatistics, computeRealTimeStats } from './compute.js';
 
@@ -13,6 +15,7 @@ export class StatisticsService {
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
     @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
   ) {}
 
   /** Until the initial snapshot is complete, ClickHouse holds part of the data: refuse, don't guess. */
@@ -28,7 +31,22 @@ export class StatisticsService {
 
   async globalStatistics(period: Period): Promise<GlobalStatistics> {
     this.assertReady();
-    const dataAsOf = this.ingest.status().dataAsOf;
+    const result = await this.cache.getOrCompute('global_statistics', { period }, STATISTICS_SOURCE_TABLES.global_statistics, () =>
+      this.computeGlobalStatistics(period),
+    );
+    return {
+      ...result.value,
+      // last_calculation and calculation_duration stay those of the computation that was cached.
+      calculation_info: {
+        ...result.value.calculation_info,
+        cached: result.cached,
+        generated_at: result.generatedAt,
+        data_as_of: result.dataAsOf,
+      },
+    };
+  }
+
+  private async computeGlobalStatistics(period: Period): Promise<GlobalStatistics> {
     const now = new Date();
     const started = performance.now();
     const figures = await computeGlobalStatistics(this.clickhouse, { period, now });
@@ -40,7 +58,8 @@ export class StatisticsService {
         last_calculation: now.toISOString(),
         calculation_duration: Number(seconds.toFixed(3)),
         cached: false,
-        data_as_of: dataAsOf,
+        generated_at: now.toISOString(),
+        data_as_of: this.ingest.status().dataAsOf,
       },
     };
   }
