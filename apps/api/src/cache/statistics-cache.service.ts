@@ -275,7 +275,10 @@ export class StatisticsCacheService implements OnModuleDestroy {
     }
     if (Object.keys(fields).length === 0) return;
     try {
-      await withRedisTimeout('publish versions', redis.hSet(versionsKey(this.scope), fields));
+      // Expires well after the entries it can describe (refreshed on each batch), so the hashes
+      // of data sources that are gone (e.g. test runs, each with its own slot) do not pile up.
+      const key = versionsKey(this.scope);
+      await withRedisTimeout('publish versions', redis.multi().hSet(key, fields).pExpire(key, 2 * this.ttlMs + 60_000).exec());
     } catch (error) {
       this.redisFailure('publish versions', error);
     }
