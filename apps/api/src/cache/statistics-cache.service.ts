@@ -210,11 +210,24 @@ export class StatisticsCacheService implements OnModuleDestroy {
   }
 
   private async write<T>(key: string, entry: CacheEntry<T>): Promise<void> {
+    if (this.backend.memory) this.dropOlderVersions(this.backend.memory, key);
     try {
       await withRedisTimeout('set', this.cache.set(key, entry, this.ttlMs));
       this.backend.failures?.success();
     } catch (error) {
       this.redisFailure('set', error);
+    }
+  }
+
+  /**
+   * Memory only: the entries of the same endpoint and filters under older versions can never be
+   * read again, and the in-memory store drops an expired entry only when it is read, so without
+   * this every change would leave one dead response in the heap. (Redis expires them itself.)
+   */
+  private dropOlderVersions(memory: Map<string, unknown>, key: string): void {
+    const stem = key.slice(0, key.lastIndexOf(':v=') + ':v='.length);
+    for (const stored of memory.keys()) {
+      if (stored !== key && stored.startsWith(stem)) memory.delete(stored);
     }
   }
 
