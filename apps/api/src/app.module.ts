@@ -6,6 +6,8 @@ import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { Ingest } from '../../ingest/src/ingest.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import type { CacheBackend } from './cache/cache-backend.js';
+import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
@@ -19,6 +21,7 @@ export interface AppDependencies {
   ingest: Ingest;
   jwtSecret: string;
   telemetry: ApiTelemetry;
+  cacheBackend: CacheBackend;
 }
 
 @Module({})
@@ -26,6 +29,15 @@ export class AppModule {
   static forRoot(dependencies: AppDependencies): DynamicModule {
     return {
       module: AppModule,
+      imports: [
+        StatisticsCacheModule.forRoot({
+          config: dependencies.config,
+          backend: dependencies.cacheBackend,
+          ingest: dependencies.ingest,
+          operationalDb: dependencies.operationalDb,
+          jwtSecret: dependencies.jwtSecret,
+        }),
+      ],
       controllers: [StatisticsController, HealthController],
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },

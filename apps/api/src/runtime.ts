@@ -19,6 +19,8 @@ import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
 import { AppModule } from './app.module.js';
+import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
+import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
 import { ErrorsFilter } from './errors.filter.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
@@ -147,15 +149,19 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
 
     // The demo signs its own tokens when no secret is configured; a real deployment shares Django's.
     const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
+    const cacheBackend = await openCacheBackend(config);
+    cleanups.push(() => cacheBackend.close());
     const app = await NestFactory.create(
-      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry }),
+      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
     app.use(telemetry.middleware());
-    // The statistics endpoints are read-only: other methods are a 405, as in the original.
+    // The statistics endpoints are read-only: other methods are a 405, as in the original. The one
+    // exception is the admin purge of the cache (DELETE on its own path).
     app.use('/depannage/api/statistics', (request: Request, response: Response, next: NextFunction) => {
       if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return next();
+      if (request.method === 'DELETE' && request.originalUrl.split('?')[0]!.replace(/\/+$/, '') === CACHE_PURGE_PATH) return next();
       response.setHeader('Allow', 'GET, HEAD, OPTIONS');
       response.status(405).json({ detail: `Méthode « ${request.method} » non autorisée.` });
     });

@@ -5,3 +5,5 @@ export const OPERATIONAL_DB = Symbol('OPERATIONAL_DB');
 export const INGEST = Symbol('INGEST');
 export const APP_CONFIG = Symbol('APP_CONFIG');
 export const JWT_SECRET = Symbol('JWT_SECRET');
+/** The store behind the statistics cache (Redis, memory or disabled), chosen at boot. */
+export const CACHE_BACKEND = Symbol('CACHE_BACKEND');

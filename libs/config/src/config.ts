@@ -9,7 +9,12 @@ export interface AppConfig {
   clickhouseUrl: string | undefined;
   clickhouseDatabase: string;
   clickhouseDataDir: string;
+  /** Redis for the statistics cache. Undefined = probe redis://127.0.0.1:6379 at boot, else in-memory. */
   redisUrl: string | undefined;
+  /** Lifetime of a cached statistics response (seconds). */
+  statisticsCacheTtlSeconds: number;
+  /** CACHE_ENABLED=false: every response is computed, nothing is stored. */
+  cacheEnabled: boolean;
   stateDatabaseUrl: string | undefined;
   jwtSecret: string | undefined;
   port: number;
@@ -50,6 +55,15 @@ function integer(env: Env, name: string, fallback: number, min: number, max: num
   return value;
 }
 
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = raw.toLowerCase();
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `expected true, false, 1 or 0, got "${raw}"`);
+}
+
 function url(env: Env, name: string, protocols: string[]): string | undefined {
   const raw = optional(env, name);
   if (raw === undefined) return undefined;
@@ -87,6 +101,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
     clickhouseDatabase: identifier(env, 'CLICKHOUSE_DATABASE', 'depanneteliman'),
     clickhouseDataDir: optional(env, 'CLICKHOUSE_DATA_DIR') ?? fromRoot('data', 'clickhouse'),
     redisUrl: url(env, 'REDIS_URL', ['redis:', 'rediss:']),
+    // A week at most: rolling windows (24h, 7d) move with the clock, so an older figure misleads.
+    statisticsCacheTtlSeconds: integer(env, 'STATISTICS_CACHE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
+    cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     stateDatabaseUrl: url(env, 'STATE_DATABASE_URL', ['postgres:', 'postgresql:']),
     jwtSecret: optional(env, 'JWT_SECRET'),
     port: integer(env, 'PORT', 3000, 0, 65535),

@@ -122,7 +122,10 @@ export interface CalculationInfo {
   last_calculation: string;
   /** Seconds spent computing. */
   calculation_duration: number;
+  /** True when the response was served from the statistics cache (figures computed earlier). */
   cached: boolean;
+  /** ISO-8601 UTC instant the computation of the figures started (a cached answer keeps it). */
+  generated_at: string;
   /** Commit time (ISO-8601 UTC) of the last operational change applied to ClickHouse, null before any. */
   data_as_of: string | null;
   /** The filters applied (docs/statistics-api.md): the resolved window and the request scope. */

@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
+import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from '../tokens.js';
 
 interface ComponentHealth {
@@ -34,6 +35,7 @@ export class HealthController {
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
     @Inject(INGEST) private readonly ingest: Ingest,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
   ) {}
 
   @Get()
@@ -57,13 +59,16 @@ export class HealthController {
     ]);
     const lagSeconds = ingest.dataAsOf ? (Date.now() - Date.parse(ingest.dataAsOf)) / 1000 : null;
     const streaming = ingest.state === 'streaming';
-    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming ? 'ok' : 'degraded';
+    // A cache outage slows answers but never changes them: degraded, not down.
+    const cache = this.cache.health();
+    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok ? 'ok' : 'degraded';
     response.status(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
     return {
       status,
       time: new Date().toISOString(),
       postgres,
       clickhouse,
+      cache,
       ingest: {
         state: ingest.state,
         applied_lsn: ingest.appliedLsn,

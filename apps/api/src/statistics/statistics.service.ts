@@ -1,5 +1,5 @@
-// Computes the statistics in ClickHouse and stamps them with when, how fast, for which filters and
-// as of which operational change they were computed.
+// Computes the statistics in ClickHouse, through the cache, and stamps them with when, how fast,
+// for which filters and as of which operational change they were computed.
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
@@ -14,6 +14,8 @@ import type {
   StatisticsQuery,
 } from '../../../../libs/metrics/src/types.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
+import { STATISTICS_SOURCE_TABLES, type CachedEndpoint } from '../cache/cache-key.js';
+import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ApiTelemetry } from '../telemetry/api-telemetry.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST } from '../tokens.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from './compute.js';
@@ -30,6 +32,7 @@ export class StatisticsService {
     @Inject(INGEST) private readonly ingest: Ingest,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ApiTelemetry) private readonly telemetry: ApiTelemetry,
+    @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
   ) {}
 
   /** Until the initial snapshot is complete, ClickHouse holds part of the data: refuse, don't guess. */
@@ -41,6 +44,34 @@ export class StatisticsService {
         snapshot,
       });
     }
+  }
+
+  /**
+   * One response: from the cache when an entry computed after the last change to the endpoint's
+   * tables exists, else computed now for `filters` and stored.
+   */
+  private async cached<T extends object>(
+    endpoint: CachedEndpoint,
+    filters: StatisticsFilters,
+    compute: (query: StatisticsQuery) => Promise<T>,
+  ): Promise<WithCalculationInfo<T>> {
+    this.assertReady();
+    // The requested filters, not the resolved window: "7d" stays one key as time passes.
+    const key = {
+      period: filters.period,
+      from: filters.from?.toISOString(),
+      to: filters.to?.toISOString(),
+      city: filters.city ?? undefined,
+      specialty: filters.specialty ?? undefined,
+    };
+    const result = await this.cache.getOrCompute(endpoint, key, STATISTICS_SOURCE_TABLES[endpoint], () =>
+      this.calculate(endpoint, filters, compute),
+    );
+    return {
+      ...result.value,
+      // last_calculation and calculation_duration stay those of the computation that was cached.
+      calculation_info: { ...result.value.calculation_info, cached: result.cached, generated_at: result.generatedAt, data_as_of: result.dataAsOf },
+    };
   }
 
   /** Runs one computation for `filters` as of now and wraps it with its calculation_info. */
@@ -64,6 +95,7 @@ export class StatisticsService {
         last_calculation: now.toISOString(),
         calculation_duration: seconds,
         cached: false,
+        generated_at: now.toISOString(),
         data_as_of: dataAsOf,
         filters: describeFilters(query),
       },
@@ -71,13 +103,14 @@ export class StatisticsService {
   }
 
   globalStatistics(filters: StatisticsFilters): Promise<GlobalStatistics> {
-    return this.calculate('global_statistics', filters, (query) => computeGlobalStatistics(this.clickhouse, query));
+    return this.cached('global_statistics', filters, (query) => computeGlobalStatistics(this.clickhouse, query));
   }
 
   section<S extends Section>(section: S, filters: StatisticsFilters): Promise<WithCalculationInfo<SectionFigures<S>>> {
-    return this.calculate(section, filters, (query) => computeSection(this.clickhouse, section, query));
+    return this.cached(section, filters, (query) => computeSection(this.clickhouse, section, query));
   }
 
+  /** Never cached: the technical KPIs measure the API up to this request. */
   kpis(filters: StatisticsFilters): Promise<WithCalculationInfo<Kpis>> {
     return this.calculate('kpis', filters, async (query) => {
       const [figures, technical] = await Promise.all([

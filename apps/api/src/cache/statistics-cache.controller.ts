@@ -1,0 +1,30 @@
+// Manual purge of the statistics cache, for admins (e.g. after fixing data by hand in a way the
+// ingest does not see, or to measure cold timings).
+import { Controller, Delete, HttpCode, Inject, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AdminGuard } from '../auth/admin.guard.js';
+import { CacheUnavailableError, StatisticsCacheService } from './statistics-cache.service.js';
+
+/** Path of the purge: runtime.ts lets DELETE through to this path only. */
+export const CACHE_PURGE_PATH = '/depannage/api/statistics/cache';
+
+@ApiTags('statistics')
+@ApiBearerAuth()
+@Controller('depannage/api/statistics/cache')
+@UseGuards(AdminGuard)
+export class StatisticsCacheController {
+  constructor(@Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService) {}
+
+  @Delete()
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Delete every cached statistics response of this service (its key prefix only)' })
+  @ApiOkResponse({ description: '{"purged": <number of entries deleted>}' })
+  async purge(): Promise<{ purged: number }> {
+    try {
+      return await this.cache.purge();
+    } catch (error) {
+      if (error instanceof CacheUnavailableError) throw new ServiceUnavailableException({ error: error.message });
+      throw error;
+    }
+  }
+}

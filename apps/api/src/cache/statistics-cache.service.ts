@@ -1,0 +1,306 @@
+// The statistics cache: serves a result computed earlier while none of the tables it reads has
+// changed, computes it (once per key at a time) otherwise, and never lets a cache fault change an
+// answer: when Redis fails the figures come from ClickHouse, uncached, and the fault is logged
+// and shown on /health.
+//
+// Invalidation is by versioning, not eviction. Each replicated table has a version: the LSN of
+// the last ingest batch that touched it (or, for a table untouched since this process started,
+// the LSN the ingest had applied then). A key holds the versions of the tables its result
+// depends on, so the first request after a batch lands looks up a new key and recomputes; old
+// entries are never read again and expire with their TTL. LSNs rather than counters because they
+// are the same number in every process, never go back (a Redis that lost its data cannot hand out
+// an old counter value again and resurrect an old entry), and the maximum of two is meaningful.
+// With Redis the versions are also published in a hash (read on each lookup, max with ours) so
+// that API processes without the ingest see the changes; the snapshot's start time is part of
+// the versions, so a re-snapshot (e.g. a reset demo) never meets entries of the previous data.
+import { CACHE_MANAGER } from '@nestjs/cache-manager';
+import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
+import type { Cache } from 'cache-manager';
+import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import { parseLsn } from '../../../ingest/src/pgoutput.js';
+import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
+import { type CacheBackend, type CacheBackendKind, withRedisTimeout } from './cache-backend.js';
+import { entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
+
+export interface CachedResult<T> {
+  value: T;
+  /** True when served from the cache. */
+  cached: boolean;
+  /** ISO-8601 UTC instant the computation of `value` started. */
+  generatedAt: string;
+  /** Ingest commit time the figures reflect (at least), null before any change was applied. */
+  dataAsOf: string | null;
+}
+
+interface CacheEntry<T> {
+  value: T;
+  generatedAt: string;
+  dataAsOf: string | null;
+}
+
+export interface CacheHealth {
+  ok: boolean;
+  backend: CacheBackendKind;
+  /** Redis given by REDIS_URL (an outage degrades the service) rather than found at boot. */
+  configured: boolean;
+  location: string | null;
+  ttl_seconds: number;
+  error?: string;
+}
+
+/** Counters for /health and for tests (e.g. that concurrent misses computed once). */
+export interface CacheCounters {
+  hits: number;
+  misses: number;
+  computations: number;
+  redisErrors: number;
+}
+
+/** A purge could not reach the store: nothing may be reported as purged. */
+export class CacheUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`statistics cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    this.name = 'CacheUnavailableError';
+  }
+}
+
+/** Pseudo-table carrying the snapshot generation among the versions. */
+const SNAPSHOT_VERSION = '_snapshot';
+
+@Injectable()
+export class StatisticsCacheService implements OnModuleDestroy {
+  private readonly logger = new Logger('statistics.cache');
+  /** Separates data sources sharing a Redis: one replication slot = one source. */
+  private readonly scope: string;
+  private readonly ttlMs: number;
+  /** LSN of the last applied batch touching each table, as seen by this process. */
+  private readonly tableVersions = new Map<string, bigint>();
+  /** Applied LSN when versions were first needed: the version of tables untouched since. */
+  private baseline: bigint | null = null;
+  /** Single-flight: the lookup under way for each key, shared by concurrent identical requests. */
+  private readonly inFlight = new Map<string, Promise<CachedResult<unknown>>>();
+  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0 };
+  private readonly onApplied = (batch: AppliedBatch): void => this.recordBatch(batch);
+  private readonly onRedisReady = (): void => void this.publishVersions([...this.tableVersions.keys()]);
+
+  constructor(
+    @Inject(CACHE_MANAGER) private readonly cache: Cache,
+    @Inject(CACHE_BACKEND) private readonly backend: CacheBackend,
+    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.scope = config.replicationSlot;
+    this.ttlMs = config.statisticsCacheTtlSeconds * 1000;
+    if (backend.kind !== 'disabled') this.ingest.on('applied', this.onApplied);
+    // Versions bumped while Redis was away are published again when it returns, else other
+    // processes would keep using the older versions and serve entries older than the data.
+    backend.redis?.on('ready', this.onRedisReady);
+    // cache-manager turns a store error on get() into a miss and reports it only as an event.
+    this.cache.on('get', (event: { error?: unknown }) => {
+      if (event.error !== undefined) this.redisFailure('get', event.error);
+    });
+  }
+
+  onModuleDestroy(): Promise<void> {
+    this.ingest.off('applied', this.onApplied);
+    this.backend.redis?.off('ready', this.onRedisReady);
+    return this.backend.close();
+  }
+
+  /**
+   * The cached result of `endpoint` with `filters` if none of `tables` changed since it was
+   * computed, else `compute()` (run once per key however many requests wait for it). Errors of
+   * `compute` propagate; errors of the cache are logged and the result is computed.
+   */
+  async getOrCompute<T>(endpoint: string, filters: Filters, tables: readonly string[], compute: () => Promise<T>): Promise<CachedResult<T>> {
+    if (this.backend.kind === 'disabled') return this.computeFresh(compute);
+    const status = this.ingest.status();
+    // Nothing applied yet: no versions, so an entry's freshness could not be proven.
+    if (status.appliedLsn === null || status.snapshot.startedAt === null) return this.computeFresh(compute);
+    let shared: Map<string, bigint> | null;
+    try {
+      shared = await this.sharedVersions(tables);
+    } catch (error) {
+      // Redis is failing: skip the store (each call would wait for its timeout) but still let
+      // concurrent identical requests share one computation, keyed on our own versions.
+      this.redisFailure('read versions', error);
+      shared = null;
+    }
+    const key = this.keyFor(endpoint, filters, tables, status.appliedLsn, status.snapshot.startedAt, shared ?? new Map());
+    const running = this.inFlight.get(key);
+    if (running) return running as Promise<CachedResult<T>>;
+    const work = shared === null ? this.computeFresh(compute) : this.lookup(key, compute);
+    const lookup = work.finally(() => this.inFlight.delete(key));
+    this.inFlight.set(key, lookup);
+    return lookup;
+  }
+
+  /** Deletes every entry of this data source (our prefix and scope only: the Redis may be shared). */
+  async purge(): Promise<{ purged: number }> {
+    let purged = 0;
+    if (this.backend.memory) {
+      const prefix = entryPrefix(this.scope);
+      for (const key of [...this.backend.memory.keys()]) {
+        if (key.startsWith(prefix) && this.backend.memory.delete(key)) purged++;
+      }
+    } else if (this.backend.redis) {
+      const redis = this.backend.redis;
+      try {
+        // SCAN, not KEYS: it does not block a shared Redis. Deleted batch by batch as found.
+        for await (const keys of redis.scanIterator({ MATCH: entryPattern(this.scope), COUNT: 500 })) {
+          if (keys.length > 0) purged += await withRedisTimeout('purge', redis.unlink(keys));
+        }
+      } catch (error) {
+        this.redisFailure('purge', error);
+        throw new CacheUnavailableError(error);
+      }
+      this.backend.failures?.success();
+    }
+    this.logger.log({ message: 'statistics cache purged', purged, backend: this.backend.kind });
+    return { purged };
+  }
+
+  health(): CacheHealth {
+    const failures = this.backend.failures;
+    const ok = failures === null || (failures.ok && this.backend.redis?.isReady === true);
+    const error = failures?.error ?? (ok ? null : 'redis not connected');
+    return {
+      ok,
+      backend: this.backend.kind,
+      configured: this.backend.configured,
+      location: this.backend.location,
+      ttl_seconds: this.ttlMs / 1000,
+      ...(error ? { error } : {}),
+    };
+  }
+
+  stats(): Readonly<CacheCounters> {
+    return { ...this.counters };
+  }
+
+  private async lookup<T>(key: string, compute: () => Promise<T>): Promise<CachedResult<T>> {
+    const entry = await this.read<T>(key);
+    if (entry) {
+      this.counters.hits++;
+      return { ...entry, cached: true };
+    }
+    this.counters.misses++;
+    const fresh = await this.computeFresh(compute);
+    await this.write(key, { value: fresh.value, generatedAt: fresh.generatedAt, dataAsOf: fresh.dataAsOf });
+    return fresh;
+  }
+
+  private async computeFresh<T>(compute: () => Promise<T>): Promise<CachedResult<T>> {
+    // Read before computing: ClickHouse holds at least this much when the queries run.
+    const dataAsOf = this.ingest.status().dataAsOf;
+    const generatedAt = new Date().toISOString();
+    this.counters.computations++;
+    const value = await compute();
+    return { value, cached: false, generatedAt, dataAsOf };
+  }
+
+  private async read<T>(key: string): Promise<CacheEntry<T> | undefined> {
+    try {
+      return await withRedisTimeout('get', this.cache.get<CacheEntry<T>>(key));
+    } catch (error) {
+      this.redisFailure('get', error);
+      return undefined;
+    }
+  }
+
+  private async write<T>(key: string, entry: CacheEntry<T>): Promise<void> {
+    if (this.backend.memory) this.dropOlderVersions(this.backend.memory, key);
+    try {
+      await withRedisTimeout('set', this.cache.set(key, entry, this.ttlMs));
+      this.backend.failures?.success();
+    } catch (error) {
+      this.redisFailure('set', error);
+    }
+  }
+
+  /**
+   * Memory only: the entries of the same endpoint and filters under older versions can never be
+   * read again, and the in-memory store drops an expired entry only when it is read, so without
+   * this every change would leave one dead response in the heap. (Redis expires them itself.)
+   */
+  private dropOlderVersions(memory: Map<string, unknown>, key: string): void {
+    const stem = key.slice(0, key.lastIndexOf(':v=') + ':v='.length);
+    for (const stored of memory.keys()) {
+      if (stored !== key && stored.startsWith(stem)) memory.delete(stored);
+    }
+  }
+
+  private keyFor(
+    endpoint: string,
+    filters: Filters,
+    tables: readonly string[],
+    appliedLsn: string,
+    snapshotStartedAt: string,
+    shared: ReadonlyMap<string, bigint>,
+  ): string {
+    this.baseline ??= parseLsn(appliedLsn);
+    const versions = new Map<string, string>([[SNAPSHOT_VERSION, snapshotStartedAt]]);
+    for (const table of tables) {
+      const candidates = [this.baseline, this.tableVersions.get(table), shared.get(table)];
+      const latest = candidates.reduce<bigint>((max, lsn) => (lsn !== undefined && lsn > max ? lsn : max), 0n);
+      versions.set(table, latest.toString());
+    }
+    return statisticsCacheKey({
+      scope: this.scope,
+      endpoint,
+      filters,
+      versions: versionsDigest(versions, [SNAPSHOT_VERSION, ...tables]),
+    });
+  }
+
+  /** Versions other processes published (Redis only); a Redis error propagates. */
+  private async sharedVersions(tables: readonly string[]): Promise<Map<string, bigint>> {
+    const shared = new Map<string, bigint>();
+    if (!this.backend.redis || tables.length === 0) return shared;
+    const values = await withRedisTimeout('read versions', this.backend.redis.hmGet(versionsKey(this.scope), [...tables]));
+    values.forEach((value, index) => {
+      if (value !== null && value !== undefined) shared.set(tables[index]!, BigInt(String(value)));
+    });
+    return shared;
+  }
+
+  private recordBatch(batch: AppliedBatch): void {
+    for (const table of batch.tables) {
+      const previous = this.tableVersions.get(table);
+      if (previous === undefined || batch.lsn > previous) this.tableVersions.set(table, batch.lsn);
+    }
+    void this.publishVersions(batch.tables);
+  }
+
+  /**
+   * Writes our versions of `tables` to the shared hash. The ingesting process is the only writer
+   * (it owns the replication slot) and LSNs only grow, so a plain HSET keeps the hash current.
+   * A failure is logged; our own lookups still use the local versions.
+   */
+  private async publishVersions(tables: readonly string[]): Promise<void> {
+    const redis = this.backend.redis;
+    if (!redis || tables.length === 0) return;
+    const fields: Record<string, string> = {};
+    for (const table of tables) {
+      const version = this.tableVersions.get(table);
+      if (version !== undefined) fields[table] = version.toString();
+    }
+    if (Object.keys(fields).length === 0) return;
+    try {
+      // Expires well after the entries it can describe (refreshed on each batch), so the hashes
+      // of data sources that are gone (e.g. test runs, each with its own slot) do not pile up.
+      const key = versionsKey(this.scope);
+      await withRedisTimeout('publish versions', redis.multi().hSet(key, fields).pExpire(key, 2 * this.ttlMs + 60_000).exec());
+    } catch (error) {
+      this.redisFailure('publish versions', error);
+    }
+  }
+
+  private redisFailure(operation: string, error: unknown): void {
+    this.counters.redisErrors++;
+    if (this.backend.failures) this.backend.failures.failure(operation, error);
+    // The memory store cannot fail short of a bug: say so loudly rather than count it as a miss.
+    else this.logger.error({ message: 'statistics cache store failed', operation, error: error instanceof Error ? error.message : String(error) });
+  }
+}
