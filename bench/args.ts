@@ -1,6 +1,6 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|generate> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|generate> [options]
   --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
@@ -51,6 +51,6 @@ export function parseArgs(argv: string[]): BenchArgs {
         args.name = flag;
     }
   }
-  if (!['cdc', 'stats', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

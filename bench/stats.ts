@@ -4,13 +4,13 @@
 // between the engines so that machine noise spreads over both; the first run of each is a warm-up
 // whose results are also compared: every figure must be equal, any difference is printed loudly.
 import pg from 'pg';
-import { computeGlobalStatistics, computeRealTimeStats } from '../apps/api/src/statistics/compute.js';
+import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from '../apps/api/src/statistics/compute.js';
 import { Ingest } from '../apps/ingest/src/ingest.js';
 import { loadConfig } from '../libs/config/src/config.js';
-import { PERIODS } from '../libs/metrics/src/types.js';
+import { PERIODS, SECTIONS } from '../libs/metrics/src/types.js';
 import { periodQuery } from '../libs/metrics/src/windows.js';
 import { createTestClickHouse, uniqueName } from '../test/factories/databases.js';
-import { globalStatisticsOnPostgres, realTimeStatsOnPostgres } from '../test/oracle/postgres-oracle.js';
+import { globalStatisticsOnPostgres, kpisOnPostgres, realTimeStatsOnPostgres, sectionOnPostgres } from '../test/oracle/postgres-oracle.js';
 import type { BenchArgs } from './args.js';
 import { generatedDatabase } from './dataset.js';
 import { percentile, printTable, round, timed, writeResult, type Cleanups, type TableRow } from './report.js';
@@ -39,6 +39,10 @@ export function differences(clickhouse: unknown, postgres: unknown, path = ''): 
     found.push({ path: `${path} (key order)`, clickhouse: chKeys, postgres: pgKeys });
   }
   return found;
+}
+
+function withoutBasis<K extends { business: { cac: { basis: string } } }>(kpis: K): K {
+  return { ...kpis, business: { ...kpis.business, cac: { ...kpis.business.cac, basis: '' } } };
 }
 
 interface Timing {
@@ -100,6 +104,18 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
       clickhouse: () => computeGlobalStatistics(ch.clickhouse, periodQuery(period, now)),
       postgres: (pool: pg.Pool) => globalStatisticsOnPostgres(pool, { period, now }),
     })),
+    // Each section endpoint (with its extra keys) and the KPIs, uncached, over all time.
+    ...SECTIONS.map((section) => ({
+      label: `section ${section}`,
+      clickhouse: () => computeSection(ch.clickhouse, section, periodQuery('all', now)),
+      postgres: (pool: pg.Pool) => sectionOnPostgres(pool, section, periodQuery('all', now)),
+    })),
+    {
+      label: 'kpis (business, operational)',
+      // cac.basis is wording for humans, not a figure: left out of the comparison.
+      clickhouse: async () => withoutBasis(await computeKpis(ch.clickhouse, periodQuery('all', now), { acquisitionSpendXof: 1_000_000 })),
+      postgres: async (pool: pg.Pool) => withoutBasis(await kpisOnPostgres(pool, periodQuery('all', now), { acquisitionSpendXof: 1_000_000 })),
+    },
     {
       label: 'real_time_stats',
       clickhouse: async () => {
