@@ -5,6 +5,9 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { Ingest } from '../../ingest/src/ingest.js';
+import { AnalystController } from './analyst/analyst.controller.js';
+import { AnalystGuard } from './analyst/analyst.guard.js';
+import { AnalystService } from './analyst/analyst.service.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
@@ -24,7 +27,7 @@ export class AppModule {
   static forRoot(dependencies: AppDependencies): DynamicModule {
     return {
       module: AppModule,
-      controllers: [StatisticsController, HealthController],
+      controllers: [StatisticsController, HealthController, AnalystController],
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },
         { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
@@ -33,6 +36,8 @@ export class AppModule {
         { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
         { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,
+        { provide: AnalystService, useClass: AnalystService },
+        AnalystGuard,
       ],
     };
   }

@@ -18,6 +18,7 @@ import { createOperationalSchema } from '../../demo/src/operational-schema.js';
 import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
+import { readQueryBody } from './analyst/protocol.js';
 import { AppModule } from './app.module.js';
 import { signAccessToken } from './auth/jwt.js';
 import { ErrorsFilter } from './errors.filter.js';
@@ -152,6 +153,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       response.setHeader('Allow', 'GET, HEAD, OPTIONS');
       response.status(405).json({ detail: `Méthode « ${request.method} » non autorisée.` });
     });
+    // The SQL gateway's body is query text whatever its Content-Type: read it before Nest's parsers.
+    app.use('/clickhouse', readQueryBody);
     app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
     const document = SwaggerModule.createDocument(
       app,
