@@ -118,7 +118,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         client.release();
       }
     });
-    if (migrations.applied.length > 0) logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied });
+    if (migrations.applied.length + migrations.skipped.length > 0) {
+      logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
+    }
 
     const ingest = new Ingest({
       databaseUrl,
