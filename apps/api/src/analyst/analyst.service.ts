@@ -75,7 +75,12 @@ export class AnalystService {
     this.running += 1;
     const queryId = request.queryId ?? randomUUID();
     try {
-      const formatted = await this.canonicalText(engine, request.sql);
+      let formatted: string;
+      try {
+        formatted = await this.canonicalText(engine, request.sql);
+      } catch (error) {
+        throw await this.refusalBehindSyntaxError(engine, request, error);
+      }
       const ast = parseExplainAst(await this.explainAst(engine, formatted, request.params));
       let checked;
       try {
@@ -130,6 +135,25 @@ export class AnalystService {
     } catch (error) {
       throw this.translate(error);
     }
+  }
+
+  /**
+   * @clickhouse/client appends `FORMAT <name>` to every query, which SYSTEM, SET, GRANT, DELETE...
+   * do not accept: the parse fails before the statement kind is known. Parsed again without that
+   * clause, a write is refused with the same clear message as elsewhere; otherwise the syntax
+   * error stands.
+   */
+  private async refusalBehindSyntaxError(engine: EmbeddedClickHouse, request: GatewayRequest, error: unknown): Promise<unknown> {
+    const trailingFormat = /\s+FORMAT\s+[A-Za-z0-9_]+\s*$/i;
+    if (!(error instanceof GatewayError) || error.code !== 62 || !trailingFormat.test(request.sql)) return error;
+    try {
+      const formatted = await this.canonicalText(engine, request.sql.replace(trailingFormat, ''));
+      const ast = parseExplainAst(await this.explainAst(engine, formatted, request.params));
+      checkStatement(formatted, ast, await this.loadTableFunctions(engine));
+    } catch (refusal) {
+      if (refusal instanceof GatewayError && refusal.codeName === 'READONLY') return refusal;
+    }
+    return error;
   }
 
   /** EXPLAIN AST only parses; the parameters are needed because it substitutes them. */

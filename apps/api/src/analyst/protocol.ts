@@ -138,6 +138,21 @@ const REFUSED_PARAMETERS = new Map<string, string>([
   ['quota_key', 'quotas are not supported'],
 ]);
 
+const ESCAPES: Record<string, string> = { '0': '\0', a: '\x07', b: '\b', f: '\f', n: '\n', r: '\r', t: '\t', v: '\v' };
+
+/**
+ * ClickHouse reads a `param_<name>` value as TSV-escaped text (@clickhouse/client escapes tabs,
+ * quotes, backslashes...); chdb escapes the string it is given once more. Decoding the escapes here
+ * makes the engine see the value the client sent. `\N` alone is NULL. Limit: inside an
+ * Array/Map/Tuple value a quote cannot be carried this way (chdb doubles every backslash).
+ */
+export function unescapeParameter(value: string): string | null {
+  if (value === '\\N') return null;
+  return value.replace(/\\(x[0-9A-Fa-f]{2}|[\s\S])/g, (_, escaped: string) =>
+    escaped.length === 3 ? String.fromCharCode(parseInt(escaped.slice(1), 16)) : (ESCAPES[escaped] ?? escaped),
+  );
+}
+
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
@@ -159,7 +174,7 @@ export function parseGatewayRequest(request: Request, database: string): Gateway
     else if (name.startsWith('param_')) {
       const parameter = name.slice('param_'.length);
       if (!PARAMETER_NAME.test(parameter)) throw GatewayError.of('SYNTAX_ERROR', `Invalid query parameter name ${JSON.stringify(parameter)}`, 400);
-      params[parameter] = value;
+      params[parameter] = unescapeParameter(value);
     } else if (name === 'database') {
       if (value !== database && value !== '') {
         throw GatewayError.of('UNKNOWN_DATABASE', `Database ${value} is not served here: the analyst gateway serves only ${database}`, 404);
