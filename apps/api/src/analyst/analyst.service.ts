@@ -9,7 +9,7 @@ import { EmbeddedClickHouse } from '../../../../libs/clickhouse/src/embedded.js'
 import type { AnalystLimits, AppConfig } from '../../../../libs/config/src/config.js';
 import { APP_CONFIG, CLICKHOUSE } from '../tokens.js';
 import { GatewayError, type GatewayRequest } from './protocol.js';
-import { checkStatement, parseExplainAst } from './statement-policy.js';
+import { checkStatement, parseExplainAst, type CheckedStatement } from './statement-policy.js';
 
 export interface GatewayResult {
   body: Buffer;
@@ -82,7 +82,7 @@ export class AnalystService {
         throw await this.refusalBehindSyntaxError(engine, request, error);
       }
       const ast = parseExplainAst(await this.explainAst(engine, formatted, request.params));
-      let checked;
+      let checked: CheckedStatement;
       try {
         checked = checkStatement(formatted, ast, await this.loadTableFunctions(engine));
       } catch (error) {

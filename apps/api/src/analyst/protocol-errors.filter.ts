@@ -9,7 +9,8 @@ function detailOf(exception: HttpException): string {
   const body = exception.getResponse();
   if (typeof body === 'string') return body;
   const fields = body as { detail?: unknown; error?: unknown; message?: unknown };
-  return String(fields.detail ?? fields.error ?? fields.message ?? exception.message);
+  // The body adds its own final period.
+  return String(fields.detail ?? fields.error ?? fields.message ?? exception.message).replace(/\.+$/, '');
 }
 
 @Catch()
