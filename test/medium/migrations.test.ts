@@ -20,7 +20,7 @@ it('applies every migration once and refuses an edited one', async () => {
   cpSync(fromRoot('clickhouse', 'migrations'), migrationsDir, { recursive: true });
   const count = readdirSync(migrationsDir).length;
   const serverOnly = readMigrations(migrationsDir).filter((migration) => migration.serverOnly).map((m) => `${m.version}_${m.name}`);
-  expect(serverOnly).toEqual(['0038_analyst_settings_profile', '0039_analyst_role', '0040_analyst_role_select']);
+  expect(serverOnly).toEqual(['0040_analyst_settings_profile', '0041_analyst_role', '0042_analyst_role_select']);
   const clickhouse = await EmbeddedClickHouse.open(dataDir, 'depanneteliman');
   try {
     const first = await runMigrations(clickhouse, migrationsDir);
@@ -29,7 +29,7 @@ it('applies every migration once and refuses an edited one', async () => {
     const recorded = await clickhouse.query<{ version: string; skipped: number }>(
       'SELECT version, skipped FROM schema_migrations WHERE skipped = 1 ORDER BY version',
     );
-    expect(recorded.map((row) => row.version)).toEqual(['0038', '0039', '0040']);
+    expect(recorded.map((row) => row.version)).toEqual(['0040', '0041', '0042']);
     expect(await runMigrations(clickhouse, migrationsDir)).toEqual({ applied: [], skipped: [], alreadyApplied: count });
     writeFileSync(join(migrationsDir, '0001_users_user.sql'), 'CREATE TABLE IF NOT EXISTS users_user (id Int64) ENGINE = Memory');
     await expect(runMigrations(clickhouse, migrationsDir)).rejects.toThrow(/0001_users_user changed after it was applied/);
