@@ -5,6 +5,9 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { Ingest } from '../../ingest/src/ingest.js';
+import { AnalystController } from './analyst/analyst.controller.js';
+import { AnalystGuard } from './analyst/analyst.guard.js';
+import { AnalystService } from './analyst/analyst.service.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
@@ -38,7 +41,7 @@ export class AppModule {
           jwtSecret: dependencies.jwtSecret,
         }),
       ],
-      controllers: [StatisticsController, HealthController],
+      controllers: [StatisticsController, HealthController, AnalystController],
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },
         { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
@@ -48,6 +51,8 @@ export class AppModule {
         { provide: ApiTelemetry, useValue: dependencies.telemetry },
         { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,
+        { provide: AnalystService, useClass: AnalystService },
+        AnalystGuard,
       ],
     };
   }

@@ -18,6 +18,7 @@ import { createOperationalSchema } from '../../demo/src/operational-schema.js';
 import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
+import { readQueryBody } from './analyst/protocol.js';
 import { AppModule } from './app.module.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { openCacheBackend } from './cache/cache-backend.js';
@@ -120,7 +121,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         client.release();
       }
     });
-    if (migrations.applied.length > 0) logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied });
+    if (migrations.applied.length + migrations.skipped.length > 0) {
+      logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
+    }
 
     // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
     const telemetry = new ApiTelemetry(clickhouse);
@@ -165,6 +168,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       response.setHeader('Allow', 'GET, HEAD, OPTIONS');
       response.status(405).json({ detail: `Méthode « ${request.method} » non autorisée.` });
     });
+    // The SQL gateway's body is query text whatever its Content-Type: read it before Nest's parsers.
+    app.use('/clickhouse', readQueryBody);
     app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
     const document = SwaggerModule.createDocument(
       app,

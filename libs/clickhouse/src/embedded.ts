@@ -11,6 +11,13 @@ function wrap(error: unknown, sql: string): ClickHouseError {
   return new ClickHouseError(`${cause.message ?? String(error)} (in: ${firstLine})`, cause.clickhouseCode, { cause: error });
 }
 
+export interface RawQueryResult {
+  body: Buffer;
+  elapsedSeconds: number;
+  rowsRead: number;
+  bytesRead: number;
+}
+
 export class EmbeddedClickHouse implements ClickHouse {
   readonly engine = 'embedded' as const;
   private closed = false;
@@ -40,6 +47,26 @@ export class EmbeddedClickHouse implements ClickHouse {
         .split('\n')
         .filter((line) => line.length > 0)
         .map((line) => JSON.parse(line) as Row);
+    } catch (error) {
+      throw wrap(error, sql);
+    }
+  }
+
+  /**
+   * Runs one statement and returns its output bytes in `format` as the engine wrote them (the
+   * analyst gateway relays them unchanged), with the engine's read counters.
+   */
+  async queryRaw(sql: string, params: QueryParams, format: string): Promise<RawQueryResult> {
+    this.assertOpen();
+    try {
+      const result = await this.session.queryBindAsync(sql, params, { format });
+      const bytes = result.bytes();
+      return {
+        body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
+        elapsedSeconds: result.elapsed,
+        rowsRead: result.rowsRead,
+        bytesRead: result.bytesRead,
+      };
     } catch (error) {
       throw wrap(error, sql);
     }

@@ -30,6 +30,18 @@ export interface AppConfig {
   acquisitionSpendXof: number | null;
   /** Embedded demo settings. */
   demo: { dataDir: string; port: number; requests: number; simulatorRate: number };
+  /** Limits of the analyst SQL gateway (/clickhouse, embedded engine only). */
+  analyst: AnalystLimits;
+}
+
+export interface AnalystLimits {
+  /** max_result_rows with result_overflow_mode='throw': a larger result is an error, never a silent cut. */
+  maxResultRows: number;
+  maxResultBytes: number;
+  maxMemoryBytes: number;
+  maxExecutionSeconds: number;
+  /** The embedded engine runs one query at a time, so this bounds how long the ingest can be kept waiting. */
+  maxConcurrentQueries: number;
 }
 
 export class ConfigError extends Error {
@@ -118,6 +130,13 @@ export function loadConfig(env: Env = process.env): AppConfig {
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),
       requests: integer(env, 'DEMO_REQUESTS', 50_000, 0, 100_000_000),
       simulatorRate: integer(env, 'DEMO_SIMULATOR_RATE', 5, 0, 100_000),
+    },
+    analyst: {
+      maxResultRows: integer(env, 'ANALYST_MAX_RESULT_ROWS', 100_000, 1, 10_000_000),
+      maxResultBytes: integer(env, 'ANALYST_MAX_RESULT_BYTES', 100 * 1024 * 1024, 1024, 4 * 1024 * 1024 * 1024),
+      maxMemoryBytes: integer(env, 'ANALYST_MAX_MEMORY_BYTES', 1024 * 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 * 1024),
+      maxExecutionSeconds: integer(env, 'ANALYST_MAX_EXECUTION_SECONDS', 10, 1, 3600),
+      maxConcurrentQueries: integer(env, 'ANALYST_MAX_CONCURRENT_QUERIES', 2, 1, 64),
     },
   };
 }

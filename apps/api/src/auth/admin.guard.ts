@@ -16,8 +16,16 @@ function unauthorized(detail: string): UnauthorizedException {
   return new UnauthorizedException({ detail, code: 'token_not_valid' });
 }
 
-@Injectable()
-export class AdminGuard implements CanActivate {
+/** Administrators: what the statistics endpoints admit. */
+export function isAdministrator(user: AuthenticatedUser): boolean {
+  return user.userType === 'admin' || user.isStaff;
+}
+
+/**
+ * Verifies the Bearer token and loads the user; each subclass says which users it admits (the
+ * one verification path for every role check).
+ */
+export abstract class BearerUserGuard implements CanActivate {
   constructor(
     @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
     @Inject(JWT_SECRET) private readonly secret: string,
@@ -43,10 +51,18 @@ export class AdminGuard implements CanActivate {
     const user = rows[0];
     if (!user) throw unauthorized('User not found');
     if (!user.is_active) throw unauthorized('User is inactive');
-    if (user.user_type !== 'admin' && !user.is_staff) {
-      throw new ForbiddenException({ error: 'Accès non autorisé' });
-    }
-    request.user = { id: userId, userType: user.user_type, isStaff: user.is_staff };
+    const authenticated: AuthenticatedUser = { id: userId, userType: user.user_type, isStaff: user.is_staff };
+    if (!this.admits(authenticated)) throw new ForbiddenException({ error: 'Accès non autorisé' });
+    request.user = authenticated;
     return true;
+  }
+
+  protected abstract admits(user: AuthenticatedUser): boolean;
+}
+
+@Injectable()
+export class AdminGuard extends BearerUserGuard {
+  protected admits(user: AuthenticatedUser): boolean {
+    return isAdministrator(user);
   }
 }
