@@ -173,11 +173,31 @@ describe('auth', () => {
   });
 
   it('admits staff who are not admins, with user_id as a string claim', async () => {
-    const id = await userId("user_type = 'client' AND is_active");
+    // A client no earlier test looked up: a looked-up user is trusted AUTH_USER_CACHE_SECONDS.
+    const { rows } = await db.pool.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'client' AND is_active ORDER BY id DESC LIMIT 1");
+    const id = Number(rows[0]!.id);
     await db.pool.query('UPDATE users_user SET is_staff = true WHERE id = $1', [id]);
     const now = Math.floor(Date.now() / 1000);
     const token = jwt.sign({ token_type: 'access', user_id: String(id), jti: 'z', iat: now, exp: now + 600 }, TEST_JWT_SECRET);
     expect((await get(REALTIME, token)).status).toBe(200);
+  });
+
+  it('a deactivated admin keeps access at most AUTH_USER_CACHE_SECONDS (5 s), then gets a 401', async () => {
+    const { rows } = await db.pool.query<{ id: string }>(
+      `INSERT INTO users_user (username, email, user_type, created_at) VALUES ('admin_to_deactivate', 'a@d.ml', 'admin', now()) RETURNING id`,
+    );
+    const token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 600);
+    expect((await get(REALTIME, token)).status).toBe(200);
+    await db.pool.query('UPDATE users_user SET is_active = false WHERE id = $1', [rows[0]!.id]);
+    const deactivatedAt = Date.now();
+    let status = 200;
+    while (status === 200 && Date.now() - deactivatedAt < 10_000) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      status = (await get(REALTIME, token)).status;
+    }
+    expect(status).toBe(401);
+    const elapsed = Date.now() - deactivatedAt;
+    expect(elapsed).toBeLessThanOrEqual(5_000 + 1_000);
   });
 });
 

@@ -9,13 +9,14 @@ import { AnalystController } from './analyst/analyst.controller.js';
 import { AnalystGuard } from './analyst/analyst.guard.js';
 import { AnalystService } from './analyst/analyst.service.js';
 import { AdminGuard } from './auth/admin.guard.js';
+import { AuthModule } from './auth/auth.module.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
-import { APP_CONFIG, CLICKHOUSE, INGEST, JWT_SECRET, OPERATIONAL_DB } from './tokens.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from './tokens.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -33,12 +34,15 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        AuthModule.forRoot({
+          operationalDb: dependencies.operationalDb,
+          jwtSecret: dependencies.jwtSecret,
+          userCacheSeconds: dependencies.config.authUserCacheSeconds,
+        }),
         StatisticsCacheModule.forRoot({
           config: dependencies.config,
           backend: dependencies.cacheBackend,
           ingest: dependencies.ingest,
-          operationalDb: dependencies.operationalDb,
-          jwtSecret: dependencies.jwtSecret,
         }),
       ],
       controllers: [StatisticsController, HealthController, AnalystController],
@@ -47,7 +51,6 @@ export class AppModule {
         { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
         { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
         { provide: INGEST, useValue: dependencies.ingest },
-        { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
         { provide: ApiTelemetry, useValue: dependencies.telemetry },
         { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,

@@ -26,6 +26,8 @@ export interface AppConfig {
   ingestBatchRows: number;
   /** Longest time a change waits in memory before it is written (ms). */
   ingestBatchDelayMs: number;
+  /** How long a user looked up for a token is trusted (s); 0 = look up on every request. */
+  authUserCacheSeconds: number;
   /** Marketing spend over the last 30 days (XOF) for the acquisition-cost KPI; undefined = not computed. */
   acquisitionSpendXof: number | null;
   /** Embedded demo settings. */
@@ -125,6 +127,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
     ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 100, 0, 60_000),
     acquisitionSpendXof: money(env, 'ACQUISITION_SPEND_XOF'),
+    authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),

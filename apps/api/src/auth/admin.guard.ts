@@ -2,9 +2,9 @@
 // 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403.
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
 import type { Request } from 'express';
-import type pg from 'pg';
-import { JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
+import { JWT_SECRET } from '../tokens.js';
 import { InvalidTokenError, verifyAccessToken } from './jwt.js';
+import { UserDirectory } from './user-directory.js';
 
 export interface AuthenticatedUser {
   id: number;
@@ -27,7 +27,7 @@ export function isAdministrator(user: AuthenticatedUser): boolean {
  */
 export abstract class BearerUserGuard implements CanActivate {
   constructor(
-    @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
+    @Inject(UserDirectory) private readonly users: UserDirectory,
     @Inject(JWT_SECRET) private readonly secret: string,
   ) {}
 
@@ -44,14 +44,10 @@ export abstract class BearerUserGuard implements CanActivate {
       if (error instanceof InvalidTokenError) throw unauthorized(error.message);
       throw error;
     }
-    const { rows } = await this.db.query<{ user_type: string; is_staff: boolean; is_active: boolean }>(
-      'SELECT user_type, is_staff, is_active FROM users_user WHERE id = $1',
-      [userId],
-    );
-    const user = rows[0];
+    const user = await this.users.find(userId);
     if (!user) throw unauthorized('User not found');
-    if (!user.is_active) throw unauthorized('User is inactive');
-    const authenticated: AuthenticatedUser = { id: userId, userType: user.user_type, isStaff: user.is_staff };
+    if (!user.isActive) throw unauthorized('User is inactive');
+    const authenticated: AuthenticatedUser = { id: userId, userType: user.userType, isStaff: user.isStaff };
     if (!this.admits(authenticated)) throw new ForbiddenException({ error: 'Accès non autorisé' });
     request.user = authenticated;
     return true;

@@ -2,11 +2,10 @@
 // @keyv/redis, or in-memory Keyv), the cache service and the admin purge endpoint.
 import { CacheModule } from '@nestjs/cache-manager';
 import { Module, type DynamicModule } from '@nestjs/common';
-import type pg from 'pg';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { APP_CONFIG, CACHE_BACKEND, INGEST, JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
+import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import type { CacheBackend } from './cache-backend.js';
 import { StatisticsCacheController } from './statistics-cache.controller.js';
 import { StatisticsCacheService } from './statistics-cache.service.js';
@@ -15,9 +14,10 @@ import { StatisticsCacheService } from './statistics-cache.service.js';
 export class StatisticsCacheModule {
   /**
    * `backend` comes from openCacheBackend (async: it may probe Redis), run by the runtime. The
-   * runtime's shared resources are passed in, as AppModule provides them to its own scope only.
+   * runtime's shared resources are passed in, as AppModule provides them to its own scope only
+   * (authentication comes from the global AuthModule).
    */
-  static forRoot(dependencies: { config: AppConfig; backend: CacheBackend; ingest: Ingest; operationalDb: pg.Pool; jwtSecret: string }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; backend: CacheBackend; ingest: Ingest }): DynamicModule {
     const { config, backend } = dependencies;
     return {
       module: StatisticsCacheModule,
@@ -32,8 +32,6 @@ export class StatisticsCacheModule {
         { provide: CACHE_BACKEND, useValue: backend },
         { provide: APP_CONFIG, useValue: config },
         { provide: INGEST, useValue: dependencies.ingest },
-        { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
-        { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
         StatisticsCacheService,
         AdminGuard,
       ],
