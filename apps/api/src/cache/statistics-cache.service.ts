@@ -68,6 +68,9 @@ export class CacheUnavailableError extends Error {
 /** Pseudo-table carrying the snapshot generation among the versions. */
 const SNAPSHOT_VERSION = '_snapshot';
 
+/** Entries kept in process in front of Redis (a dashboard asks for a few dozen keys). */
+const LOCAL_ENTRIES = 256;
+
 @Injectable()
 export class StatisticsCacheService implements OnModuleDestroy {
   private readonly logger = new Logger('statistics.cache');
@@ -81,6 +84,13 @@ export class StatisticsCacheService implements OnModuleDestroy {
   /** Single-flight: the lookup under way for each key, shared by concurrent identical requests. */
   private readonly inFlight = new Map<string, Promise<CachedResult<unknown>>>();
   private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0 };
+  /**
+   * In-process copy of Redis entries read or written here, so a hit costs no round trip. Safe
+   * because keys carry the versions: a copy can only be served for the exact data it was computed
+   * on. Used only while Redis is connected, so an outage still shows as such (and answers come
+   * from ClickHouse, as the entries' home is down).
+   */
+  private readonly local = new Map<string, { entry: CacheEntry<unknown>; expiresAt: number }>();
   private readonly onApplied = (batch: AppliedBatch): void => this.recordBatch(batch);
   private readonly onRedisReady = (): void => void this.publishVersions([...this.tableVersions.keys()]);
 
@@ -120,7 +130,9 @@ export class StatisticsCacheService implements OnModuleDestroy {
     if (status.appliedLsn === null || status.snapshot.startedAt === null) return this.computeFresh(compute);
     let shared: Map<string, bigint> | null;
     try {
-      shared = await this.sharedVersions(tables);
+      // While this process streams the changes, its versions are the latest there are (it holds
+      // the replication slot; the published ones are its own, or older from before a restart).
+      shared = status.state === 'streaming' ? new Map() : await this.sharedVersions(tables);
     } catch (error) {
       // Redis is failing: skip the store (each call would wait for its timeout) but still let
       // concurrent identical requests share one computation, keyed on our own versions.
@@ -138,6 +150,9 @@ export class StatisticsCacheService implements OnModuleDestroy {
 
   /** Deletes every entry of this data source (our prefix and scope only: the Redis may be shared). */
   async purge(): Promise<{ purged: number }> {
+    // This process's copies go too (other API processes keep theirs until the data changes or
+    // the TTL ends: their keys carry the versions, so they never serve older data than Redis would).
+    this.local.clear();
     let purged = 0;
     if (this.backend.memory) {
       const prefix = entryPrefix(this.scope);
@@ -180,15 +195,39 @@ export class StatisticsCacheService implements OnModuleDestroy {
   }
 
   private async lookup<T>(key: string, compute: () => Promise<T>): Promise<CachedResult<T>> {
+    const copy = this.readLocal<T>(key);
+    if (copy) {
+      this.counters.hits++;
+      return { ...copy, cached: true };
+    }
     const entry = await this.read<T>(key);
     if (entry) {
       this.counters.hits++;
+      this.writeLocal(key, entry);
       return { ...entry, cached: true };
     }
     this.counters.misses++;
     const fresh = await this.computeFresh(compute);
-    await this.write(key, { value: fresh.value, generatedAt: fresh.generatedAt, dataAsOf: fresh.dataAsOf });
+    const computed = { value: fresh.value, generatedAt: fresh.generatedAt, dataAsOf: fresh.dataAsOf };
+    if (await this.write(key, computed)) this.writeLocal(key, computed);
     return fresh;
+  }
+
+  private readLocal<T>(key: string): CacheEntry<T> | undefined {
+    const copy = this.local.get(key);
+    if (!copy) return undefined;
+    if (copy.expiresAt <= Date.now() || this.backend.redis?.isReady !== true) {
+      this.local.delete(key);
+      return undefined;
+    }
+    return copy.entry as CacheEntry<T>;
+  }
+
+  /** Redis only (the memory store is in process already); expires when the Redis entry does. */
+  private writeLocal<T>(key: string, entry: CacheEntry<T>): void {
+    if (!this.backend.redis) return;
+    if (this.local.size >= LOCAL_ENTRIES) this.local.delete(this.local.keys().next().value!);
+    this.local.set(key, { entry, expiresAt: Date.parse(entry.generatedAt) + this.ttlMs });
   }
 
   private async computeFresh<T>(compute: () => Promise<T>): Promise<CachedResult<T>> {
@@ -209,13 +248,16 @@ export class StatisticsCacheService implements OnModuleDestroy {
     }
   }
 
-  private async write<T>(key: string, entry: CacheEntry<T>): Promise<void> {
+  /** Stores the entry; false when the store refused it. */
+  private async write<T>(key: string, entry: CacheEntry<T>): Promise<boolean> {
     if (this.backend.memory) this.dropOlderVersions(this.backend.memory, key);
     try {
       await withRedisTimeout('set', this.cache.set(key, entry, this.ttlMs));
       this.backend.failures?.success();
+      return true;
     } catch (error) {
       this.redisFailure('set', error);
+      return false;
     }
   }
 
