@@ -6,7 +6,7 @@ import { rm } from 'node:fs/promises';
 import { ConsoleLogger, Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
-import type { NextFunction, Request, Response } from 'express';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
@@ -18,7 +18,7 @@ import { createOperationalSchema } from '../../demo/src/operational-schema.js';
 import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
-import { readQueryBody } from './analyst/protocol.js';
+import { acceptQueryBodies } from './analyst/protocol.js';
 import { AppModule } from './app.module.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { openCacheBackend } from './cache/cache-backend.js';
@@ -154,22 +154,26 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
     const cacheBackend = await openCacheBackend(config);
     cleanups.push(() => cacheBackend.close());
-    const app = await NestFactory.create(
+    // Fastify rather than Express: the same Nest application answers a cached response about three
+    // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
+    const app = await NestFactory.create<NestFastifyApplication>(
       AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend }),
+      new FastifyAdapter({ ignoreTrailingSlash: true }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
-    app.use(telemetry.middleware());
+    const fastify = app.getHttpAdapter().getInstance();
+    telemetry.attach(fastify);
     // The statistics endpoints are read-only: other methods are a 405, as in the original. The one
     // exception is the admin purge of the cache (DELETE on its own path).
-    app.use('/depannage/api/statistics', (request: Request, response: Response, next: NextFunction) => {
-      if (['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return next();
-      if (request.method === 'DELETE' && request.originalUrl.split('?')[0]!.replace(/\/+$/, '') === CACHE_PURGE_PATH) return next();
-      response.setHeader('Allow', 'GET, HEAD, OPTIONS');
-      response.status(405).json({ detail: `Méthode « ${request.method} » non autorisée.` });
+    fastify.addHook('onRequest', (request, reply, done) => {
+      const path = request.url.split('?')[0]!.replace(/\/+$/, '');
+      if (!path.startsWith('/depannage/api/statistics') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
+      if (request.method === 'DELETE' && path === CACHE_PURGE_PATH) return done();
+      void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
     });
-    // The SQL gateway's body is query text whatever its Content-Type: read it before Nest's parsers.
-    app.use('/clickhouse', readQueryBody);
+    // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).
+    acceptQueryBodies(fastify, '/clickhouse');
     app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
     const document = SwaggerModule.createDocument(
       app,

@@ -3,7 +3,7 @@
 import { gzipSync } from 'node:zlib';
 import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { Request, Response } from 'express';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { AuthenticatedUser } from '../auth/admin.guard.js';
 import { APP_CONFIG } from '../tokens.js';
@@ -24,9 +24,9 @@ export class AnalystController {
   /** What @clickhouse/client's ping() calls; like ClickHouse's /ping it needs no credentials. */
   @Get('ping')
   @ApiOperation({ summary: 'ClickHouse-style liveness: "Ok."' })
-  ping(@Res() response: Response): void {
+  ping(@Res() response: FastifyReply): void {
     this.analyst.engine();
-    response.type('text/plain; charset=UTF-8').send('Ok.\n');
+    void response.type('text/plain; charset=UTF-8').send('Ok.\n');
   }
 
   @Get()
@@ -34,7 +34,7 @@ export class AnalystController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Read-only SQL (SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS) in the ClickHouse HTTP protocol' })
   @ApiQuery({ name: 'query', required: true, description: 'SQL; FORMAT clause or default_format chooses the output' })
-  queryByGet(@Req() request: Request & { user?: AuthenticatedUser }, @Res() response: Response): Promise<void> {
+  queryByGet(@Req() request: FastifyRequest & { user?: AuthenticatedUser }, @Res() response: FastifyReply): Promise<void> {
     return this.answer(request, response);
   }
 
@@ -42,24 +42,24 @@ export class AnalystController {
   @UseGuards(AnalystGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Same as GET; the body holds the query (after ?query= if both are given)' })
-  queryByPost(@Req() request: Request & { user?: AuthenticatedUser }, @Res() response: Response): Promise<void> {
+  queryByPost(@Req() request: FastifyRequest & { user?: AuthenticatedUser }, @Res() response: FastifyReply): Promise<void> {
     return this.answer(request, response);
   }
 
-  private async answer(request: Request & { user?: AuthenticatedUser }, response: Response): Promise<void> {
+  private async answer(request: FastifyRequest & { user?: AuthenticatedUser }, response: FastifyReply): Promise<void> {
     const gatewayRequest = parseGatewayRequest(request, this.config.clickhouseDatabase);
     const result = await this.analyst.run(gatewayRequest, request.user!.id);
-    response
-      .status(200)
-      .setHeader('Content-Type', contentTypeOf(result.format))
-      .setHeader('X-ClickHouse-Format', result.format)
-      .setHeader('X-ClickHouse-Query-Id', result.queryId)
-      .setHeader('X-ClickHouse-Timezone', result.timezone)
-      .setHeader('X-ClickHouse-Summary', JSON.stringify(result.summary));
+    void response
+      .code(200)
+      .header('Content-Type', contentTypeOf(result.format))
+      .header('X-ClickHouse-Format', result.format)
+      .header('X-ClickHouse-Query-Id', result.queryId)
+      .header('X-ClickHouse-Timezone', result.timezone)
+      .header('X-ClickHouse-Summary', JSON.stringify(result.summary));
     if (gatewayRequest.gzip) {
-      response.setHeader('Content-Encoding', 'gzip').end(gzipSync(result.body));
+      await response.header('Content-Encoding', 'gzip').send(gzipSync(result.body));
     } else {
-      response.end(result.body);
+      await response.send(result.body);
     }
   }
 }

@@ -2,7 +2,7 @@
 // (plain text `Code: N. DB::Exception: ... (NAME)` and X-ClickHouse-Exception-Code), so
 // @clickhouse/client raises a ClickHouseError carrying the message and code.
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import { ErrorCode, GatewayError, sendError } from './protocol.js';
 
 function detailOf(exception: HttpException): string {
@@ -18,17 +18,17 @@ export class ProtocolErrorsFilter implements ExceptionFilter {
   private readonly logger = new Logger('statistics.analyst');
 
   catch(exception: unknown, host: ArgumentsHost): void {
-    const response = host.switchToHttp().getResponse<Response>();
+    const response = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof GatewayError) {
       if (exception.status >= 500) this.logger.error({ message: 'analyst query failed', error: exception.message });
-      if (exception.status === 429) response.setHeader('Retry-After', '1');
+      if (exception.status === 429) void response.header('Retry-After', '1');
       sendError(response, exception);
       return;
     }
     if (exception instanceof HttpException) {
       const status = exception.getStatus();
       if (status === 401) {
-        response.setHeader('WWW-Authenticate', 'Bearer realm="clickhouse"');
+        void response.header('WWW-Authenticate', 'Bearer realm="clickhouse"');
         sendError(response, { status, code: ErrorCode.AUTHENTICATION_FAILED, codeName: 'AUTHENTICATION_FAILED', message: `Authentication failed: ${detailOf(exception)}` });
       } else if (status === 403) {
         sendError(response, {

@@ -2,7 +2,7 @@
 // text split between `?query=` and the body, error bodies `Code: N. DB::Exception: ... (NAME)` that
 // @clickhouse/client turns into a ClickHouseError, and content types per output format.
 import { gunzipSync } from 'node:zlib';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QueryParams } from '../../../../libs/clickhouse/src/clickhouse.js';
 
 /** ClickHouse error codes the gateway itself raises (names as `errorCodeToName` gives them). */
@@ -48,53 +48,57 @@ export function clickHouseErrorBody(code: number, codeName: string, message: str
 /** Largest query text accepted (URL query plus body); the parser has its own max_query_size too. */
 export const MAX_QUERY_BYTES = 1024 * 1024;
 
+/** Content type the gateway's requests are re-labelled with, so one parser reads every body raw. */
+const QUERY_BODY = 'application/x-depanneteliman-query';
+
+/** The Content-Type each gateway request arrived with (the header is re-labelled for parsing). */
+const arrivedContentType = new WeakMap<object, string | undefined>();
+
 /**
- * Express middleware mounted before Nest's body parsers: the body of a ClickHouse request is query
- * text whatever its Content-Type (curl -d sends application/x-www-form-urlencoded), so it is read
- * raw into `request.body` (a Buffer) and the JSON/urlencoded parsers then skip the finished stream.
+ * The body of a ClickHouse request is query text whatever its Content-Type (curl -d sends
+ * application/x-www-form-urlencoded, the client sends text/plain or gzip): under `prefix` it is
+ * read as raw bytes, and checked (size, gzip) by parseGatewayRequest, which answers in ClickHouse's
+ * error format. Bodies are capped well above the query limit so that the check can say why.
  */
-export function readQueryBody(request: Request, response: Response, next: NextFunction): void {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  let refused = false;
-  request.on('data', (chunk: Buffer) => {
-    size += chunk.length;
-    if (size > MAX_QUERY_BYTES && !refused) {
-      refused = true;
-      sendError(response, GatewayError.of('QUERY_IS_TOO_LARGE', `Query is larger than ${MAX_QUERY_BYTES} bytes`, 413));
-      request.destroy();
-    }
-    if (!refused) chunks.push(chunk);
-  });
-  request.on('error', (error) => {
-    if (!refused) next(error);
-  });
-  request.on('end', () => {
-    if (refused) return;
-    let body = Buffer.concat(chunks);
-    const encoding = (request.headers['content-encoding'] ?? 'identity').toLowerCase();
-    if (encoding === 'gzip') {
-      try {
-        // @clickhouse/client sends gzip bodies with compression.request = true.
-        body = gunzipSync(body, { maxOutputLength: MAX_QUERY_BYTES });
-      } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
-        sendError(response, GatewayError.of('CANNOT_DECOMPRESS', `Cannot decompress the gzip request body: ${reason}`, 400));
-        return;
+export function acceptQueryBodies(fastify: FastifyInstance, prefix: string): void {
+  fastify.addHook('onRequest', (request, _reply, done) => {
+    const path = request.url.split('?')[0]!;
+    if (path === prefix || path.startsWith(`${prefix}/`)) {
+      arrivedContentType.set(request.raw, request.headers['content-type']);
+      if (request.headers['content-length'] !== undefined || request.headers['transfer-encoding'] !== undefined) {
+        request.headers['content-type'] = QUERY_BODY;
       }
-    } else if (encoding !== 'identity') {
-      sendError(response, GatewayError.of('CANNOT_DECOMPRESS', `Unsupported Content-Encoding ${encoding}: only gzip is accepted`, 400));
-      return;
     }
-    request.body = body;
-    next();
+    done();
   });
+  fastify.addContentTypeParser(QUERY_BODY, { parseAs: 'buffer', bodyLimit: 16 * MAX_QUERY_BYTES }, (_request, body, done) => done(null, body));
 }
 
-export function sendError(response: Response, error: { status: number; code: number; codeName: string; message: string }): void {
-  response
-    .status(error.status)
-    .setHeader('X-ClickHouse-Exception-Code', String(error.code))
+/** The query text of a body: gunzipped when so encoded, at most MAX_QUERY_BYTES. */
+function bodyText(request: FastifyRequest): string {
+  if (!Buffer.isBuffer(request.body)) return '';
+  let body: Buffer = request.body;
+  const encoding = String(request.headers['content-encoding'] ?? 'identity').toLowerCase();
+  if (encoding === 'gzip') {
+    try {
+      // @clickhouse/client sends gzip bodies with compression.request = true.
+      body = gunzipSync(body, { maxOutputLength: MAX_QUERY_BYTES + 1 });
+    } catch (error) {
+      if (error instanceof RangeError) throw GatewayError.of('QUERY_IS_TOO_LARGE', `Query is larger than ${MAX_QUERY_BYTES} bytes`, 413);
+      const reason = error instanceof Error ? error.message : String(error);
+      throw GatewayError.of('CANNOT_DECOMPRESS', `Cannot decompress the gzip request body: ${reason}`, 400);
+    }
+  } else if (encoding !== 'identity') {
+    throw GatewayError.of('CANNOT_DECOMPRESS', `Unsupported Content-Encoding ${encoding}: only gzip is accepted`, 400);
+  }
+  if (body.length > MAX_QUERY_BYTES) throw GatewayError.of('QUERY_IS_TOO_LARGE', `Query is larger than ${MAX_QUERY_BYTES} bytes`, 413);
+  return body.toString('utf8');
+}
+
+export function sendError(response: FastifyReply, error: { status: number; code: number; codeName: string; message: string }): void {
+  void response
+    .code(error.status)
+    .header('X-ClickHouse-Exception-Code', String(error.code))
     .type('text/plain; charset=UTF-8')
     .send(clickHouseErrorBody(error.code, error.codeName, error.message));
 }
@@ -156,9 +160,9 @@ export function unescapeParameter(value: string): string | null {
 const PARAMETER_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]{0,63}$/;
 
-export function parseGatewayRequest(request: Request, database: string): GatewayRequest {
-  const url = new URL(request.originalUrl, 'http://gateway.invalid');
-  const contentType = request.headers['content-type'] ?? '';
+export function parseGatewayRequest(request: FastifyRequest, database: string): GatewayRequest {
+  const url = new URL(request.url, 'http://gateway.invalid');
+  const contentType = arrivedContentType.get(request.raw) ?? '';
   if (contentType.toLowerCase().startsWith('multipart/form-data')) {
     // @clickhouse/client only sends multipart with use_multipart_params; its default is the URL.
     throw GatewayError.of('UNSUPPORTED_METHOD', 'multipart/form-data requests are not supported: send query parameters as param_<name> in the URL', 400);
@@ -206,7 +210,7 @@ export function parseGatewayRequest(request: Request, database: string): Gateway
       );
     }
   }
-  const body = Buffer.isBuffer(request.body) ? request.body.toString('utf8') : '';
+  const body = bodyText(request);
   // ClickHouse reads the query as the `query` parameter followed by the body.
   const sql = [queryParameter, body].filter((part) => part.trim().length > 0).join('\n');
   if (Buffer.byteLength(sql) > MAX_QUERY_BYTES) throw GatewayError.of('QUERY_IS_TOO_LARGE', `Query is larger than ${MAX_QUERY_BYTES} bytes`, 413);

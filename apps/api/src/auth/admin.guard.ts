@@ -1,7 +1,7 @@
 // Statistics are for administrators: a valid access token of an active user whose user_type is
 // 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403.
 import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
-import type { Request } from 'express';
+import type { FastifyRequest } from 'fastify';
 import { JWT_SECRET } from '../tokens.js';
 import { InvalidTokenError, verifyAccessToken } from './jwt.js';
 import { UserDirectory } from './user-directory.js';
@@ -32,7 +32,7 @@ export abstract class BearerUserGuard implements CanActivate {
   ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
-    const request = context.switchToHttp().getRequest<Request & { user?: AuthenticatedUser }>();
+    const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     const header = request.headers.authorization;
     if (!header) throw new UnauthorizedException({ detail: "Informations d'authentification non fournies." });
     const match = /^Bearer\s+(\S+)$/i.exec(header);

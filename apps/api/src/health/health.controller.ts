@@ -2,7 +2,7 @@
 // reveals no data, only whether the numbers can be trusted right now.
 import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
-import type { Response } from 'express';
+import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
@@ -40,7 +40,7 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
-  async health(@Res({ passthrough: true }) response: Response): Promise<Record<string, unknown>> {
+  async health(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
     const ingest: IngestStatus = this.ingest.status();
     const [postgres, clickhouse] = await Promise.all([
       probe(async () => {
@@ -62,7 +62,7 @@ export class HealthController {
     // A cache outage slows answers but never changes them: degraded, not down.
     const cache = this.cache.health();
     const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok ? 'ok' : 'degraded';
-    response.status(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
+    void response.code(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
     return {
       status,
       time: new Date().toISOString(),

@@ -4,7 +4,7 @@
 // counted as dropped and logged, never retried forever nor silently lost.
 import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
-import type { NextFunction, Request, Response } from 'express';
+import type { FastifyInstance } from 'fastify';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import { toClickHouseDateTime } from '../../../../libs/clickhouse/src/clickhouse.js';
 import { percent, ratio } from '../../../../libs/metrics/src/exact.js';
@@ -64,24 +64,20 @@ export class ApiTelemetry {
     return this.dropped;
   }
 
-  /** Express middleware: times every request to the end of its response. */
-  middleware() {
-    return (request: Request, response: Response, next: NextFunction): void => {
-      const started = process.hrtime.bigint();
-      response.on('finish', () => {
+  /** Times every request, from its arrival to the end of its response. */
+  attach(fastify: FastifyInstance): void {
+    fastify.addHook('onResponse', (request, reply, done) => {
+      this.record({
+        at: toClickHouseDateTime(new Date()),
+        instance: this.instance,
+        method: request.method,
         // The matched route pattern, not the raw path: ids and query strings would explode cardinality.
-        const route = request.route?.path ? `${request.baseUrl}${String(request.route.path)}` : 'unmatched';
-        this.record({
-          at: toClickHouseDateTime(new Date()),
-          instance: this.instance,
-          method: request.method,
-          route,
-          status: response.statusCode,
-          duration_us: Math.min(Number((process.hrtime.bigint() - started) / 1000n), 4_294_967_295),
-        });
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        duration_us: Math.min(Math.round(reply.elapsedTime * 1000), 4_294_967_295),
       });
-      next();
-    };
+      done();
+    });
   }
 
   private record(sample: Sample): void {
