@@ -48,6 +48,14 @@ export interface IngestStatus {
   lastError: string | null;
 }
 
+export interface IngestFreshness {
+  state: IngestStatus['state'];
+  appliedLsn: string | null;
+  dataAsOf: string | null;
+  snapshotDone: boolean;
+  snapshotStartedAt: string | null;
+}
+
 /** Emitted after each batch lands in ClickHouse. */
 export interface AppliedBatch {
   tables: string[];
@@ -119,6 +127,12 @@ export class Ingest extends EventEmitter {
 
   status(): IngestStatus {
     return structuredClone(this.currentStatus);
+  }
+
+  /** What every API request needs to know, without copying the whole status (hot path). */
+  freshness(): IngestFreshness {
+    const { state, appliedLsn, dataAsOf, snapshot } = this.currentStatus;
+    return { state, appliedLsn, dataAsOf, snapshotDone: snapshot.status === 'done', snapshotStartedAt: snapshot.startedAt };
   }
 
   /** Prepares the source, takes the snapshot if needed, and starts streaming (resolves once streaming). */

@@ -28,7 +28,29 @@ function secretKey(secret: string): KeyObject {
   return key;
 }
 
+/**
+ * Tokens whose signature and claims were verified, with their expiry: a dashboard sends the same
+ * token on every request, so the HMAC is checked once per token rather than once per request.
+ * Keyed by secret and token text (a different byte anywhere is a different entry); bounded.
+ */
+const verified = new Map<string, { claims: AccessClaims; expiresAtMs: number }>();
+const MAX_VERIFIED = 10_000;
+
 export function verifyAccessToken(token: string, secret: string): AccessClaims {
+  const cacheKey = `${secret.length}:${secret}:${token}`;
+  const known = verified.get(cacheKey);
+  if (known) {
+    if (known.expiresAtMs > Date.now()) return known.claims;
+    verified.delete(cacheKey);
+    throw new InvalidTokenError('Token has expired');
+  }
+  const claims = verifySignedToken(token, secret);
+  if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
+  verified.set(cacheKey, { claims: { userId: claims.userId }, expiresAtMs: claims.expiresAt * 1000 });
+  return { userId: claims.userId };
+}
+
+function verifySignedToken(token: string, secret: string): AccessClaims & { expiresAt: number } {
   let payload: string | jwt.JwtPayload;
   try {
     payload = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'] });
@@ -43,7 +65,7 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims {
   const raw: unknown = payload.user_id;
   const userId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new InvalidTokenError('Token contained no recognizable user identification');
-  return { userId };
+  return { userId, expiresAt: payload.exp };
 }
 
 export function signAccessToken(userId: number, secret: string, lifetimeSeconds: number): string {

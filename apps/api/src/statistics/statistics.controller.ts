@@ -1,8 +1,9 @@
 // The statistics endpoints of the original Django backend (same paths and response keys), plus one
 // endpoint per section for the dashboard tabs and the KPIs (docs/statistics-api.md).
-import { Controller, Get, Inject, NotFoundException, Param, Query, UseGuards } from '@nestjs/common';
+import { Controller, Get, Inject, NotFoundException, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
-import type { GlobalStatistics, Kpis, RealTimeStats, Section, SectionFigures } from '../../../../libs/metrics/src/types.js';
+import type { FastifyReply } from 'fastify';
+import type { Kpis, RealTimeStats, Section } from '../../../../libs/metrics/src/types.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { parseFilters, rejectUnknownParameters } from './dto/filters.js';
@@ -33,8 +34,8 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Every metric of the platform (overview, requests, financial, satisfaction, technicians, specialties, security, geography, trends, advanced)' })
   @FilterQueries()
   @ApiOkResponse({ description: 'Metrics as defined in shared/contract/metrics.md and docs/statistics-api.md' })
-  globalStatistics(@Query() query: Record<string, unknown>): Promise<GlobalStatistics> {
-    return this.statistics.globalStatistics(parseFilters(query));
+  async globalStatistics(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
+    return this.json(reply, await this.statistics.globalStatistics(parseFilters(query)));
   }
 
   @Get('real_time_stats')
@@ -55,13 +56,23 @@ export class StatisticsController {
   @ApiOperation({ summary: "One section of global_statistics (same keys and values for the same filters) plus the section's extra keys" })
   @ApiParam({ name: 'section', enum: SECTIONS })
   @FilterQueries()
-  section(@Param('section') section: string, @Query() query: Record<string, unknown>): Promise<WithCalculationInfo<SectionFigures<Section>>> {
+  async section(
+    @Param('section') section: string,
+    @Query() query: Record<string, unknown>,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
     if (!(SECTIONS as readonly string[]).includes(section)) {
       throw new NotFoundException({
         detail: `unknown statistics endpoint "${section}"; available: global_statistics, real_time_stats, kpis, ${SECTIONS.join(', ')}`,
         valid: ['global_statistics', 'real_time_stats', 'kpis', ...SECTIONS],
       });
     }
-    return this.statistics.section(section as Section, parseFilters(query));
+    return this.json(reply, await this.statistics.section(section as Section, parseFilters(query)));
+  }
+
+  /** Cached responses are sent as the JSON text serialised when they were first served. */
+  private json(reply: FastifyReply, response: object): string {
+    void reply.type('application/json; charset=utf-8');
+    return this.statistics.json(response);
   }
 }

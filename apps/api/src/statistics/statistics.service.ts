@@ -26,6 +26,9 @@ export type WithCalculationInfo<T> = T & { calculation_info: CalculationInfo };
 @Injectable()
 export class StatisticsService {
   private readonly logger = new Logger('statistics.calculation');
+  /** The response built from each cached value, and its JSON: a hit serves the same bytes again. */
+  private readonly cachedResponses = new WeakMap<object, object>();
+  private readonly serialized = new WeakMap<object, string>();
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
@@ -37,8 +40,8 @@ export class StatisticsService {
 
   /** Until the initial snapshot is complete, ClickHouse holds part of the data: refuse, don't guess. */
   private assertReady(): void {
-    const { snapshot } = this.ingest.status();
-    if (snapshot.status !== 'done') {
+    if (!this.ingest.freshness().snapshotDone) {
+      const { snapshot } = this.ingest.status();
       throw new ServiceUnavailableException({
         error: 'Statistiques indisponibles : copie initiale des données en cours',
         snapshot,
@@ -67,11 +70,25 @@ export class StatisticsService {
     const result = await this.cache.getOrCompute(endpoint, key, STATISTICS_SOURCE_TABLES[endpoint], () =>
       this.calculate(endpoint, filters, compute),
     );
-    return {
+    const known = result.cached ? this.cachedResponses.get(result.value) : undefined;
+    if (known) return known as WithCalculationInfo<T>;
+    const response = {
       ...result.value,
       // last_calculation and calculation_duration stay those of the computation that was cached.
       calculation_info: { ...result.value.calculation_info, cached: result.cached, generated_at: result.generatedAt, data_as_of: result.dataAsOf },
     };
+    if (result.cached) this.cachedResponses.set(result.value, response);
+    return response;
+  }
+
+  /** A response as JSON text, serialised once per cached value (responses are never mutated). */
+  json(response: object): string {
+    let text = this.serialized.get(response);
+    if (text === undefined) {
+      text = JSON.stringify(response);
+      this.serialized.set(response, text);
+    }
+    return text;
   }
 
   /** Runs one computation for `filters` as of now and wraps it with its calculation_info. */
@@ -82,7 +99,7 @@ export class StatisticsService {
   ): Promise<WithCalculationInfo<T>> {
     this.assertReady();
     // Read before computing: the figures are at least as fresh as this instant says.
-    const dataAsOf = this.ingest.status().dataAsOf;
+    const dataAsOf = this.ingest.freshness().dataAsOf;
     const now = new Date();
     const query = resolveFilters(filters, now);
     const started = performance.now();
@@ -115,7 +132,7 @@ export class StatisticsService {
     return this.calculate('kpis', filters, async (query) => {
       const [figures, technical] = await Promise.all([
         computeKpis(this.clickhouse, query, { acquisitionSpendXof: this.config.acquisitionSpendXof }),
-        this.telemetry.technicalKpis(query, this.ingest.status().dataAsOf),
+        this.telemetry.technicalKpis(query, this.ingest.freshness().dataAsOf),
       ]);
       return { ...figures, technical };
     });
