@@ -73,26 +73,39 @@ export async function jobTotals(clickhouse: ClickHouse, params: WindowParams): P
   return { jobs: count(row!.job_count), technicians: count(row!.technician_count) };
 }
 
+/** Ranked candidates fetched at a time while looking for the ten leaders. */
+const CANDIDATES_PER_PAGE = 20;
+
 export async function topTechnicians(clickhouse: ClickHouse, params: WindowParams): Promise<TopTechnician[]> {
   // Jobs, earnings and ratings are aggregated separately, then joined: the original joined
   // requests with reviews first and multiplied jobs and earnings by the number of reviews.
   const source = sourceOf(params);
-  // Two short queries: the leaders first (CTEs are inlined where referenced, so one query would
-  // aggregate the jobs once per reference), then names and ratings of those ten only.
-  const leaders = await clickhouse.query<{ id: string; user_id: string; specialty: string; total_jobs: string; earnings: string }>(
-    `SELECT j.technician_id AS id, t.user_id AS user_id, t.specialty AS specialty,
-            j.total_jobs AS total_jobs, toString(j.total_earnings) AS earnings
-     FROM (
-       SELECT technician_id, sum(jobs) AS total_jobs, sum(earnings) AS total_earnings
+  // The leaders first, without joining every technician: candidates in rank order from the jobs
+  // alone, then the profiles of those candidates only (a job's technician can be gone: with SET
+  // NULL that is rare, so the first page nearly always holds the ten). Then names and ratings.
+  const leaders: Array<{ id: string; user_id: string; specialty: string; total_jobs: string; earnings: string }> = [];
+  for (let offset = 0; leaders.length < 10; offset += CANDIDATES_PER_PAGE) {
+    const candidates = await clickhouse.query<{ id: string; total_jobs: string; earnings: string }>(
+      `SELECT technician_id AS id, sum(jobs) AS total_jobs, toString(sum(earnings)) AS earnings
        FROM (${jobSource(source)})
        GROUP BY technician_id
        HAVING total_jobs > 0
-     ) AS j
-     INNER JOIN (SELECT id, user_id, specialty FROM depannage_technician FINAL) AS t ON t.id = j.technician_id
-     ORDER BY j.total_jobs DESC, j.technician_id ASC
-     LIMIT 10`,
-    params,
-  );
+       ORDER BY total_jobs DESC, technician_id ASC
+       LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...params, limit: CANDIDATES_PER_PAGE, offset },
+    );
+    if (candidates.length === 0) break;
+    const profiles = await clickhouse.query<{ id: string; user_id: string; specialty: string }>(
+      'SELECT id, user_id, specialty FROM depannage_technician FINAL WHERE id IN {ids:Array(Int64)}',
+      { ids: `[${candidates.map((candidate) => candidate.id).join(',')}]` },
+    );
+    const profileOf = new Map(profiles.map((profile) => [String(profile.id), profile]));
+    for (const candidate of candidates) {
+      const profile = profileOf.get(String(candidate.id));
+      if (profile && leaders.length < 10) leaders.push({ ...candidate, user_id: profile.user_id, specialty: profile.specialty });
+    }
+    if (candidates.length < CANDIDATES_PER_PAGE) break;
+  }
   if (leaders.length === 0) return [];
   const ids = `[${leaders.map((leader) => leader.id).join(',')}]`;
   const userIds = `[${leaders.map((leader) => leader.user_id).join(',')}]`;
