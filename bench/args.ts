@@ -7,7 +7,8 @@ export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|generate> [
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc: seconds of steady load (default 20)
   --parallelism N generator connections (default 2)
-  --jit-off       stats: also time the Postgres figures with jit=off`;
+  --jit-off       stats: also time the Postgres figures with jit=off
+  --database NAME stats, serve: use this already generated database (kept) instead of generating one`;
 
 function parseCount(raw: string | undefined, flag: string): number {
   if (raw === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -29,10 +30,12 @@ export interface BenchArgs {
   durationSeconds: number;
   parallelism: number;
   jitOff: boolean;
+  /** stats, serve: an existing generated database to use (kept) instead of generating one. */
+  database: string | null;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false };
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -45,12 +48,14 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--duration': args.durationSeconds = parseCount(value(), flag); break;
       case '--parallelism': args.parallelism = parseCount(value(), flag); break;
       case '--jit-off': args.jitOff = true; break;
+      case '--database': args.database = value() ?? null; break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default:
         if (flag.startsWith('-') || args.name) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
         args.name = flag;
     }
   }
+  if (args.database !== null && !['stats', 'serve'].includes(args.name)) throw new Error('--database is for stats and serve only (the others write to the database)');
   if (!['cdc', 'stats', 'serve', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

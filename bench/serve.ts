@@ -12,7 +12,7 @@ import { signAccessToken } from '../apps/api/src/auth/jwt.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { uniqueName } from '../test/factories/databases.js';
 import type { BenchArgs } from './args.js';
-import { generatedDatabase } from './dataset.js';
+import { benchDatabase } from './dataset.js';
 import { percentile, printTable, round, writeResult, type Cleanups, type TableRow } from './report.js';
 
 const CONNECTIONS = 64;
@@ -83,7 +83,7 @@ function memory(): TableRow {
 }
 
 export async function runServeBench(args: BenchArgs, cleanups: Cleanups): Promise<void> {
-  const { db } = await generatedDatabase(args, cleanups);
+  const { db } = await benchDatabase(args, cleanups);
   const clickhouseDir = mkdtempSync(join(tmpdir(), 'bench-serve-chdb-'));
   cleanups.add(`delete ClickHouse directory ${clickhouseDir}`, async () => rmSync(clickhouseDir, { recursive: true, force: true }));
   const slot = uniqueName('bench_serve');

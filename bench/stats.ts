@@ -12,7 +12,7 @@ import { periodQuery } from '../libs/metrics/src/windows.js';
 import { createTestClickHouse, uniqueName } from '../test/factories/databases.js';
 import { globalStatisticsOnPostgres, kpisOnPostgres, realTimeStatsOnPostgres, sectionOnPostgres } from '../test/oracle/postgres-oracle.js';
 import type { BenchArgs } from './args.js';
-import { generatedDatabase } from './dataset.js';
+import { benchDatabase } from './dataset.js';
 import { percentile, printTable, round, timed, writeResult, type Cleanups, type TableRow } from './report.js';
 
 interface Difference {
@@ -55,8 +55,9 @@ interface Timing {
 
 export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promise<void> {
   const runStarted = new Date();
-  const { db, data } = await generatedDatabase(args, cleanups);
-  const now = data.now;
+  const { db, now } = await benchDatabase(args, cleanups);
+  const { rows: counted } = await db.pool.query<{ requests: string }>('SELECT count(*) AS requests FROM depannage_repairrequest');
+  const requestCount = Number(counted[0]!.requests);
 
   const ch = await createTestClickHouse();
   cleanups.add(`delete ClickHouse directory ${ch.dataDir}`, () => ch.destroy());
@@ -160,7 +161,7 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
   }
 
   printTable(
-    `stats: ${data.requests.toLocaleString('en')} requests, ${args.reps} runs each after a warm-up (ms; Postgres jit=${postgresJit} as configured)`,
+    `stats: ${requestCount.toLocaleString('en')} requests, ${args.reps} runs each after a warm-up (ms; Postgres jit=${postgresJit} as configured)`,
     timings.map((t): TableRow => {
       const chMedian = percentile(t.clickhouseMs, 50);
       return {
@@ -192,7 +193,8 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
     startedAt: runStarted.toISOString(),
     args,
     now: now.toISOString(),
-    generator: data,
+    requests: requestCount,
+    database: args.database,
     snapshot: { rows: snapshotRows, seconds: snapshotSeconds, clickhouseParts: parts },
     postgresJit,
     timings: timings.map((t) => ({
