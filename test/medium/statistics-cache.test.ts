@@ -173,6 +173,30 @@ describe('statistics cache on Redis', () => {
     expect((await stats('7d')).calculation_info.cached).toBe(false);
   });
 
+  it('a change invalidates the sections that read its table, and only those', async () => {
+    const section = async (name: string): Promise<any> => {
+      const reply = await call(`/depannage/api/statistics/${name}/`);
+      expect(reply.status).toBe(200);
+      return reply.body;
+    };
+    for (const name of ['requests', 'security', 'financial']) await section(name);
+    const hitsBefore = cache.stats().hits;
+    expect((await section('requests')).calculation_info.cached).toBe(true);
+    expect((await section('security')).calculation_info.cached).toBe(true);
+    // Hits answered from the in-process copy still count as hits, and serve the same figures.
+    expect(cache.stats().hits - hitsBefore).toBe(2);
+
+    const before = await section('requests');
+    await insertRequest();
+    await runtime.ingest.catchUp(30_000);
+    const requests = await section('requests');
+    expect(requests.calculation_info.cached).toBe(false);
+    expect(requests.total).toBe(before.total + 1);
+    // Security reads the audit log and notifications only; financial reads payments and requests.
+    expect((await section('security')).calculation_info.cached).toBe(true);
+    expect((await section('financial')).calculation_info.cached).toBe(false);
+  });
+
   it('answers from ClickHouse while Redis is down, reports it, and caches again when it returns', async () => {
     const warm = await stats('all');
     expect((await stats('all')).calculation_info.cached).toBe(true);
