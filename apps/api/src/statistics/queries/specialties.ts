@@ -55,10 +55,13 @@ export async function specialtyExtras(clickhouse: ClickHouse, params: WindowPara
     performance: rows.map((row) => {
       const base = figures(row);
       const timed = BigInt(row.timed_count);
+      // Key order as documented (docs/statistics-api.md): JSON clients may display it as is.
       return {
         specialty_needed: row.specialty,
-        ...base,
+        count: base.count,
+        completed: base.completed,
         success_rate: percent(base.completed, base.count),
+        avg_price: base.avg_price,
         avg_response_time_hours: meanHours(BigInt(row.response_total), timed),
         avg_completion_time_hours: meanHours(BigInt(row.completion_total), timed),
       };
