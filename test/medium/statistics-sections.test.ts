@@ -80,6 +80,13 @@ beforeAll(async () => {
   await db.pool.query(`UPDATE depannage_review SET moderation_status = 'approved' WHERE id % 3 = 0`);
   await db.pool.query(`UPDATE depannage_repairrequest SET city = 'Kayes' WHERE id IN (SELECT request_id FROM depannage_payment ORDER BY id LIMIT 5)`);
   await db.pool.query(`DELETE FROM depannage_payment WHERE id IN (SELECT id FROM depannage_payment ORDER BY id DESC LIMIT 10)`);
+  // High-risk audit rows that stop being high-risk, become high-risk on another address, or go.
+  await db.pool.query(`UPDATE users_auditlog SET risk_score = 10 WHERE id IN (SELECT id FROM users_auditlog WHERE risk_score >= 80 ORDER BY id LIMIT 5)`);
+  await db.pool.query(
+    `UPDATE users_auditlog SET ip_address = '10.9.9.9', risk_score = 95, "timestamp" = now() - interval '1 hour'
+     WHERE id IN (SELECT id FROM users_auditlog WHERE risk_score < 80 ORDER BY id DESC LIMIT 5)`,
+  );
+  await db.pool.query(`DELETE FROM users_auditlog WHERE id IN (SELECT id FROM users_auditlog WHERE risk_score >= 80 ORDER BY id DESC LIMIT 3)`);
   await runtime.ingest.catchUp(60_000);
 });
 
@@ -122,6 +129,14 @@ describe('section endpoints equal SQL on Postgres', () => {
         }
       }
     }
+  });
+
+  it('security follows audit rows that changed or went (the address moved to 10.9.9.9 leads)', async () => {
+    const { body } = await get(`${BASE}/security/`);
+    // Some of the moved rows were then deleted: the survivors, as Postgres counts them.
+    const { rows } = await db.pool.query<{ n: string }>("SELECT count(*) AS n FROM users_auditlog WHERE ip_address = '10.9.9.9' AND risk_score >= 80");
+    expect(Number(rows[0]!.n)).toBeGreaterThan(1);
+    expect(body.top_risky_ips[0]).toEqual({ ip_address: '10.9.9.9', events: Number(rows[0]!.n), max_risk_score: 95 });
   });
 
   it('filters narrow what they apply to, and only that', async () => {

@@ -34,20 +34,28 @@ export async function securityStats(clickhouse: ClickHouse, params: WindowParams
 /** risk_score at or above this is "high risk" (operational schema). */
 const HIGH_RISK = 80;
 
-/** High-risk audit events in the window (every event type), by source address and by city. */
+/**
+ * High-risk audit events in the window (every event type), by source address and by city, as
+ * signed sums over the change log: a version filtered in (risk ≥ 80) and later changed or deleted
+ * is cancelled by its own −1 row, so the sums count current rows only, without merging the whole
+ * audit trail (FINAL). The highest risk per address is taken over (address, risk) groups that
+ * still have rows.
+ */
 export async function securityExtras(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityExtras> {
-  const risky = `SELECT ip_address, geo_city, risk_score FROM users_auditlog FINAL
-                 WHERE risk_score >= ${HIGH_RISK} AND ${inWindow('timestamp', 'since')}`;
+  const risky = `FROM users_auditlog_signed WHERE risk_score >= ${HIGH_RISK} AND ${inWindow('timestamp', 'since')}`;
   const [total, ips, cities] = await Promise.all([
-    clickhouse.query<{ events: string }>(`SELECT count() AS events FROM (${risky})`, params),
+    clickhouse.query<{ events: string }>(`SELECT sum(sign) AS events ${risky}`, params),
     clickhouse.query<{ ip_address: string; events: string; max_risk: string }>(
-      `SELECT ip_address, count() AS events, max(risk_score) AS max_risk FROM (${risky})
+      `SELECT ip_address, sum(current_rows) AS events, max(risk_score) AS max_risk FROM (
+         SELECT ip_address, risk_score, sum(sign) AS current_rows ${risky}
+         GROUP BY ip_address, risk_score HAVING current_rows > 0
+       )
        GROUP BY ip_address ORDER BY events DESC, ip_address ASC LIMIT 10`,
       params,
     ),
     clickhouse.query<{ city: string; events: string }>(
-      `SELECT geo_city AS city, count() AS events FROM (${risky}) WHERE geo_city != ''
-       GROUP BY geo_city ORDER BY events DESC, city ASC LIMIT 10`,
+      `SELECT geo_city AS city, sum(sign) AS events ${risky} AND geo_city != ''
+       GROUP BY geo_city HAVING events > 0 ORDER BY events DESC, city ASC LIMIT 10`,
       params,
     ),
   ]);
