@@ -23,10 +23,9 @@ export function periodStart(period: Period, now: Date): Date {
 
 /** The query of a named period, unfiltered: window [now − Δ, ∞), or everything for 'all'. */
 export function periodQuery(period: Period, now: Date): StatisticsQuery {
-  const duration = PERIOD_DURATION_MS[period];
   return {
     period,
-    from: duration === null ? null : new Date(now.getTime() - duration),
+    from: period === 'all' ? null : periodStart(period, now),
     to: null,
     city: null,
     specialty: null,

@@ -105,7 +105,8 @@ export class StatisticsService {
     const started = performance.now();
     const figures = await compute(query);
     const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-    this.logger.log({ message: `${endpoint} computed`, filters: describeFilters(query), seconds });
+    const applied = describeFilters(query);
+    this.logger.log({ message: `${endpoint} computed`, filters: applied, seconds });
     return {
       ...figures,
       calculation_info: {
@@ -114,7 +115,7 @@ export class StatisticsService {
         cached: false,
         generated_at: now.toISOString(),
         data_as_of: dataAsOf,
-        filters: describeFilters(query),
+        filters: applied,
       },
     };
   }

@@ -23,32 +23,26 @@ function firstWholeDay(start: Date): Date {
 
 function windowBounds(name: WindowName, start: Date, end: Date | null): WindowParams {
   const wholeFrom = firstWholeDay(start);
-  const params: WindowParams = { [name]: toClickHouseDateTime(start), [`${name}Bounded`]: end ? 1 : 0 };
-  if (!end) {
-    // Unused when unbounded, but bound parameters must all be given.
-    return {
-      ...params,
-      [`${name}Day`]: utcDay(wholeFrom),
-      [`${name}DayAt`]: toClickHouseDateTime(wholeFrom),
-      [`${name}End`]: toClickHouseDateTime(start),
-      [`${name}EndDay`]: utcDay(wholeFrom),
-      [`${name}EndDayAt`]: toClickHouseDateTime(start),
-    };
-  }
-  let wholeTo = utcMidnight(end);
+  // Unbounded: the upper values are never read ({<w>Bounded} = 0), but every parameter must be given.
+  let wholeTo = wholeFrom;
   let firstEdgeEnd = wholeFrom;
-  let lastEdgeStart = wholeTo;
-  if (wholeFrom > wholeTo) {
-    // Start and end fall in the same day: no whole day, one edge [start, end), the other empty.
-    wholeTo = wholeFrom;
-    firstEdgeEnd = end;
-    lastEdgeStart = end;
+  let lastEdgeStart = start;
+  if (end) {
+    wholeTo = utcMidnight(end);
+    lastEdgeStart = wholeTo;
+    if (wholeFrom > wholeTo) {
+      // Start and end fall in the same day: no whole day, one edge [start, end), the other empty.
+      wholeTo = wholeFrom;
+      firstEdgeEnd = end;
+      lastEdgeStart = end;
+    }
   }
   return {
-    ...params,
+    [name]: toClickHouseDateTime(start),
+    [`${name}Bounded`]: end ? 1 : 0,
     [`${name}Day`]: utcDay(wholeFrom),
     [`${name}DayAt`]: toClickHouseDateTime(firstEdgeEnd),
-    [`${name}End`]: toClickHouseDateTime(end),
+    [`${name}End`]: toClickHouseDateTime(end ?? start),
     [`${name}EndDay`]: utcDay(wholeTo),
     [`${name}EndDayAt`]: toClickHouseDateTime(lastEdgeStart),
   };
