@@ -12,6 +12,9 @@ import { AdminGuard } from './auth/admin.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
+import { ScheduleModule } from '@nestjs/schedule';
+import { RealtimeModule } from './realtime/realtime.module.js';
+import { StatisticsRooms } from './realtime/statistics-rooms.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
@@ -39,6 +42,8 @@ export class AppModule {
           jwtSecret: dependencies.jwtSecret,
           userCacheSeconds: dependencies.config.authUserCacheSeconds,
         }),
+        ScheduleModule.forRoot(),
+        RealtimeModule.forRoot({ config: dependencies.config, ingest: dependencies.ingest }),
         StatisticsCacheModule.forRoot({
           config: dependencies.config,
           backend: dependencies.cacheBackend,
@@ -56,6 +61,7 @@ export class AppModule {
         AdminGuard,
         { provide: AnalystService, useClass: AnalystService },
         AnalystGuard,
+        StatisticsRooms,
       ],
     };
   }

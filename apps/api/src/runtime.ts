@@ -23,6 +23,7 @@ import { AppModule } from './app.module.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
+import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
 import { ErrorsFilter } from './errors.filter.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 
@@ -154,6 +155,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
     const cacheBackend = await openCacheBackend(config);
     cleanups.push(() => cacheBackend.close());
+    const realtimeAdapter = await openRealtimeAdapter(config);
+    cleanups.push(() => realtimeAdapter.close());
     // Fastify rather than Express: the same Nest application answers a cached response about three
     // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
     const app = await NestFactory.create<NestFastifyApplication>(
@@ -162,6 +165,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
+    app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds }));
     const fastify = app.getHttpAdapter().getInstance();
     telemetry.attach(fastify);
     // The statistics endpoints are read-only: other methods are a 405, as in the original. The one

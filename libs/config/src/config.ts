@@ -28,6 +28,10 @@ export interface AppConfig {
   ingestBatchDelayMs: number;
   /** How long a user looked up for a token is trusted (s); 0 = look up on every request. */
   authUserCacheSeconds: number;
+  /** Live stats: every room is pushed at least this often (seconds; the guide's 30). */
+  realTimeRefreshSeconds: number;
+  /** A socket that drops for up to this long gets its rooms and missed events back (seconds). */
+  realtimeRecoverySeconds: number;
   /** Marketing spend over the last 30 days (XOF) for the acquisition-cost KPI; undefined = not computed. */
   acquisitionSpendXof: number | null;
   /** Embedded demo settings. */
@@ -127,6 +131,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
     ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 100, 0, 60_000),
     acquisitionSpendXof: money(env, 'ACQUISITION_SPEND_XOF'),
+    realTimeRefreshSeconds: integer(env, 'REAL_TIME_REFRESH_SECONDS', 30, 1, 3600),
+    realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),

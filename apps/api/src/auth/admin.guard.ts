@@ -1,6 +1,15 @@
 // Statistics are for administrators: a valid access token of an active user whose user_type is
 // 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403.
-import { CanActivate, ExecutionContext, ForbiddenException, Inject, Injectable, UnauthorizedException } from '@nestjs/common';
+// One verification path (AccessAuthenticator) for HTTP guards and socket handshakes.
+import {
+  CanActivate,
+  ExecutionContext,
+  ForbiddenException,
+  Inject,
+  Injectable,
+  UnauthorizedException,
+  type HttpException,
+} from '@nestjs/common';
 import type { FastifyRequest } from 'fastify';
 import { JWT_SECRET } from '../tokens.js';
 import { InvalidTokenError, verifyAccessToken } from './jwt.js';
@@ -12,13 +21,70 @@ export interface AuthenticatedUser {
   isStaff: boolean;
 }
 
-function unauthorized(detail: string): UnauthorizedException {
-  return new UnauthorizedException({ detail, code: 'token_not_valid' });
-}
-
 /** Administrators: what the statistics endpoints admit. */
 export function isAdministrator(user: AuthenticatedUser): boolean {
   return user.userType === 'admin' || user.isStaff;
+}
+
+/** Why a credential was refused; `status` is the HTTP answer, `code` the machine-readable reason. */
+export class AccessRefused extends Error {
+  constructor(
+    readonly status: 401 | 403,
+    readonly code: 'not_authenticated' | 'token_not_valid' | 'permission_denied',
+    readonly detail: string,
+  ) {
+    super(detail);
+    this.name = 'AccessRefused';
+  }
+
+  toHttp(): HttpException {
+    if (this.status === 403) return new ForbiddenException({ error: 'Accès non autorisé' });
+    if (this.code === 'not_authenticated') return new UnauthorizedException({ detail: this.detail });
+    return new UnauthorizedException({ detail: this.detail, code: this.code });
+  }
+}
+
+@Injectable()
+export class AccessAuthenticator {
+  constructor(
+    @Inject(UserDirectory) private readonly users: UserDirectory,
+    @Inject(JWT_SECRET) private readonly secret: string,
+  ) {}
+
+  /** The `Authorization` header's Bearer token, verified; throws AccessRefused. */
+  fromHeader(header: string | undefined, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedSession> {
+    if (!header) throw new AccessRefused(401, 'not_authenticated', "Informations d'authentification non fournies.");
+    const match = /^Bearer\s+(\S+)$/i.exec(header);
+    if (!match) throw new AccessRefused(401, 'token_not_valid', 'Authorization header must contain two space-delimited values: Bearer <token>');
+    return this.fromToken(match[1]!, admits);
+  }
+
+  async fromToken(token: string, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedSession> {
+    let claims;
+    try {
+      claims = verifyAccessToken(token, this.secret);
+    } catch (error) {
+      if (error instanceof InvalidTokenError) throw new AccessRefused(401, 'token_not_valid', error.message);
+      throw error;
+    }
+    const user = await this.current(claims.userId, admits);
+    return { user, expiresAtMs: claims.expiresAtMs };
+  }
+
+  /** The user as the operational database says now (cached a few seconds), if still admitted. */
+  async current(userId: number, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedUser> {
+    const stored = await this.users.find(userId);
+    if (!stored) throw new AccessRefused(401, 'token_not_valid', 'User not found');
+    if (!stored.isActive) throw new AccessRefused(401, 'token_not_valid', 'User is inactive');
+    const user: AuthenticatedUser = { id: userId, userType: stored.userType, isStaff: stored.isStaff };
+    if (!admits(user)) throw new AccessRefused(403, 'permission_denied', 'Accès non autorisé');
+    return user;
+  }
+}
+
+export interface AuthenticatedSession {
+  user: AuthenticatedUser;
+  expiresAtMs: number;
 }
 
 /**
@@ -26,31 +92,18 @@ export function isAdministrator(user: AuthenticatedUser): boolean {
  * one verification path for every role check).
  */
 export abstract class BearerUserGuard implements CanActivate {
-  constructor(
-    @Inject(UserDirectory) private readonly users: UserDirectory,
-    @Inject(JWT_SECRET) private readonly secret: string,
-  ) {}
+  constructor(@Inject(AccessAuthenticator) private readonly authenticator: AccessAuthenticator) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
-    const header = request.headers.authorization;
-    if (!header) throw new UnauthorizedException({ detail: "Informations d'authentification non fournies." });
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw unauthorized('Authorization header must contain two space-delimited values: Bearer <token>');
-    let userId: number;
     try {
-      userId = verifyAccessToken(match[1]!, this.secret).userId;
+      const session = await this.authenticator.fromHeader(request.headers.authorization, (user) => this.admits(user));
+      request.user = session.user;
+      return true;
     } catch (error) {
-      if (error instanceof InvalidTokenError) throw unauthorized(error.message);
+      if (error instanceof AccessRefused) throw error.toHttp();
       throw error;
     }
-    const user = await this.users.find(userId);
-    if (!user) throw unauthorized('User not found');
-    if (!user.isActive) throw unauthorized('User is inactive');
-    const authenticated: AuthenticatedUser = { id: userId, userType: user.userType, isStaff: user.isStaff };
-    if (!this.admits(authenticated)) throw new ForbiddenException({ error: 'Accès non autorisé' });
-    request.user = authenticated;
-    return true;
   }
 
   protected abstract admits(user: AuthenticatedUser): boolean;

@@ -5,6 +5,8 @@ import jwt from 'jsonwebtoken';
 
 export interface AccessClaims {
   userId: number;
+  /** The token's exp claim, in ms: a live connection authenticated by it ends then. */
+  expiresAtMs: number;
 }
 
 export class InvalidTokenError extends Error {
@@ -22,7 +24,7 @@ export class InvalidTokenError extends Error {
  */
 interface SecretState {
   key: KeyObject;
-  verified: Map<string, { claims: AccessClaims; expiresAtMs: number }>;
+  verified: Map<string, AccessClaims>;
 }
 const secrets = new Map<string, SecretState>();
 const MAX_VERIFIED = 10_000;
@@ -40,17 +42,17 @@ export function verifyAccessToken(token: string, secret: string): AccessClaims {
   const { key, verified } = stateOf(secret);
   const known = verified.get(token);
   if (known) {
-    if (known.expiresAtMs > Date.now()) return known.claims;
+    if (known.expiresAtMs > Date.now()) return known;
     verified.delete(token);
     throw new InvalidTokenError('Token has expired');
   }
   const claims = verifySignedToken(token, key);
   if (verified.size >= MAX_VERIFIED) verified.delete(verified.keys().next().value!);
-  verified.set(token, { claims: { userId: claims.userId }, expiresAtMs: claims.expiresAt * 1000 });
-  return { userId: claims.userId };
+  verified.set(token, claims);
+  return claims;
 }
 
-function verifySignedToken(token: string, key: KeyObject): AccessClaims & { expiresAt: number } {
+function verifySignedToken(token: string, key: KeyObject): AccessClaims {
   let payload: string | jwt.JwtPayload;
   try {
     payload = jwt.verify(token, key, { algorithms: ['HS256'] });
@@ -65,7 +67,7 @@ function verifySignedToken(token: string, key: KeyObject): AccessClaims & { expi
   const raw: unknown = payload.user_id;
   const userId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new InvalidTokenError('Token contained no recognizable user identification');
-  return { userId, expiresAt: payload.exp };
+  return { userId, expiresAtMs: payload.exp * 1000 };
 }
 
 export function signAccessToken(userId: number, secret: string, lifetimeSeconds: number): string {

@@ -1,0 +1,25 @@
+// Live statistics over Socket.IO: the gateway and the room directory, global so that every feature
+// (statistics, alerts, later dashboards and exports) registers its rooms and pushes through it.
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { Ingest } from '../../../ingest/src/ingest.js';
+import { APP_CONFIG, INGEST } from '../tokens.js';
+import { RoomDirectory } from './room-directory.js';
+import { StatisticsGateway } from './statistics.gateway.js';
+
+@Global()
+@Module({})
+export class RealtimeModule {
+  static forRoot(dependencies: { config: AppConfig; ingest: Ingest }): DynamicModule {
+    return {
+      module: RealtimeModule,
+      providers: [
+        { provide: APP_CONFIG, useValue: dependencies.config },
+        { provide: INGEST, useValue: dependencies.ingest },
+        RoomDirectory,
+        StatisticsGateway,
+      ],
+      exports: [RoomDirectory, StatisticsGateway],
+    };
+  }
+}

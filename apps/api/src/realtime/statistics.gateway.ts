@@ -1,0 +1,332 @@
+// Namespace /statistics: authenticated sockets join rooms and receive each room's payload right
+// after subscribing, on every REAL_TIME_REFRESH_SECONDS tick, and as soon as the ingest applies a
+// change that moves one of its numbers (at most one push per room per second). Statistics payloads
+// are computed by each process for its own sockets (`local`); alerts and other events are broadcast
+// through the adapter to every process.
+import { Inject, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import {
+  Ack,
+  ConnectedSocket,
+  MessageBody,
+  SubscribeMessage,
+  WebSocketGateway,
+  WebSocketServer,
+  type OnGatewayConnection,
+  type OnGatewayDisconnect,
+  type OnGatewayInit,
+} from '@nestjs/websockets';
+import type { Namespace, Socket } from 'socket.io';
+import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { Alert } from '../../../../libs/metrics/src/alerts.js';
+import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import { AccessAuthenticator, AccessRefused, isAdministrator } from '../auth/admin.guard.js';
+import { APP_CONFIG, INGEST } from '../tokens.js';
+import {
+  REALTIME_NAMESPACE,
+  type ClientToServerEvents,
+  type ConnectRefusal,
+  type RoomReply,
+  type ServerToClientEvents,
+  type SessionEnd,
+  type StatsUpdate,
+} from './protocol.js';
+import { RoomDirectory, RoomRefused, type RoomSource } from './room-directory.js';
+
+interface SocketData {
+  userId: number;
+  expiresAtMs: number;
+}
+
+type StatisticsNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+type StatisticsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
+
+/** At most one change-driven push per room per this many ms (the issue's debounce). */
+const MIN_PUSH_INTERVAL_MS = 1000;
+/** setTimeout's largest delay; a token valid longer is re-armed when this fires. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+interface ActiveRoom {
+  source: RoomSource;
+  /** The numbers last pushed (volatile keys removed), to skip pushes that would change nothing. */
+  fingerprint: string | null;
+  lastPushAt: number;
+  timer: NodeJS.Timeout | null;
+  running: boolean;
+  /** A push was asked while one ran: 'tick' forces a send, 'change' sends if a number moved. */
+  pending: 'tick' | 'change' | null;
+}
+
+export interface RealtimeStatus {
+  sockets: number;
+  rooms: number;
+  pushes: number;
+  push_failures: number;
+}
+
+@WebSocketGateway({ namespace: REALTIME_NAMESPACE, cors: { origin: true } })
+export class StatisticsGateway
+  implements OnGatewayInit<StatisticsNamespace>, OnGatewayConnection<StatisticsSocket>, OnGatewayDisconnect<StatisticsSocket>, OnModuleInit, OnModuleDestroy
+{
+  @WebSocketServer() private namespace!: StatisticsNamespace;
+  private readonly logger = new Logger('statistics.realtime');
+  private readonly expiries = new Map<string, NodeJS.Timeout>();
+  private readonly active = new Map<string, ActiveRoom>();
+  private readonly counters = { pushes: 0, push_failures: 0 };
+  private readonly onApplied = (batch: AppliedBatch): void => this.changed(batch.tables);
+
+  constructor(
+    @Inject(RoomDirectory) private readonly directory: RoomDirectory,
+    @Inject(AccessAuthenticator) private readonly authenticator: AccessAuthenticator,
+    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+  ) {}
+
+  onModuleInit(): void {
+    this.ingest.on('applied', this.onApplied);
+    this.scheduler.addInterval(
+      'statistics.realtime.tick',
+      setInterval(() => void this.tick(), this.config.realTimeRefreshSeconds * 1000),
+    );
+  }
+
+  onModuleDestroy(): void {
+    this.ingest.off('applied', this.onApplied);
+    this.scheduler.deleteInterval('statistics.realtime.tick');
+    for (const timer of this.expiries.values()) clearTimeout(timer);
+    for (const room of this.active.values()) if (room.timer) clearTimeout(room.timer);
+    this.expiries.clear();
+    this.active.clear();
+  }
+
+  afterInit(namespace: StatisticsNamespace): void {
+    // Runs on every connection, recovered ones included (skipMiddlewares: false): a token that
+    // expired while the client was away does not come back.
+    namespace.use((socket, next) => {
+      this.authenticate(socket).then(
+        () => next(),
+        (error: unknown) => {
+          if (!(error instanceof AccessRefused)) {
+            this.logger.error({ message: 'socket authentication failed', error: error instanceof Error ? error.message : String(error) });
+          }
+          const refusal: ConnectRefusal =
+            error instanceof AccessRefused
+              ? { code: error.code, detail: error.detail }
+              : { code: 'not_authenticated', detail: 'authentication is unavailable, try again' };
+          next(Object.assign(new Error(refusal.detail), { data: refusal }));
+        },
+      );
+    });
+  }
+
+  private async authenticate(socket: StatisticsSocket): Promise<void> {
+    const auth = socket.handshake.auth as Record<string, unknown> | undefined;
+    const token = typeof auth?.token === 'string' ? auth.token.replace(/^Bearer\s+/i, '') : undefined;
+    const session = token
+      ? await this.authenticator.fromToken(token, isAdministrator)
+      : await this.authenticator.fromHeader(socket.handshake.headers.authorization, isAdministrator);
+    socket.data.userId = session.user.id;
+    socket.data.expiresAtMs = session.expiresAtMs;
+  }
+
+  handleConnection(socket: StatisticsSocket): void {
+    this.armExpiry(socket);
+    if (socket.recovered) {
+      // Rooms came back with the session; stats are state, so each gets its current payload.
+      for (const room of socket.rooms) {
+        if (room === socket.id) continue;
+        void this.sendCurrent(socket, room);
+      }
+    }
+  }
+
+  handleDisconnect(socket: StatisticsSocket): void {
+    const timer = this.expiries.get(socket.id);
+    if (timer) clearTimeout(timer);
+    this.expiries.delete(socket.id);
+  }
+
+  private armExpiry(socket: StatisticsSocket): void {
+    const delay = socket.data.expiresAtMs - Date.now();
+    const timer = setTimeout(
+      () => {
+        if (socket.data.expiresAtMs > Date.now()) return this.armExpiry(socket);
+        this.end(socket, { code: 'token_expired', detail: 'Token has expired: reconnect with a fresh token' });
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
+    timer.unref();
+    this.expiries.set(socket.id, timer);
+  }
+
+  private end(socket: StatisticsSocket, reason: SessionEnd): void {
+    socket.emit('session:end', reason);
+    socket.disconnect(true);
+  }
+
+  @SubscribeMessage('subscribe')
+  async subscribe(@ConnectedSocket() socket: StatisticsSocket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
+    const room = roomOf(body);
+    let source: RoomSource;
+    try {
+      source = this.directory.resolve(room);
+    } catch (error) {
+      if (error instanceof RoomRefused) return reply(ack, { ok: false, error: error.message });
+      throw error;
+    }
+    await socket.join(room as string);
+    reply(ack, { ok: true });
+    this.track(room as string, source);
+    await this.sendCurrent(socket, room as string);
+  }
+
+  @SubscribeMessage('unsubscribe')
+  async unsubscribe(@ConnectedSocket() socket: StatisticsSocket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
+    const room = roomOf(body);
+    if (typeof room !== 'string' || room === socket.id || !socket.rooms.has(room)) {
+      return reply(ack, { ok: false, error: `not subscribed to ${JSON.stringify(room)}` });
+    }
+    await socket.leave(room);
+    reply(ack, { ok: true });
+  }
+
+  /** Sends `alert` to every socket in the alerts room, on every process sharing the adapter. */
+  broadcastAlert(alert: Alert): void {
+    this.namespace.to('alerts').emit('alert', alert);
+  }
+
+  /** Pushes the room's payload now on this process (its owner says it changed), e.g. the alerts list. */
+  refresh(room: string): void {
+    this.request(room, 'change');
+  }
+
+  status(): RealtimeStatus {
+    return { sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters };
+  }
+
+  private track(room: string, source: RoomSource): void {
+    if (!this.active.has(room)) {
+      this.active.set(room, { source, fingerprint: null, lastPushAt: 0, timer: null, running: false, pending: null });
+    }
+  }
+
+  private async sendCurrent(socket: StatisticsSocket, room: string): Promise<void> {
+    let source: RoomSource;
+    try {
+      source = this.directory.resolve(room);
+    } catch {
+      return; // a recovered room this server no longer serves
+    }
+    this.track(room, source);
+    try {
+      const payload = await source.current();
+      if (socket.connected) socket.emit('stats:update', { room, data: payload.data, data_as_of: payload.data_as_of });
+    } catch (error) {
+      this.failed(room, error);
+    }
+  }
+
+  private changed(tables: readonly string[]): void {
+    for (const [room, state] of this.active) {
+      if (state.source.tables.some((table) => tables.includes(table))) this.request(room, 'change');
+    }
+  }
+
+  private async tick(): Promise<void> {
+    await this.revalidateUsers();
+    for (const [room, state] of this.active) if (state.source.tick) this.request(room, 'tick');
+  }
+
+  /** A user deactivated or demoted in Django loses the live feed at the next tick. */
+  private async revalidateUsers(): Promise<void> {
+    const byUser = new Map<number, StatisticsSocket[]>();
+    for (const socket of this.namespace.sockets.values()) {
+      const list = byUser.get(socket.data.userId) ?? [];
+      list.push(socket);
+      byUser.set(socket.data.userId, list);
+    }
+    for (const [userId, sockets] of byUser) {
+      try {
+        await this.authenticator.current(userId, isAdministrator);
+      } catch (error) {
+        if (!(error instanceof AccessRefused)) {
+          this.logger.warn({ message: 'could not re-check a connected user; keeping the sockets', user_id: userId, error: String(error) });
+          continue;
+        }
+        for (const socket of sockets) this.end(socket, { code: 'user_revoked', detail: error.detail });
+      }
+    }
+  }
+
+  /** Runs a push now, or once the per-room interval allows; a tick forces a send, a change only if a number moved. */
+  private request(room: string, reason: 'tick' | 'change'): void {
+    const state = this.active.get(room);
+    if (!state) return;
+    if (state.running || state.timer) {
+      if (state.pending !== 'tick') state.pending = reason;
+      return;
+    }
+    const wait = state.lastPushAt + MIN_PUSH_INTERVAL_MS - Date.now();
+    if (reason === 'change' && wait > 0) {
+      state.pending = reason;
+      state.timer = setTimeout(() => {
+        state.timer = null;
+        const next = state.pending ?? 'change';
+        state.pending = null;
+        void this.publish(room, state, next);
+      }, wait);
+      return;
+    }
+    void this.publish(room, state, reason);
+  }
+
+  private async publish(room: string, state: ActiveRoom, reason: 'tick' | 'change'): Promise<void> {
+    if (!this.namespace.adapter.rooms.get(room)?.size) {
+      // Nobody here listens any more.
+      this.active.delete(room);
+      return;
+    }
+    state.running = true;
+    state.lastPushAt = Date.now();
+    try {
+      const payload = await state.source.current();
+      const fingerprint = fingerprintOf(payload.data, state.source.volatile);
+      if (reason === 'change' && fingerprint === state.fingerprint) return;
+      state.fingerprint = fingerprint;
+      const update: StatsUpdate = { room, data: payload.data, data_as_of: payload.data_as_of };
+      this.namespace.local.to(room).emit('stats:update', update);
+      this.counters.pushes++;
+    } catch (error) {
+      this.failed(room, error);
+    } finally {
+      state.running = false;
+      if (state.pending && !state.timer) {
+        const next = state.pending;
+        state.pending = null;
+        this.request(room, next);
+      }
+    }
+  }
+
+  private failed(room: string, error: unknown): void {
+    // Nothing is pushed rather than a wrong number; the next tick or change tries again.
+    this.counters.push_failures++;
+    this.logger.warn({ message: 'live payload not computed', room, error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
+function roomOf(body: unknown): unknown {
+  return body !== null && typeof body === 'object' ? (body as { room?: unknown }).room : undefined;
+}
+
+function reply(ack: unknown, answer: RoomReply): void {
+  if (typeof ack === 'function') (ack as (reply: RoomReply) => void)(answer);
+}
+
+function fingerprintOf(data: unknown, volatile: readonly string[]): string {
+  if (data === null || typeof data !== 'object' || volatile.length === 0) return JSON.stringify(data);
+  const stable: Record<string, unknown> = { ...(data as Record<string, unknown>) };
+  for (const key of volatile) delete stable[key];
+  return JSON.stringify(stable);
+}

@@ -1,0 +1,204 @@
+// Live statistics over Socket.IO against the real service: authentication on connect, the room
+// protocol, a change committed in Postgres arriving on the socket with the right number, pushes
+// only when a number moves (at most one per room per second), token expiry, connection recovery.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { seedDemoData } from '../../apps/demo/src/seed.js';
+import type { RealTimeStats } from '../../libs/metrics/src/types.js';
+import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
+import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
+import { connected, nextEvent, recordUpdates, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';
+
+let db: TestDatabase;
+let runtime: TestRuntime;
+let adminId: number;
+let adminToken: string;
+const sockets: StatisticsClient[] = [];
+
+function open(token: string | null, options: { header?: boolean } = {}): StatisticsClient {
+  const socket = statisticsSocket(runtime.url, token, options);
+  sockets.push(socket);
+  return socket;
+}
+
+async function userId(where: string): Promise<number> {
+  const { rows } = await db.pool.query<{ id: string }>(`SELECT id FROM users_user WHERE ${where} ORDER BY id LIMIT 1`);
+  if (!rows[0]) throw new Error(`no user where ${where}`);
+  return Number(rows[0].id);
+}
+
+async function insertRequest(city = 'Bamako'): Promise<void> {
+  await db.pool.query(
+    `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at)
+     VALUES ('live', 'plumber', 'a', $1, (SELECT id FROM depannage_client ORDER BY id LIMIT 1), 'pending', now())`,
+    [city],
+  );
+}
+
+async function httpRealTime(): Promise<RealTimeStats> {
+  const response = await fetch(`${runtime.url}/depannage/api/statistics/real_time_stats/`, { headers: { Authorization: `Bearer ${adminToken}` } });
+  expect(response.status).toBe(200);
+  return (await response.json()) as RealTimeStats;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedDemoData(db.pool, { requests: 500, seed: 3 });
+  // No tick during the tests: every push seen here is the subscribe's or a change's.
+  runtime = await startTestRuntime(db, { REAL_TIME_REFRESH_SECONDS: '3600' });
+  adminId = await userId("user_type = 'admin' AND is_active");
+  adminToken = signAccessToken(adminId, TEST_JWT_SECRET, 600);
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  await runtime?.destroy();
+  await db?.drop();
+});
+
+describe('authentication on connect', () => {
+  it('accepts an admin token in auth.token or in the Authorization header', async () => {
+    await expect(connected(open(adminToken))).resolves.toBeTruthy();
+    await expect(connected(open(adminToken, { header: true }))).resolves.toBeTruthy();
+  });
+
+  it('refuses a missing, forged, expired or non-admin token with a clear reason', async () => {
+    const client = signAccessToken(await userId("user_type = 'client' AND is_active"), TEST_JWT_SECRET, 600);
+    const cases: Array<[string | null, string, RegExp]> = [
+      [null, 'not_authenticated', /authentification/],
+      ['not-a-jwt', 'token_not_valid', /invalid/i],
+      [signAccessToken(adminId, 'another-secret', 600), 'token_not_valid', /invalid/i],
+      [signAccessToken(adminId, TEST_JWT_SECRET, -10), 'token_not_valid', /expired/i],
+      [client, 'permission_denied', /autoris/],
+    ];
+    for (const [token, code, message] of cases) {
+      const refusal = await connected(open(token)).then(
+        () => null,
+        (error: Error & { data?: { code: string; detail: string } }) => error,
+      );
+      expect(refusal, `token ${token?.slice(0, 12)}`).not.toBeNull();
+      expect(refusal!.data?.code).toBe(code);
+      expect(refusal!.message).toMatch(message);
+    }
+  });
+
+  it('ends the session when the token expires', async () => {
+    const socket = await connected(open(signAccessToken(adminId, TEST_JWT_SECRET, 3)));
+    const end = await nextEvent(socket, 'session:end', () => true, 10_000, 'session:end at token expiry');
+    expect(end.code).toBe('token_expired');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(socket.connected).toBe(false);
+  });
+});
+
+describe('rooms', () => {
+  it('acknowledges a subscribe and sends the current payload right after', async () => {
+    const socket = await connected(open(adminToken));
+    const first = nextEvent(socket, 'stats:update', (update) => update.room === 'realtime', 10_000, 'initial realtime payload');
+    expect(await subscribe(socket, 'realtime')).toEqual({ ok: true });
+    const update = await first;
+    const { current_time: _served, ...served } = update.data as RealTimeStats;
+    const { current_time: _http, ...http } = await httpRealTime();
+    expect(served).toEqual(http);
+    expect(update.data_as_of).toBe(runtime.ingest.freshness().dataAsOf);
+  });
+
+  it('serves a section room with the same payload as the HTTP endpoint', async () => {
+    const socket = await connected(open(adminToken));
+    const first = nextEvent(socket, 'stats:update', (update) => update.room === 'section:financial', 10_000, 'financial payload');
+    expect(await subscribe(socket, 'section:financial')).toEqual({ ok: true });
+    const update = await first;
+    const response = await fetch(`${runtime.url}/depannage/api/statistics/financial/`, { headers: { Authorization: `Bearer ${adminToken}` } });
+    const { calculation_info: _http, ...http } = (await response.json()) as Record<string, unknown>;
+    const { calculation_info: _served, ...served } = update.data as Record<string, unknown>;
+    expect(served).toEqual(http);
+  });
+
+  it('refuses unknown rooms with a reason, and unsubscribe of a room not joined', async () => {
+    const socket = await connected(open(adminToken));
+    for (const room of ['nope', 'section:nope', 'section', 'realtime:1', 'dashboard:1', 'export:1', '', 'a b']) {
+      const reply = await subscribe(socket, room);
+      expect(reply.ok, room).toBe(false);
+      expect((reply as { error: string }).error.length).toBeGreaterThan(5);
+    }
+    const bad = await socket.timeout(5000).emitWithAck('subscribe', 42 as never);
+    expect(bad.ok).toBe(false);
+    expect(await socket.timeout(5000).emitWithAck('unsubscribe', { room: 'realtime' })).toMatchObject({ ok: false });
+    expect(await subscribe(socket, 'realtime')).toEqual({ ok: true });
+    expect(await socket.timeout(5000).emitWithAck('unsubscribe', { room: 'realtime' })).toEqual({ ok: true });
+  });
+});
+
+describe('pushes on change', () => {
+  it('a request committed in Postgres arrives on the socket with the right number', async () => {
+    const socket = await connected(open(adminToken));
+    const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 10_000, 'initial');
+    await subscribe(socket, 'realtime');
+    const before = (await initial).data as RealTimeStats;
+    const committedAt = Date.now();
+    const moved = nextEvent(
+      socket,
+      'stats:update',
+      (u) => u.room === 'realtime' && (u.data as RealTimeStats).last_24h.new_requests === before.last_24h.new_requests + 1,
+      15_000,
+      'new_requests + 1 after an insert',
+    );
+    await insertRequest();
+    const update = await moved;
+    const latency = Date.now() - committedAt;
+    expect((update.data as RealTimeStats).last_7d.new_requests).toBe(before.last_7d.new_requests + 1);
+    expect(Date.parse(update.data_as_of!)).toBeGreaterThanOrEqual(committedAt - 1000);
+    expect(latency).toBeLessThan(15_000);
+  });
+
+  it('pushes nothing when a change moves no number of the room', async () => {
+    const socket = await connected(open(adminToken));
+    const updates = recordUpdates(socket);
+    const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 10_000, 'initial');
+    await subscribe(socket, 'realtime');
+    await initial;
+    // A replicated column that no real-time number reads.
+    await db.pool.query(`UPDATE depannage_repairrequest SET priority = CASE WHEN priority = 'high' THEN 'low' ELSE 'high' END WHERE id = (SELECT min(id) FROM depannage_repairrequest)`);
+    await runtime.ingest.catchUp(30_000);
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    expect(updates.get('realtime')?.length).toBe(1);
+  });
+
+  it('sends at most one push per room per second under a burst of changes, ending on the right number', async () => {
+    const socket = await connected(open(adminToken));
+    const updates = recordUpdates(socket);
+    const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 10_000, 'initial');
+    await subscribe(socket, 'realtime');
+    const before = ((await initial).data as RealTimeStats).last_24h.new_requests;
+    const started = Date.now();
+    for (let i = 0; i < 30; i++) {
+      await insertRequest('Sikasso');
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+    await nextEvent(socket, 'stats:update', (u) => (u.data as RealTimeStats).last_24h.new_requests === before + 30, 15_000, 'all 30 requests counted');
+    const elapsedSeconds = (Date.now() - started) / 1000;
+    const pushes = updates.get('realtime')!.slice(1);
+    expect(pushes.length).toBeGreaterThanOrEqual(1);
+    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 1);
+    const counts = pushes.map((u) => (u.data as RealTimeStats).last_24h.new_requests);
+    expect([...counts].sort((a, b) => a - b)).toEqual(counts); // never goes backwards
+  });
+});
+
+describe('connection state recovery', () => {
+  it('a client that drops for a moment keeps its rooms and gets the number it missed', async () => {
+    const socket = await connected(open(adminToken));
+    const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 10_000, 'initial');
+    await subscribe(socket, 'realtime');
+    const before = ((await initial).data as RealTimeStats).last_24h.new_requests;
+    const reconnected = new Promise<void>((resolve) => socket.io.once('reconnect', () => resolve()));
+    // An abrupt transport close, as when a phone changes network: the client reconnects by itself.
+    socket.io.engine.close();
+    await insertRequest('Mopti');
+    await runtime.ingest.catchUp(30_000);
+    const missed = nextEvent(socket, 'stats:update', (u) => (u.data as RealTimeStats).last_24h.new_requests === before + 1, 15_000, 'missed change after reconnect');
+    await reconnected;
+    await missed;
+    expect(socket.recovered).toBe(true);
+  });
+});
