@@ -38,6 +38,17 @@ export interface AppConfig {
   demo: { dataDir: string; port: number; requests: number; simulatorRate: number };
   /** Limits of the analyst SQL gateway (/clickhouse, embedded engine only). */
   analyst: AnalystLimits;
+  /** Alert evaluation and delivery. */
+  alerting: AlertingSettings;
+}
+
+export interface AlertingSettings {
+  /** Every rule is evaluated this often (seconds); threshold rules also after each ingest batch. */
+  evaluationSeconds: number;
+  webhookUrl: string | undefined;
+  /** Signs each webhook body (HMAC-SHA256) when set. */
+  webhookSecret: string | undefined;
+  webhookMaxAttempts: number;
 }
 
 export interface AnalystLimits {
@@ -146,6 +157,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxMemoryBytes: integer(env, 'ANALYST_MAX_MEMORY_BYTES', 1024 * 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 * 1024),
       maxExecutionSeconds: integer(env, 'ANALYST_MAX_EXECUTION_SECONDS', 10, 1, 3600),
       maxConcurrentQueries: integer(env, 'ANALYST_MAX_CONCURRENT_QUERIES', 2, 1, 64),
+    },
+    alerting: {
+      evaluationSeconds: integer(env, 'ALERT_EVALUATION_SECONDS', 60, 1, 3600),
+      webhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),
+      webhookSecret: optional(env, 'ALERT_WEBHOOK_SECRET'),
+      webhookMaxAttempts: integer(env, 'ALERT_WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
     },
   };
 }

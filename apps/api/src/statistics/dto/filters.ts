@@ -14,7 +14,7 @@ const LATEST = Date.UTC(2300, 0, 1);
 const DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 const INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:\d{2})$/;
 
-function invalid(parameter: string, detail: string, valid: readonly string[] | string): never {
+export function invalid(parameter: string, detail: string, valid: readonly string[] | string): never {
   throw new BadRequestException({ detail: `${parameter}: ${detail}`, parameter, valid });
 }
 
@@ -30,7 +30,7 @@ export function rejectUnknownParameters(query: Record<string, unknown>, known: r
 }
 
 /** One non-empty string value, or undefined when absent. */
-function single(query: Record<string, unknown>, name: string, valid: readonly string[] | string): string | undefined {
+export function single(query: Record<string, unknown>, name: string, valid: readonly string[] | string): string | undefined {
   const value = query[name];
   if (value === undefined) return undefined;
   if (typeof value !== 'string') invalid(name, 'given more than once or malformed; give it once', valid);
@@ -45,7 +45,7 @@ export function parsePeriod(value: unknown): Period {
   return invalid('period', `invalid value ${JSON.stringify(value)}; expected one of ${PERIODS.join(', ')}`, PERIODS);
 }
 
-const INSTANT_FORMAT = 'an ISO-8601 instant with a zone (2026-11-01T08:00:00Z) or a date (2026-11-01)';
+export const INSTANT_FORMAT = 'an ISO-8601 instant with a zone (2026-11-01T08:00:00Z) or a date (2026-11-01)';
 
 /** A date or an instant; `endOfDay` turns a bare date into the next midnight (an inclusive last day). */
 export function parseInstant(name: string, value: string, endOfDay: boolean): Date {
@@ -71,7 +71,7 @@ export function parseInstant(name: string, value: string, endOfDay: boolean): Da
   return new Date(at);
 }
 
-function parseText(query: Record<string, unknown>, name: string, maxLength: number): string | null {
+export function parseText(query: Record<string, unknown>, name: string, maxLength: number): string | null {
   const description = `a non-empty exact value of at most ${maxLength} characters`;
   const value = single(query, name, description);
   if (value === undefined) return null;
