@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../libs/config/src/config.js';
+import { fromRoot } from '../../libs/config/src/paths.js';
 
 describe('cache configuration', () => {
   it('defaults to a one-hour TTL, cache on, no REDIS_URL', () => {
@@ -23,5 +24,47 @@ describe('cache configuration', () => {
     expect(() => loadConfig({ STATISTICS_CACHE_TTL_SECONDS: '1h' })).toThrow(/STATISTICS_CACHE_TTL_SECONDS/);
     expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
     expect(loadConfig({ STATISTICS_CACHE_TTL_SECONDS: '90' }).statisticsCacheTtlSeconds).toBe(90);
+  });
+});
+
+describe('state store configuration', () => {
+  it('defaults to SQLite at data/state.sqlite under the project root', () => {
+    const config = loadConfig({});
+    expect(config.stateDatabaseUrl).toBeUndefined();
+    expect(config.stateSqlitePath).toBe(fromRoot('data', 'state.sqlite'));
+  });
+
+  it('reads STATE_SQLITE_PATH and a postgres STATE_DATABASE_URL', () => {
+    expect(loadConfig({ STATE_SQLITE_PATH: '/var/lib/stats/state.db' }).stateSqlitePath).toBe('/var/lib/stats/state.db');
+    expect(loadConfig({ STATE_DATABASE_URL: 'postgres://u@h:5432/state' }).stateDatabaseUrl).toBe('postgres://u@h:5432/state');
+    expect(() => loadConfig({ STATE_DATABASE_URL: 'mysql://u@h/state' })).toThrow(/STATE_DATABASE_URL/);
+  });
+});
+
+describe('alert thresholds', () => {
+  it('defaults to 100 requests, 1 000 000 XOF and 10 % over 24 h', () => {
+    expect(loadConfig({}).alertThresholds).toEqual({ requests: 100, revenueXof: 1_000_000, failureRatePercent: 10 });
+  });
+
+  it('reads REQUEST_THRESHOLD, REVENUE_THRESHOLD and FAILURE_RATE_THRESHOLD', () => {
+    const config = loadConfig({ REQUEST_THRESHOLD: '0', REVENUE_THRESHOLD: '2500000.50', FAILURE_RATE_THRESHOLD: '12.5' });
+    expect(config.alertThresholds).toEqual({ requests: 0, revenueXof: 2_500_000.5, failureRatePercent: 12.5 });
+    expect(loadConfig({ FAILURE_RATE_THRESHOLD: '100' }).alertThresholds.failureRatePercent).toBe(100);
+  });
+
+  it.each([
+    ['REQUEST_THRESHOLD', '-1'],
+    ['REQUEST_THRESHOLD', '10.5'],
+    ['REQUEST_THRESHOLD', 'many'],
+    ['REVENUE_THRESHOLD', '1000.555'],
+    ['REVENUE_THRESHOLD', '-5'],
+    ['REVENUE_THRESHOLD', '1e6'],
+    ['FAILURE_RATE_THRESHOLD', '100.01'],
+    ['FAILURE_RATE_THRESHOLD', '-1'],
+    ['FAILURE_RATE_THRESHOLD', '10%'],
+    ['FAILURE_RATE_THRESHOLD', '1.234'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });

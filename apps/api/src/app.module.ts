@@ -4,7 +4,9 @@ import { Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
+import type { StateStore } from '../../../libs/state/src/store.js';
 import type { Ingest } from '../../ingest/src/ingest.js';
+import { AlertsModule } from './alerts/alerts.module.js';
 import { AnalystController } from './analyst/analyst.controller.js';
 import { AnalystGuard } from './analyst/analyst.guard.js';
 import { AnalystService } from './analyst/analyst.service.js';
@@ -29,6 +31,7 @@ export interface AppDependencies {
   jwtSecret: string;
   telemetry: ApiTelemetry;
   cacheBackend: CacheBackend;
+  stateStore: StateStore;
 }
 
 @Module({})
@@ -49,6 +52,7 @@ export class AppModule {
           backend: dependencies.cacheBackend,
           ingest: dependencies.ingest,
         }),
+        AlertsModule.forRoot({ config: dependencies.config, stateStore: dependencies.stateStore }),
       ],
       controllers: [StatisticsController, HealthController, AnalystController],
       providers: [

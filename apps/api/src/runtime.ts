@@ -13,6 +13,7 @@ import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
 import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
+import { openStateStore } from '../../../libs/state/src/open.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../demo/src/embedded-postgres.js';
 import { createOperationalSchema } from '../../demo/src/operational-schema.js';
 import { seedDemoData } from '../../demo/src/seed.js';
@@ -20,12 +21,12 @@ import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
 import { AppModule } from './app.module.js';
-import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
 import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
 import { ErrorsFilter } from './errors.filter.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
+import { isWriteRoute } from './write-routes.js';
 
 export interface RuntimeOptions {
   /** Wipe the demo database and the embedded ClickHouse data first. */
@@ -64,6 +65,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     if (config.databaseUrl && !config.jwtSecret) {
       throw new ConfigError('JWT_SECRET', 'required with DATABASE_URL: the Django SECRET_KEY that signs access tokens');
     }
+    // The service's own state (alert rules…), never in the operational database; closed last.
+    const stateStore = await openStateStore(config);
+    cleanups.push(() => stateStore.close());
     let databaseUrl = config.databaseUrl;
     let embedded: RunningPostgres | null = null;
     if (!databaseUrl) {
@@ -160,7 +164,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // Fastify rather than Express: the same Nest application answers a cached response about three
     // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend }),
+      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore }),
       new FastifyAdapter({ ignoreTrailingSlash: true }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );
@@ -168,12 +172,12 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds }));
     const fastify = app.getHttpAdapter().getInstance();
     telemetry.attach(fastify);
-    // The statistics endpoints are read-only: other methods are a 405, as in the original. The one
-    // exception is the admin purge of the cache (DELETE on its own path).
+    // The statistics endpoints are read-only: other methods are a 405, as in the original, except
+    // the admin write routes listed in write-routes.ts.
     fastify.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0]!.replace(/\/+$/, '');
       if (!path.startsWith('/depannage/api/statistics') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
-      if (request.method === 'DELETE' && path === CACHE_PURGE_PATH) return done();
+      if (isWriteRoute(request.method, path)) return done();
       void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
     });
     // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).

@@ -7,3 +7,5 @@ export const APP_CONFIG = Symbol('APP_CONFIG');
 export const JWT_SECRET = Symbol('JWT_SECRET');
 /** The store behind the statistics cache (Redis, memory or disabled), chosen at boot. */
 export const CACHE_BACKEND = Symbol('CACHE_BACKEND');
+/** The service's own state store (alert rules…): SQLite or Postgres, opened and migrated at boot. */
+export const STATE_STORE = Symbol('STATE_STORE');

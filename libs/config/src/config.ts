@@ -15,7 +15,11 @@ export interface AppConfig {
   statisticsCacheTtlSeconds: number;
   /** CACHE_ENABLED=false: every response is computed, nothing is stored. */
   cacheEnabled: boolean;
+  /** The service's own state (alert rules...) in Postgres. Undefined = SQLite at stateSqlitePath. */
   stateDatabaseUrl: string | undefined;
+  stateSqlitePath: string;
+  /** Thresholds of the default alert rules (followed by a default rule until it is edited through the API). */
+  alertThresholds: AlertThresholds;
   jwtSecret: string | undefined;
   port: number;
   host: string;
@@ -59,6 +63,15 @@ export interface AnalystLimits {
   maxExecutionSeconds: number;
   /** The embedded engine runs one query at a time, so this bounds how long the ingest can be kept waiting. */
   maxConcurrentQueries: number;
+}
+
+export interface AlertThresholds {
+  /** Repair requests over 24 h above which the default rule raises. */
+  requests: number;
+  /** Revenue over 24 h (XOF, at most 2 decimals). */
+  revenueXof: number;
+  /** Failure rate over 24 h (percent, 0..100). */
+  failureRatePercent: number;
 }
 
 export class ConfigError extends Error {
@@ -115,6 +128,14 @@ function money(env: Env, name: string): number | null {
   return Number(raw);
 }
 
+function percent(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d{1,3}(\.\d{1,2})?$/.test(raw) || value > 100) throw new ConfigError(name, `expected a percentage 0..100 such as 10 or 12.5, got "${raw}"`);
+  return value;
+}
+
 function identifier(env: Env, name: string, fallback: string): string {
   const value = optional(env, name) ?? fallback;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -134,6 +155,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     statisticsCacheTtlSeconds: integer(env, 'STATISTICS_CACHE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
     stateDatabaseUrl: url(env, 'STATE_DATABASE_URL', ['postgres:', 'postgresql:']),
+    stateSqlitePath: optional(env, 'STATE_SQLITE_PATH') ?? fromRoot('data', 'state.sqlite'),
+    alertThresholds: {
+      requests: integer(env, 'REQUEST_THRESHOLD', 100, 0, Number.MAX_SAFE_INTEGER),
+      revenueXof: money(env, 'REVENUE_THRESHOLD') ?? 1_000_000,
+      failureRatePercent: percent(env, 'FAILURE_RATE_THRESHOLD', 10),
+    },
     jwtSecret: optional(env, 'JWT_SECRET'),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',

@@ -1,0 +1,29 @@
+// The statistics API is read-only except for these routes: anything else but GET/HEAD/OPTIONS under
+// /depannage/api/statistics is a 405 (runtime.ts), as in the original. An explicit list, so that a
+// new write endpoint is a deliberate line here rather than a side effect of a new controller.
+import { ALERT_RULES_PATH } from './alerts/alert-rules.controller.js';
+import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
+
+const STATISTICS_PREFIX = '/depannage/api/statistics';
+
+function escaped(path: string): string {
+  return path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** One path segment: an alert rule's or an alert's id. */
+const ID = '[^/]+';
+const RULES = escaped(ALERT_RULES_PATH);
+const ALERTS = escaped(`${STATISTICS_PREFIX}/alerts`);
+
+const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
+  { method: 'DELETE', path: new RegExp(`^${escaped(CACHE_PURGE_PATH)}$`) },
+  { method: 'POST', path: new RegExp(`^${RULES}$`) },
+  { method: 'PATCH', path: new RegExp(`^${RULES}/${ID}$`) },
+  { method: 'DELETE', path: new RegExp(`^${RULES}/${ID}$`) },
+  { method: 'POST', path: new RegExp(`^${ALERTS}/${ID}/(acknowledge|resolve)$`) },
+];
+
+/** Whether `method` on `path` (no query string, no trailing slash) is one of the write routes. */
+export function isWriteRoute(method: string, path: string): boolean {
+  return WRITE_ROUTES.some((route) => route.method === method && route.path.test(path));
+}
