@@ -52,7 +52,12 @@ export class AppModule {
           backend: dependencies.cacheBackend,
           ingest: dependencies.ingest,
         }),
-        AlertsModule.forRoot({ config: dependencies.config, stateStore: dependencies.stateStore }),
+        AlertsModule.forRoot({
+          config: dependencies.config,
+          stateStore: dependencies.stateStore,
+          clickhouse: dependencies.clickhouse,
+          ingest: dependencies.ingest,
+        }),
       ],
       controllers: [StatisticsController, HealthController, AnalystController],
       providers: [

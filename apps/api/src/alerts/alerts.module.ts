@@ -1,12 +1,17 @@
 // The alerts feature: alert rules in the state store (CRUD for admins) and, at boot, the default
-// rules from the environment's thresholds. Exports the repository for the alert evaluator.
+// rules from the environment's thresholds; the evaluator and alert history (AlertsService), its
+// endpoints, and the `alerts` socket room.
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
+import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { Ingest } from '../../../ingest/src/ingest.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { APP_CONFIG, STATE_STORE } from '../tokens.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, STATE_STORE } from '../tokens.js';
 import { AlertRulesController } from './alert-rules.controller.js';
 import { AlertRulesRepository } from './alert-rules.repository.js';
+import { AlertsController } from './alerts.controller.js';
+import { AlertsService } from './alerts.service.js';
 
 @Module({})
 export class AlertsModule implements OnModuleInit {
@@ -16,17 +21,20 @@ export class AlertsModule implements OnModuleInit {
   ) {}
 
   /** The runtime's shared resources are passed in, as for StatisticsCacheModule. */
-  static forRoot(dependencies: { config: AppConfig; stateStore: StateStore }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; stateStore: StateStore; clickhouse: ClickHouse; ingest: Ingest }): DynamicModule {
     return {
       module: AlertsModule,
-      controllers: [AlertRulesController],
+      controllers: [AlertRulesController, AlertsController],
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },
         { provide: STATE_STORE, useValue: dependencies.stateStore },
+        { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
+        { provide: INGEST, useValue: dependencies.ingest },
         AlertRulesRepository,
+        AlertsService,
         AdminGuard,
       ],
-      exports: [AlertRulesRepository],
+      exports: [AlertRulesRepository, AlertsService],
     };
   }
 

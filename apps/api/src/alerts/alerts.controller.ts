@@ -1,0 +1,57 @@
+// Alert history and its two actions. Thin: parsing here, the lifecycle in AlertsService.
+import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import type { FastifyRequest } from 'fastify';
+import type { Alert } from '../../../../libs/metrics/src/alerts.js';
+import { ALERT_STATUSES } from '../../../../libs/metrics/src/alerts.js';
+import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
+import { AlertConflict, AlertNotFound, AlertsService } from './alerts.service.js';
+import { MAX_PAGE_SIZE, parseAlertQuery } from './dto/alert-query.js';
+
+type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
+
+@ApiTags('alerts')
+@ApiBearerAuth()
+@Controller('depannage/api/statistics/alerts')
+@UseGuards(AdminGuard)
+export class AlertsController {
+  constructor(@Inject(AlertsService) private readonly alerts: AlertsService) {}
+
+  @Get()
+  @ApiOperation({ summary: 'Alert history, newest first (first_seen), paginated' })
+  @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
+  @ApiQuery({ name: 'rule', required: false, description: 'Rule id' })
+  @ApiQuery({ name: 'from', required: false, description: 'first_seen ≥ from (ISO-8601 instant with zone, or date)' })
+  @ApiQuery({ name: 'to', required: false, description: 'first_seen < to (a bare date includes that day)' })
+  @ApiQuery({ name: 'page', required: false, description: '1-based' })
+  @ApiQuery({ name: 'page_size', required: false, description: `1..${MAX_PAGE_SIZE}, default 50` })
+  async list(@Query() query: Record<string, unknown>): Promise<{ count: number; page: number; page_size: number; results: Alert[] }> {
+    const parsed = parseAlertQuery(query);
+    const { count, results } = await this.alerts.list(parsed);
+    return { count, page: parsed.page, page_size: parsed.pageSize, results };
+  }
+
+  @Post(':id/acknowledge')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Acknowledge an open alert (it stays open for de-duplication until resolved)' })
+  acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
+    return this.act(() => this.alerts.acknowledge(id, request.user.id));
+  }
+
+  @Post(':id/resolve')
+  @HttpCode(200)
+  @ApiOperation({ summary: 'Resolve an alert; if its condition still holds, a new one is raised after the rule cooldown' })
+  resolve(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
+    return this.act(() => this.alerts.resolve(id, request.user.id));
+  }
+
+  private async act(action: () => Promise<Alert>): Promise<Alert> {
+    try {
+      return await action();
+    } catch (error) {
+      if (error instanceof AlertNotFound) throw new NotFoundException({ detail: error.message });
+      if (error instanceof AlertConflict) throw new ConflictException({ detail: error.message });
+      throw error;
+    }
+  }
+}

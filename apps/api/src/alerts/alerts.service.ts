@@ -1,0 +1,283 @@
+// The alert lifecycle. Evaluates the enabled rules (every ALERT_EVALUATION_SECONDS, and threshold
+// rules also after ingest batches), raises one alert per rule and key while its condition holds
+// (never a second while one is open), updates its value and last_seen while it lasts, resolves it
+// when the condition clears, and honours each rule's cooldown before raising again for that key.
+// Delivery: `alert` to the socket room `alerts` (every process), and the optional webhook.
+// With several replicas only the holder of the `alerts.evaluator` lease evaluates.
+import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
+import { Inject, Injectable, Logger, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { SchedulerRegistry } from '@nestjs/schedule';
+import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
+import type { AppConfig } from '../../../../libs/config/src/config.js';
+import type { Alert, AlertRule } from '../../../../libs/metrics/src/alerts.js';
+import { releaseLease, tryAcquireLease } from '../../../../libs/state/src/leases.js';
+import type { StateStore } from '../../../../libs/state/src/store.js';
+import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import { RoomDirectory, RoomRefused } from '../realtime/room-directory.js';
+import { StatisticsGateway } from '../realtime/statistics.gateway.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, STATE_STORE } from '../tokens.js';
+import { anomalyFindings, DataStarts, thresholdFindings, type Finding } from './alert-findings.js';
+import { AlertRulesRepository } from './alert-rules.repository.js';
+import { AlertStore, publicAlert, type AlertQuery, type StoredAlert } from './alert-store.js';
+import { AlertWebhook, type AlertEvent } from './alert-webhook.js';
+
+export class AlertNotFound extends Error {}
+export class AlertConflict extends Error {}
+
+export interface EvaluationReport {
+  evaluated: boolean;
+  reason?: string;
+  rules: number;
+  raised: number;
+  updated: number;
+  resolved: number;
+  failedRules: number;
+}
+
+const LEASE = 'alerts.evaluator';
+/** After an ingest batch, threshold rules are re-evaluated at most this often. */
+const BATCH_EVALUATION_GAP_MS = 1000;
+
+@Injectable()
+export class AlertsService implements OnModuleInit, OnModuleDestroy {
+  private readonly logger = new Logger('statistics.alerts');
+  private readonly store: AlertStore;
+  private readonly starts: DataStarts;
+  readonly webhook: AlertWebhook;
+  private readonly holder = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  /** Evaluations and acknowledgements run one at a time (each reads, then writes, alert state). */
+  private chain: Promise<unknown> = Promise.resolve();
+  private batchTimer: NodeJS.Timeout | null = null;
+  private lastBatchEvaluation = 0;
+  private stopped = false;
+  private leader = false;
+  private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
+
+  constructor(
+    @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
+    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(STATE_STORE) private readonly state: StateStore,
+    @Inject(AlertRulesRepository) private readonly rules: AlertRulesRepository,
+    @Inject(StatisticsGateway) private readonly gateway: StatisticsGateway,
+    @Inject(RoomDirectory) private readonly rooms: RoomDirectory,
+    @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+  ) {
+    this.store = new AlertStore(clickhouse);
+    this.starts = new DataStarts(clickhouse);
+    this.webhook = new AlertWebhook({
+      url: config.alerting.webhookUrl,
+      secret: config.alerting.webhookSecret,
+      maxAttempts: config.alerting.webhookMaxAttempts,
+      backoffMs: 1000,
+      timeoutMs: 10_000,
+    });
+  }
+
+  onModuleInit(): void {
+    this.rooms.register('alerts', (argument) => {
+      if (argument !== null) throw new RoomRefused('the alerts room takes no argument');
+      return {
+        tables: [],
+        tick: false,
+        volatile: [],
+        current: async () => {
+          const open = [...(await this.store.unresolved()).values()].map(publicAlert).reverse();
+          return { data: { open, count: open.length }, data_as_of: this.ingest.freshness().dataAsOf };
+        },
+      };
+    });
+    this.ingest.on('applied', this.onApplied);
+    this.scheduler.addInterval(
+      'statistics.alerts.evaluate',
+      setInterval(() => void this.evaluate('all').catch((error: unknown) => this.failed(error)), this.config.alerting.evaluationSeconds * 1000),
+    );
+  }
+
+  async onModuleDestroy(): Promise<void> {
+    this.stopped = true;
+    this.ingest.off('applied', this.onApplied);
+    this.scheduler.deleteInterval('statistics.alerts.evaluate');
+    if (this.batchTimer) clearTimeout(this.batchTimer);
+    await this.chain.catch(() => undefined);
+    if (this.leader) await releaseLease(this.state, LEASE, this.holder).catch(() => undefined);
+    await this.webhook.close();
+  }
+
+  private failed(error: unknown): void {
+    this.logger.error({ message: 'alert evaluation failed', error: error instanceof Error ? error.message : String(error) });
+  }
+
+  private afterBatch(batch: AppliedBatch): void {
+    if (this.stopped || this.batchTimer) return;
+    const wait = Math.max(0, this.lastBatchEvaluation + BATCH_EVALUATION_GAP_MS - Date.now());
+    this.batchTimer = setTimeout(() => {
+      this.batchTimer = null;
+      this.lastBatchEvaluation = Date.now();
+      void this.evaluate('threshold').catch((error: unknown) => this.failed(error));
+    }, wait);
+    this.batchTimer.unref();
+    this.logger.debug?.({ message: 'evaluation requested by ingest', tables: batch.tables });
+  }
+
+  private serial<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.chain.then(work, work);
+    this.chain = run.catch(() => undefined);
+    return run;
+  }
+
+  /** One evaluation round; `threshold` evaluates only the threshold rules (cheap, after batches). */
+  evaluate(which: 'all' | 'threshold' = 'all', now?: Date): Promise<EvaluationReport> {
+    return this.serial(() => this.evaluateNow(which, now ?? new Date()));
+  }
+
+  private async evaluateNow(which: 'all' | 'threshold', now: Date): Promise<EvaluationReport> {
+    const report: EvaluationReport = { evaluated: false, rules: 0, raised: 0, updated: 0, resolved: 0, failedRules: 0 };
+    if (this.stopped) return { ...report, reason: 'stopping' };
+    if (!this.ingest.freshness().snapshotDone) return { ...report, reason: 'initial snapshot in progress' };
+    const leaseMs = Math.max(3 * this.config.alerting.evaluationSeconds * 1000, 30_000);
+    const leader = await tryAcquireLease(this.state, LEASE, this.holder, leaseMs);
+    if (leader !== this.leader) this.logger.log({ message: leader ? 'this process evaluates alerts' : 'another process evaluates alerts', holder: this.holder });
+    this.leader = leader;
+    if (!leader) return { ...report, reason: 'another replica holds the evaluator lease' };
+
+    const enabled = (await this.rules.list()).filter((rule) => rule.enabled);
+    const rules = enabled.filter((rule) => which === 'all' || rule.kind === 'threshold');
+    const open = await this.store.unresolved();
+    const resolvedAt = await this.store.lastResolved();
+    report.evaluated = true;
+    report.rules = rules.length;
+    for (const rule of rules) {
+      let findings: Finding[];
+      try {
+        findings =
+          rule.kind === 'threshold'
+            ? await thresholdFindings(this.clickhouse, rule, now)
+            : await anomalyFindings(this.clickhouse, rule, now, await this.starts.of(rule.metric));
+      } catch (error) {
+        // One rule failing (its query) must not silence the others; its alerts keep their state.
+        report.failedRules++;
+        this.logger.error({ message: 'rule evaluation failed', rule_id: rule.id, error: error instanceof Error ? error.message : String(error) });
+        continue;
+      }
+      for (const finding of findings) {
+        const current = open.get(finding.key);
+        if (finding.breached) {
+          if (current) {
+            await this.save({ ...current, ...measured(finding), last_seen: now.toISOString() });
+            report.updated++;
+          } else if (this.coolingDown(rule, resolvedAt.get(finding.key), now)) {
+            continue;
+          } else {
+            await this.raise(rule, finding, now);
+            report.raised++;
+          }
+        } else if (current) {
+          await this.close(current, null, now, { ...measured(finding), last_seen: now.toISOString() });
+          report.resolved++;
+        }
+      }
+    }
+    // Open alerts whose rule is gone or disabled have nothing left to watch. (A key that could not
+    // be judged this round, e.g. too few requests for a rate, keeps its alert.)
+    const enabledIds = new Set(enabled.map((rule) => rule.id));
+    for (const alert of open.values()) {
+      if (!enabledIds.has(alert.rule_id)) {
+        await this.close(alert, null, now, {});
+        report.resolved++;
+      }
+    }
+    if (report.raised + report.resolved > 0) this.gateway.refresh('alerts');
+    return report;
+  }
+
+  private coolingDown(rule: AlertRule, resolvedAt: Date | undefined, now: Date): boolean {
+    return resolvedAt !== undefined && now.getTime() - resolvedAt.getTime() < rule.cooldown_seconds * 1000;
+  }
+
+  private async raise(rule: AlertRule, finding: Finding, now: Date): Promise<void> {
+    const alert: StoredAlert = {
+      id: randomUUID(),
+      rule_id: rule.id,
+      alert_key: finding.key,
+      kind: rule.kind,
+      metric: rule.metric,
+      scope: finding.scope,
+      severity: rule.severity,
+      status: 'open',
+      comparison: rule.comparison,
+      threshold: rule.threshold,
+      window: rule.window,
+      first_seen: now.toISOString(),
+      last_seen: now.toISOString(),
+      acknowledged_by: null,
+      acknowledged_at: null,
+      resolved_at: null,
+      resolved_by: null,
+      ...measured(finding),
+    };
+    await this.save(alert);
+    this.logger.warn({ message: 'alert raised', alert_id: alert.id, rule_id: rule.id, severity: alert.severity, detail: alert.message });
+    this.publish('alert.raised', alert);
+  }
+
+  private async close(alert: StoredAlert, userId: number | null, now: Date, changes: Partial<StoredAlert>): Promise<StoredAlert> {
+    const resolved: StoredAlert = { ...alert, ...changes, status: 'resolved', resolved_at: now.toISOString(), resolved_by: userId };
+    await this.save(resolved);
+    this.logger.log({ message: userId === null ? 'alert resolved: condition cleared' : 'alert resolved', alert_id: alert.id, rule_id: alert.rule_id, user_id: userId });
+    this.publish('alert.resolved', resolved);
+    return resolved;
+  }
+
+  private save(alert: StoredAlert): Promise<void> {
+    return this.store.save(alert);
+  }
+
+  private publish(event: AlertEvent, alert: StoredAlert): void {
+    const wire = publicAlert(alert);
+    this.gateway.broadcastAlert(wire);
+    this.webhook.deliver(event, wire);
+  }
+
+  list(query: AlertQuery): Promise<{ count: number; results: Alert[] }> {
+    return this.store.list(query);
+  }
+
+  acknowledge(id: string, userId: number): Promise<Alert> {
+    return this.serial(async () => {
+      const alert = await this.store.get(id);
+      if (!alert) throw new AlertNotFound(`no alert with id ${id}`);
+      if (alert.status === 'resolved') throw new AlertConflict(`alert ${id} is already resolved`);
+      if (alert.status === 'acknowledged') return publicAlert(alert);
+      const acknowledged: StoredAlert = { ...alert, status: 'acknowledged', acknowledged_by: userId, acknowledged_at: new Date().toISOString() };
+      await this.save(acknowledged);
+      this.logger.log({ message: 'alert acknowledged', alert_id: id, user_id: userId });
+      this.publish('alert.acknowledged', acknowledged);
+      this.gateway.refresh('alerts');
+      return publicAlert(acknowledged);
+    });
+  }
+
+  resolve(id: string, userId: number): Promise<Alert> {
+    return this.serial(async () => {
+      const alert = await this.store.get(id);
+      if (!alert) throw new AlertNotFound(`no alert with id ${id}`);
+      if (alert.status === 'resolved') throw new AlertConflict(`alert ${id} is already resolved`);
+      const resolved = await this.close(alert, userId, new Date(), {});
+      this.gateway.refresh('alerts');
+      return publicAlert(resolved);
+    });
+  }
+}
+
+/** The fields an evaluation refreshes on an alert. */
+function measured(finding: Finding): Pick<StoredAlert, 'value' | 'expected' | 'expected_low' | 'expected_high' | 'message'> {
+  return {
+    value: finding.value,
+    expected: finding.expected,
+    expected_low: finding.expectedLow,
+    expected_high: finding.expectedHigh,
+    message: finding.message,
+  };
+}
