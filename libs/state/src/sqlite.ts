@@ -84,13 +84,18 @@ export class SqliteStateStore implements StateStore {
     } catch (error) {
       throw new StateStoreError(`cannot open the SQLite state file ${path} (STATE_SQLITE_PATH): ${(error as Error).message}`, { cause: error });
     }
-    // busy_timeout first: switching a new file to WAL needs a moment of exclusive access.
-    this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
-    const mode = this.db.pragma('journal_mode = WAL', { simple: true });
-    if (mode !== 'wal') throw new StateStoreError(`SQLite state file ${path}: cannot switch to WAL (journal_mode is ${String(mode)})`);
-    this.db.pragma('foreign_keys = ON');
-    // With WAL, NORMAL loses no committed transaction on a process crash (only on power loss).
-    this.db.pragma('synchronous = NORMAL');
+    try {
+      // busy_timeout first: switching a new file to WAL needs a moment of exclusive access.
+      this.db.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
+      const mode = this.db.pragma('journal_mode = WAL', { simple: true });
+      if (mode !== 'wal') throw new StateStoreError(`SQLite state file ${path}: cannot switch to WAL (journal_mode is ${String(mode)})`);
+      this.db.pragma('foreign_keys = ON');
+      // With WAL, NORMAL loses no committed transaction on a process crash (only on power loss).
+      this.db.pragma('synchronous = NORMAL');
+    } catch (error) {
+      this.db.close();
+      throw error;
+    }
   }
 
   query<T extends object>(sql: string, params: readonly StateParameter[] = []): Promise<T[]> {
