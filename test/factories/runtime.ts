@@ -16,7 +16,11 @@ export interface TestRuntime extends Runtime {
   destroy(): Promise<void>;
 }
 
-export async function startTestRuntime(db: TestDatabase, env: Record<string, string> = {}): Promise<TestRuntime> {
+export async function startTestRuntime(
+  db: TestDatabase,
+  env: Record<string, string> = {},
+  options: { awaitReady?: boolean } = {},
+): Promise<TestRuntime> {
   const clickhouseDir = mkdtempSync(join(tmpdir(), 'stat-api-chdb-'));
   const stateDir = env.STATE_SQLITE_PATH || env.STATE_DATABASE_URL ? null : mkdtempSync(join(tmpdir(), 'stat-api-state-'));
   const slot = uniqueName('slot');
@@ -40,7 +44,7 @@ export async function startTestRuntime(db: TestDatabase, env: Record<string, str
     if (stateDir) rmSync(stateDir, { recursive: true, force: true });
     throw error;
   }
-  await runtime.ready;
+  if (options.awaitReady !== false) await runtime.ready;
   return {
     ...runtime,
     clickhouseDir,

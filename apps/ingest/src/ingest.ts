@@ -52,6 +52,11 @@ export interface IngestFreshness {
   state: IngestStatus['state'];
   appliedLsn: string | null;
   dataAsOf: string | null;
+  /**
+   * The snapshot is complete and the signed logs and aggregates are built from it: statistics may
+   * be served. False while they are rebuilt (after the snapshot, after an unclean stop, after a
+   * failed batch), when they hold part of the data.
+   */
   snapshotDone: boolean;
   snapshotStartedAt: string | null;
 }
@@ -118,6 +123,8 @@ export class Ingest extends EventEmitter {
   private supervisor: Promise<void> | null = null;
   /** A batch write failed part-way: the derived tables must be rebuilt before streaming again. */
   private derivedDirty = false;
+  /** The signed logs and aggregates match the state tables (see IngestFreshness.snapshotDone). */
+  private derivedReady = false;
   private readonly recentImages = new ImageCache(200_000);
 
   constructor(private readonly options: IngestOptions) {
@@ -132,7 +139,7 @@ export class Ingest extends EventEmitter {
   /** What every API request needs to know, without copying the whole status (hot path). */
   freshness(): IngestFreshness {
     const { state, appliedLsn, dataAsOf, snapshot } = this.currentStatus;
-    return { state, appliedLsn, dataAsOf, snapshotDone: snapshot.status === 'done', snapshotStartedAt: snapshot.startedAt };
+    return { state, appliedLsn, dataAsOf, snapshotDone: snapshot.status === 'done' && this.derivedReady, snapshotStartedAt: snapshot.startedAt };
   }
 
   /** Prepares the source, takes the snapshot if needed, and starts streaming (resolves once streaming). */
@@ -153,6 +160,8 @@ export class Ingest extends EventEmitter {
       if ((await this.state.derived())?.consistent !== true) {
         this.logger.warn({ message: 'the previous run did not stop cleanly; rebuilding the signed logs and aggregates' });
         await this.rebuildDerived();
+      } else {
+        this.derivedReady = true;
       }
     } else {
       await this.takeSnapshot(replication, slotExists);
@@ -571,6 +580,8 @@ export class Ingest extends EventEmitter {
   private async rebuildDerived(): Promise<void> {
     const { clickhouse } = this.options;
     const started = Date.now();
+    // Truncated, then refilled: nothing may read them in between.
+    this.derivedReady = false;
     for (const spec of REPLICATED_TABLES) {
       if (!spec.derived) continue;
       for (const table of [spec.derived.signed, ...spec.derived.aggregates]) await clickhouse.command(`TRUNCATE TABLE ${table}`);
@@ -579,6 +590,7 @@ export class Ingest extends EventEmitter {
         `INSERT INTO ${spec.derived.signed} (${columns}, _version, sign) SELECT ${columns}, _version, 1 FROM ${spec.name} FINAL`,
       );
     }
+    this.derivedReady = true;
     this.logger.log({ message: 'signed logs and aggregates rebuilt from the current state', ms: Date.now() - started });
   }
 

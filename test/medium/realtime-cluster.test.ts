@@ -1,0 +1,183 @@
+// Two API processes sharing rooms through Redis (Redis Streams adapter) and one Postgres state
+// store: each delivers live statistics to its own sockets, and an alert raised by whichever process
+// holds the evaluator lease reaches the sockets of both, exactly once. The second process is a real
+// `npm start`-style process (apps/api/src/main.ts) with its own embedded ClickHouse and slot.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { seedDemoData } from '../../apps/demo/src/seed.js';
+import { fromRoot } from '../../libs/config/src/paths.js';
+import type { Alert } from '../../libs/metrics/src/alerts.js';
+import type { RealTimeStats } from '../../libs/metrics/src/types.js';
+import { ADMIN_URL, createTestDatabase, uniqueName, type TestDatabase } from '../factories/databases.js';
+import { freePort, testRedis, type TestRedis } from '../factories/redis.js';
+import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
+import { connected, nextEvent, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';
+
+let db: TestDatabase;
+let stateDb: string;
+let redis: TestRedis;
+let first: TestRuntime;
+let second: { child: ChildProcess; url: string; output: string[]; dataDir: string };
+let token: string;
+const sockets: StatisticsClient[] = [];
+
+async function withAdmin<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    return await work(client);
+  } finally {
+    await client.end();
+  }
+}
+
+function databaseUrl(name: string): string {
+  const url = new URL(ADMIN_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function startSecondProcess(env: Record<string, string>): Promise<typeof second> {
+  const port = await freePort();
+  const dataDir = mkdtempSync(join(tmpdir(), 'stat-cluster-chdb-'));
+  const slot = uniqueName('slot');
+  const child = spawn(fromRoot('node_modules', '.bin', 'vite-node'), [fromRoot('apps', 'api', 'src', 'main.ts')], {
+    cwd: fromRoot(),
+    env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CLICKHOUSE_DATA_DIR: dataDir, INGEST_SLOT: slot, INGEST_PUBLICATION: slot, INGEST_BATCH_DELAY_MS: '20' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const output: string[] = [];
+  child.stdout!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  child.stderr!.on('data', (chunk: Buffer) => output.push(chunk.toString()));
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`second API process exited ${child.exitCode}:\n${output.join('')}`);
+    // Streaming: the snapshot is in ClickHouse (until then statistics are refused, not partial).
+    const streaming = await fetch(`${url}/health`).then(
+      async (response) => response.status === 200 && ((await response.json()) as { ingest: { state: string } }).ingest.state === 'streaming',
+      () => false,
+    );
+    if (streaming) break;
+    if (Date.now() > deadline) throw new Error(`second API process not streaming within 120 s:\n${output.join('').slice(-4000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return { child, url, output, dataDir };
+}
+
+async function open(url: string): Promise<StatisticsClient> {
+  const socket = await connected(statisticsSocket(url, token));
+  sockets.push(socket);
+  return socket;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedDemoData(db.pool, { requests: 300, seed: 21 });
+  stateDb = uniqueName('stat_state');
+  await withAdmin((client) => client.query(`CREATE DATABASE ${stateDb}`));
+  redis = testRedis(await freePort());
+  await redis.start();
+  const shared = {
+    DATABASE_URL: db.url,
+    JWT_SECRET: TEST_JWT_SECRET,
+    REDIS_URL: redis.url,
+    STATE_DATABASE_URL: databaseUrl(stateDb),
+    ALERT_EVALUATION_SECONDS: '3600',
+  };
+  first = await startTestRuntime(db, shared);
+  second = await startSecondProcess(shared);
+  const { rows } = await db.pool.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1");
+  token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 3600);
+});
+
+afterAll(async () => {
+  for (const socket of sockets) socket.disconnect();
+  if (second && second.child.exitCode === null) {
+    const exited = new Promise((resolve) => second.child.once('exit', resolve));
+    second.child.kill('SIGTERM');
+    await exited;
+  }
+  if (second) rmSync(second.dataDir, { recursive: true, force: true });
+  await first?.destroy();
+  await redis?.kill();
+  await db?.drop();
+  if (stateDb) await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${stateDb} WITH (FORCE)`));
+});
+
+it('both processes deliver live statistics and the alerts raised by either', async () => {
+  const [onFirst, onSecond] = [await open(first.url), await open(second.url)];
+  const baselines = await Promise.all(
+    [onFirst, onSecond].map(async (socket) => {
+      const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 15_000, 'initial realtime');
+      expect(await subscribe(socket, 'realtime')).toEqual({ ok: true });
+      expect(await subscribe(socket, 'alerts')).toEqual({ ok: true });
+      return ((await initial).data as RealTimeStats).last_24h.new_requests;
+    }),
+  );
+  expect(baselines[0]).toBe(baselines[1]);
+
+  // A change committed in Postgres reaches the sockets of both processes with the right number.
+  const moved = [onFirst, onSecond].map((socket) =>
+    nextEvent(socket, 'stats:update', (u) => u.room === 'realtime' && (u.data as RealTimeStats).last_24h.new_requests === baselines[0]! + 1, 20_000, 'new request'),
+  );
+  const clientId = (await db.pool.query<{ id: string }>('SELECT id FROM depannage_client ORDER BY id LIMIT 1')).rows[0]!.id;
+  await db.pool.query(
+    `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at) VALUES ('x', 'plumber', 'a', 'Bamako', $1, 'pending', now())`,
+    [clientId],
+  );
+  await Promise.all(moved);
+
+  // A rule created through one process is in the shared state store; the alert it raises is
+  // delivered once to every socket of the room, whichever process evaluated it.
+  const response = await fetch(`${second.url}/depannage/api/statistics/alert-rules/`, {
+    method: 'POST',
+    headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({
+      name: 'Any request in Kati',
+      kind: 'threshold',
+      metric: 'requests',
+      comparison: 'gt',
+      threshold: 0,
+      window: '1h',
+      group_by: null,
+      sensitivity: null,
+      history_weeks: null,
+      severity: 'warning',
+      cooldown_seconds: 3600,
+      scope: { city: 'Kati', specialty: null },
+      enabled: true,
+    }),
+  });
+  expect(response.status).toBe(201);
+  const rule = (await response.json()) as { id: string };
+  const received: Alert[][] = [[], []];
+  onFirst.on('alert', (alert) => received[0]!.push(alert));
+  onSecond.on('alert', (alert) => received[1]!.push(alert));
+  await db.pool.query(
+    `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at) VALUES ('x', 'plumber', 'a', 'Kati', $1, 'pending', now())`,
+    [clientId],
+  );
+  const deadline = Date.now() + 20_000;
+  while (received.some((list) => !list.some((alert) => alert.rule_id === rule.id))) {
+    if (Date.now() > deadline) throw new Error(`alert not delivered to both: first ${received[0]!.length}, second ${received[1]!.length}\n${second.output.join('').slice(-3000)}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  // More batches on both processes: still exactly one alert per socket (one evaluator, no duplicate).
+  await db.pool.query(
+    `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at) VALUES ('x', 'plumber', 'a', 'Kati', $1, 'pending', now())`,
+    [clientId],
+  );
+  await new Promise((resolve) => setTimeout(resolve, 3000));
+  for (const list of received) {
+    const ofRule = list.filter((alert) => alert.rule_id === rule.id);
+    expect(ofRule).toHaveLength(1);
+    expect(ofRule[0]).toMatchObject({ status: 'open', scope: { city: 'Kati', specialty: null }, threshold: 0 });
+  }
+  expect(received[0]![0]!.id).toBe(received[1]![0]!.id);
+});
