@@ -91,7 +91,8 @@ beforeAll(async () => {
     ALERT_EVALUATION_SECONDS: '3600',
   };
   first = await startTestRuntime(db, shared);
-  second = await startSecondProcess(shared);
+  // The second process ticks every second and re-reads users on each tick.
+  second = await startSecondProcess({ ...shared, REAL_TIME_REFRESH_SECONDS: '1', AUTH_USER_CACHE_SECONDS: '0' });
   const { rows } = await db.pool.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1");
   token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 3600);
 });
@@ -180,4 +181,39 @@ it('both processes deliver live statistics and the alerts raised by either', asy
     expect(ofRule[0]).toMatchObject({ status: 'open', scope: { city: 'Kati', specialty: null }, threshold: 0 });
   }
   expect(received[0]![0]!.id).toBe(received[1]![0]!.id);
+});
+
+it('pushes every REAL_TIME_REFRESH_SECONDS without changes, and ends the session of a user deactivated meanwhile', async () => {
+  const socket = await open(second.url);
+  const updates: number[] = [];
+  socket.on('stats:update', (update) => {
+    if (update.room === 'realtime') updates.push(Date.now());
+  });
+  expect(await subscribe(socket, 'realtime')).toEqual({ ok: true });
+  await new Promise((resolve) => setTimeout(resolve, 3500));
+  // The subscribe's payload, then one per one-second tick.
+  expect(updates.length).toBeGreaterThanOrEqual(3);
+
+  // Token expiry through the Redis adapter too (emits go through Redis before reaching the socket).
+  const { rows: admins } = await db.pool.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1");
+  const short = await connected(statisticsSocket(second.url, signAccessToken(Number(admins[0]!.id), TEST_JWT_SECRET, 2)));
+  sockets.push(short);
+  expect(await nextEvent(short, 'session:end', () => true, 10_000, 'session:end at expiry')).toMatchObject({ code: 'token_expired' });
+  const { rows } = await db.pool.query<{ id: string }>(
+    `INSERT INTO users_user (username, email, user_type, is_active) VALUES ('second_admin', 'second_admin@test.ml', 'admin', true) RETURNING id`,
+  );
+  const doomed = await connected(statisticsSocket(second.url, signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 3600)));
+  sockets.push(doomed);
+  const ended = nextEvent(doomed, 'session:end', () => true, 10_000, 'session:end after deactivation');
+  await db.pool.query('UPDATE users_user SET is_active = false WHERE id = $1', [rows[0]!.id]);
+  const end = await ended.catch((error: Error) => {
+    throw new Error(`${error.message}\n${second.output.join('').slice(-3000)}`);
+  });
+  expect(end).toMatchObject({ code: 'user_revoked' });
+
+  const health = (await (await fetch(`${second.url}/health`)).json()) as Record<string, any>;
+  expect(health.realtime).toMatchObject({ adapter: 'redis-streams' });
+  expect(health.realtime.sockets).toBeGreaterThanOrEqual(2);
+  expect(health.state_store).toMatchObject({ ok: true, dialect: 'postgres' });
+  expect(['this process', 'another process or none yet']).toContain(health.alerts.evaluator);
 });

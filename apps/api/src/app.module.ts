@@ -21,7 +21,7 @@ import { HealthController } from './health/health.controller.js';
 import { StatisticsController } from './statistics/statistics.controller.js';
 import { StatisticsService } from './statistics/statistics.service.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
-import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from './tokens.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -65,6 +65,7 @@ export class AppModule {
         { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
         { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
         { provide: INGEST, useValue: dependencies.ingest },
+        { provide: STATE_STORE, useValue: dependencies.stateStore },
         { provide: ApiTelemetry, useValue: dependencies.telemetry },
         { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,

@@ -52,6 +52,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private lastBatchEvaluation = 0;
   private stopped = false;
   private leader = false;
+  private lastEvaluation: { at: string; which: 'all' | 'threshold'; report: EvaluationReport } | null = null;
   private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
 
   constructor(
@@ -189,6 +190,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       }
     }
     if (report.raised + report.resolved > 0) this.gateway.refresh('alerts');
+    this.lastEvaluation = { at: now.toISOString(), which, report };
     return report;
   }
 
@@ -238,6 +240,15 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     const wire = publicAlert(alert);
     this.gateway.broadcastAlert(wire);
     this.webhook.deliver(event, wire);
+  }
+
+  /** For /health: who evaluates, the last round, the webhook's counters. */
+  status(): { evaluator: 'this process' | 'another process or none yet'; last_evaluation: AlertsService['lastEvaluation']; webhook: ReturnType<AlertWebhook['status']> } {
+    return {
+      evaluator: this.leader ? 'this process' : 'another process or none yet',
+      last_evaluation: this.lastEvaluation,
+      webhook: this.webhook.status(),
+    };
   }
 
   list(query: AlertQuery): Promise<{ count: number; results: Alert[] }> {

@@ -7,8 +7,11 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
+import type { StateStore } from '../../../../libs/state/src/store.js';
+import { AlertsService } from '../alerts/alerts.service.js';
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
-import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from '../tokens.js';
+import { StatisticsGateway } from '../realtime/statistics.gateway.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from '../tokens.js';
 
 interface ComponentHealth {
   ok: boolean;
@@ -36,13 +39,16 @@ export class HealthController {
     @Inject(INGEST) private readonly ingest: Ingest,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
+    @Inject(STATE_STORE) private readonly state: StateStore,
+    @Inject(StatisticsGateway) private readonly gateway: StatisticsGateway,
+    @Inject(AlertsService) private readonly alerts: AlertsService,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'Component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
   async health(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
     const ingest: IngestStatus = this.ingest.status();
-    const [postgres, clickhouse] = await Promise.all([
+    const [postgres, clickhouse, stateStore] = await Promise.all([
       probe(async () => {
         const { rows } = await this.db.query<{ lag_bytes: string | null; active: boolean }>(
           `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes, active
@@ -56,12 +62,16 @@ export class HealthController {
         await this.clickhouse.ping();
         return { engine: this.clickhouse.engine };
       }),
+      probe(async () => {
+        await this.state.query('SELECT 1 AS ok');
+        return { dialect: this.state.dialect };
+      }),
     ]);
     const lagSeconds = ingest.dataAsOf ? (Date.now() - Date.parse(ingest.dataAsOf)) / 1000 : null;
     const streaming = ingest.state === 'streaming';
     // A cache outage slows answers but never changes them: degraded, not down.
     const cache = this.cache.health();
-    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok ? 'ok' : 'degraded';
+    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok && stateStore.ok ? 'ok' : 'degraded';
     void response.code(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
     return {
       status,
@@ -69,6 +79,9 @@ export class HealthController {
       postgres,
       clickhouse,
       cache,
+      state_store: stateStore,
+      realtime: { adapter: this.config.redisUrl ? 'redis-streams' : 'memory', ...this.gateway.status() },
+      alerts: this.alerts.status(),
       ingest: {
         state: ingest.state,
         applied_lsn: ingest.appliedLsn,

@@ -36,6 +36,8 @@ import { RoomDirectory, RoomRefused, type RoomSource } from './room-directory.js
 interface SocketData {
   userId: number;
   expiresAtMs: number;
+  /** session:end was sent; the socket closes shortly. */
+  ending?: boolean;
 }
 
 type StatisticsNamespace = Namespace<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
@@ -43,6 +45,8 @@ type StatisticsSocket = Socket<ClientToServerEvents, ServerToClientEvents, Recor
 
 /** At most one change-driven push per room per this many ms (the issue's debounce). */
 const MIN_PUSH_INTERVAL_MS = 1000;
+/** How long a socket told session:end stays open for the message to get through. */
+const SESSION_END_GRACE_MS = 1000;
 /** setTimeout's largest delay; a token valid longer is re-armed when this fires. */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 
@@ -161,8 +165,14 @@ export class StatisticsGateway
   }
 
   private end(socket: StatisticsSocket, reason: SessionEnd): void {
+    if (socket.data.ending) return;
+    socket.data.ending = true;
+    // No more data from now on; the reason, then the close. With connection-state recovery every
+    // emit goes through the adapter, which (Redis Streams) delivers it only after its round trip to
+    // Redis: closing at once would drop the reason, so the close waits a moment (or the client).
+    for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
     socket.emit('session:end', reason);
-    socket.disconnect(true);
+    setTimeout(() => socket.disconnect(true), SESSION_END_GRACE_MS).unref();
   }
 
   @SubscribeMessage('subscribe')
