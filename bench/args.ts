@@ -1,11 +1,12 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|generate> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate> [options]
   --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
-  --duration S    cdc: seconds of steady load (default 20)
+  --duration S    cdc, live: seconds of steady load (default 20)
+  --sockets N     live: concurrent sockets of the fan-out (default 10000)
   --parallelism N generator connections (default 2)
   --jit-off       stats: also time the Postgres figures with jit=off
   --database NAME stats, serve: use this already generated database (kept) instead of generating one`;
@@ -32,10 +33,12 @@ export interface BenchArgs {
   jitOff: boolean;
   /** stats, serve: an existing generated database to use (kept) instead of generating one. */
   database: string | null;
+  /** live: concurrent sockets of the fan-out. */
+  sockets: number;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null };
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null, sockets: 10_000 };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -49,6 +52,7 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--parallelism': args.parallelism = parseCount(value(), flag); break;
       case '--jit-off': args.jitOff = true; break;
       case '--database': args.database = value() ?? null; break;
+      case '--sockets': args.sockets = parseCount(value(), flag); break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default:
         if (flag.startsWith('-') || args.name) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
@@ -56,6 +60,6 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (args.database !== null && !['stats', 'serve'].includes(args.name)) throw new Error('--database is for stats and serve only (the others write to the database)');
-  if (!['cdc', 'stats', 'serve', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'live', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

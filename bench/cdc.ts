@@ -24,7 +24,7 @@ const ROWS_PER_STATEMENT = 1000;
 const CHANGES_PER_TRANSACTION = 10_000;
 const STEADY_CHANGES_PER_TRANSACTION = 20;
 
-class WriterProcess {
+export class WriterProcess {
   private pending: { resolve: (message: ChildMessage) => void; reject: (error: Error) => void } | null = null;
 
   private constructor(private readonly child: ChildProcess) {

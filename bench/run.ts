@@ -2,6 +2,7 @@
 //   cdc       snapshot rows/s, streaming changes/s, end-to-end lag (vs COPY read and Postgres write speed)
 //   stats     computeGlobalStatistics in ClickHouse vs the same figures as plain SQL on Postgres
 //   serve     cached statistics over HTTP with wrk (req/s vs a bare node:http server), API memory
+//   live      commit → socket latency at 100 and 1 000 changes/s; tick fan-out to 10 000 sockets
 //   generate  the data generator alone (rows/s), then drops the database
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
@@ -10,6 +11,7 @@ import { parseArgs } from './args.js';
 import { runCdcBench } from './cdc.js';
 import { runGenerateBench } from './generate-bench.js';
 import { Cleanups } from './report.js';
+import { runLiveBench } from './live.js';
 import { runServeBench } from './serve.js';
 import { runStatsBench } from './stats.js';
 
@@ -32,6 +34,7 @@ async function main(): Promise<void> {
     if (args.name === 'cdc') await runCdcBench(args, cleanups);
     else if (args.name === 'stats') await runStatsBench(args, cleanups);
     else if (args.name === 'serve') await runServeBench(args, cleanups);
+    else if (args.name === 'live') await runLiveBench(args, cleanups);
     else await runGenerateBench(args, cleanups);
   } finally {
     await cleanups.runAll();

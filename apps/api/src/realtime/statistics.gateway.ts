@@ -66,6 +66,8 @@ export interface RealtimeStatus {
   rooms: number;
   pushes: number;
   push_failures: number;
+  /** When the last refresh tick began (ISO-8601), null before the first. */
+  last_tick_at: string | null;
 }
 
 @WebSocketGateway({ namespace: REALTIME_NAMESPACE, cors: { origin: true } })
@@ -77,6 +79,7 @@ export class StatisticsGateway
   private readonly expiries = new Map<string, NodeJS.Timeout>();
   private readonly active = new Map<string, ActiveRoom>();
   private readonly counters = { pushes: 0, push_failures: 0 };
+  private lastTickAt: string | null = null;
   private readonly onApplied = (batch: AppliedBatch): void => this.changed(batch.tables);
 
   constructor(
@@ -212,7 +215,7 @@ export class StatisticsGateway
   }
 
   status(): RealtimeStatus {
-    return { sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters };
+    return { sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters, last_tick_at: this.lastTickAt };
   }
 
   private track(room: string, source: RoomSource): void {
@@ -244,6 +247,7 @@ export class StatisticsGateway
   }
 
   private async tick(): Promise<void> {
+    this.lastTickAt = new Date().toISOString();
     await this.revalidateUsers();
     for (const [room, state] of this.active) if (state.source.tick) this.request(room, 'tick');
   }
