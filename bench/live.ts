@@ -1,7 +1,7 @@
 // live: what the realtime layer costs.
 // 1. Commit in Postgres → number on a socket, at 100 and 1 000 changes/s (a writer process commits
 //    small transactions of new requests; a client process watches section:requests, whose
-//    requests.total counts them). Baseline, same run: commit → applied in ClickHouse by the ingest
+//    `total` counts them). Baseline, same run: commit → applied in ClickHouse by the ingest
 //    (the 'applied' event), so the ratio is what the push path adds (1 s debounce included).
 // 2. N (default 10 000) authenticated sockets on one API process receiving the refresh tick on
 //    `realtime`: delivered share, fan-out time (payload computed → last socket), API memory per
@@ -137,7 +137,7 @@ export async function runLiveBench(args: BenchArgs, cleanups: Cleanups): Promise
   runtime.ingest.on('applied', (batch: AppliedBatch) => applied.push({ lsn: batch.lsn, at: epochMs() }));
   const watcher = ClientsProcess.start();
   cleanups.add('stop the watcher process', () => watcher.stop());
-  await watcher.connect({ url: runtime.url, tokens, count: 1, room: 'section:requests', valuePath: 'requests.total', keyPath: null });
+  await watcher.connect({ url: runtime.url, tokens, count: 1, room: 'section:requests', valuePath: 'total', keyPath: null });
   await new Promise((resolve) => setTimeout(resolve, 1500));
   let base = (await watcher.report()).values.at(-1)?.value;
   if (base === undefined) throw new Error('no initial section:requests payload');

@@ -3,6 +3,7 @@
 // only when a number moves (at most one per room per second), token expiry, connection recovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { StatisticsGateway } from '../../apps/api/src/realtime/statistics.gateway.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { RealTimeStats } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -102,6 +103,22 @@ describe('rooms', () => {
     const { current_time: _http, ...http } = await httpRealTime();
     expect(served).toEqual(http);
     expect(update.data_as_of).toBe(runtime.ingest.freshness().dataAsOf);
+  });
+
+  it('screens subscribing together share one computation of the payload', async () => {
+    const gateway = runtime.app.get(StatisticsGateway, { strict: false });
+    const screens = await Promise.all(Array.from({ length: 40 }, () => connected(open(adminToken))));
+    const before = gateway.status().computations;
+    const payloads = await Promise.all(
+      screens.map(async (socket) => {
+        const first = nextEvent(socket, 'stats:update', (update) => update.room === 'section:technicians', 10_000, 'technicians payload');
+        expect(await subscribe(socket, 'section:technicians')).toEqual({ ok: true });
+        return (await first).data;
+      }),
+    );
+    expect(new Set(payloads.map((data) => JSON.stringify(data))).size).toBe(1);
+    expect(gateway.status().computations - before).toBeLessThanOrEqual(2);
+    for (const socket of screens) socket.disconnect();
   });
 
   it('serves a section room with the same payload as the HTTP endpoint', async () => {

@@ -31,7 +31,7 @@ import {
   type SessionEnd,
   type StatsUpdate,
 } from './protocol.js';
-import { RoomDirectory, RoomRefused, type RoomSource } from './room-directory.js';
+import { RoomDirectory, RoomRefused, type RoomPayload, type RoomSource } from './room-directory.js';
 
 interface SocketData {
   userId: number;
@@ -59,6 +59,12 @@ interface ActiveRoom {
   running: boolean;
   /** A push was asked while one ran: 'tick' forces a send, 'change' sends if a number moved. */
   pending: 'tick' | 'change' | null;
+  /** Bumped by every change to a table the room reads (or its owner's refresh). */
+  changes: number;
+  /** The last payload computed, and as of which change count. */
+  latest: { payload: RoomPayload; changes: number; at: number } | null;
+  /** The computation under way: subscribers arriving meanwhile share it instead of starting their own. */
+  computing: { promise: Promise<RoomPayload>; changes: number } | null;
 }
 
 export interface RealtimeStatus {
@@ -66,6 +72,8 @@ export interface RealtimeStatus {
   rooms: number;
   pushes: number;
   push_failures: number;
+  /** Room payloads computed (shared by every subscriber and push that needed the same one). */
+  computations: number;
   /** When the last refresh tick began (ISO-8601), null before the first. */
   last_tick_at: string | null;
 }
@@ -78,7 +86,7 @@ export class StatisticsGateway
   private readonly logger = new Logger('statistics.realtime');
   private readonly expiries = new Map<string, NodeJS.Timeout>();
   private readonly active = new Map<string, ActiveRoom>();
-  private readonly counters = { pushes: 0, push_failures: 0 };
+  private readonly counters = { pushes: 0, push_failures: 0, computations: 0 };
   private lastTickAt: string | null = null;
   private readonly onApplied = (batch: AppliedBatch): void => this.changed(batch.tables);
 
@@ -181,16 +189,14 @@ export class StatisticsGateway
   @SubscribeMessage('subscribe')
   async subscribe(@ConnectedSocket() socket: StatisticsSocket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
     const room = roomOf(body);
-    let source: RoomSource;
     try {
-      source = this.directory.resolve(room);
+      this.directory.resolve(room);
     } catch (error) {
       if (error instanceof RoomRefused) return reply(ack, { ok: false, error: error.message });
       throw error;
     }
     await socket.join(room as string);
     reply(ack, { ok: true });
-    this.track(room as string, source);
     await this.sendCurrent(socket, room as string);
   }
 
@@ -211,6 +217,9 @@ export class StatisticsGateway
 
   /** Pushes the room's payload now on this process (its owner says it changed), e.g. the alerts list. */
   refresh(room: string): void {
+    const state = this.active.get(room);
+    if (!state) return;
+    state.changes++;
     this.request(room, 'change');
   }
 
@@ -218,10 +227,46 @@ export class StatisticsGateway
     return { sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters, last_tick_at: this.lastTickAt };
   }
 
-  private track(room: string, source: RoomSource): void {
-    if (!this.active.has(room)) {
-      this.active.set(room, { source, fingerprint: null, lastPushAt: 0, timer: null, running: false, pending: null });
+  private track(room: string, source: RoomSource): ActiveRoom {
+    let state = this.active.get(room);
+    if (!state) {
+      state = { source, fingerprint: null, lastPushAt: 0, timer: null, running: false, pending: null, changes: 0, latest: null, computing: null };
+      this.active.set(room, state);
     }
+    return state;
+  }
+
+  /**
+   * The room's payload as of its latest change: the last one computed if nothing changed since and
+   * it is younger than `maxAgeMs`, else the computation under way if it started after the latest
+   * change, else a new one (after the one under way: one at a time per room). A thousand screens
+   * subscribing at once cost one computation, not a thousand.
+   */
+  private payload(state: ActiveRoom, maxAgeMs: number): Promise<RoomPayload> {
+    const { latest, computing } = state;
+    if (latest && latest.changes === state.changes && Date.now() - latest.at < maxAgeMs) return Promise.resolve(latest.payload);
+    if (computing && computing.changes === state.changes) return computing.promise;
+    const changes = state.changes;
+    const promise = (computing ? computing.promise.catch(() => undefined) : Promise.resolve())
+      .then(() => {
+        this.counters.computations++;
+        return state.source.current();
+      })
+      .then((payload) => {
+        if (!state.latest || state.latest.changes <= changes) state.latest = { payload, changes, at: Date.now() };
+        return payload;
+      });
+    const entry = { promise, changes };
+    state.computing = entry;
+    promise.then(
+      () => this.settled(state, entry),
+      () => this.settled(state, entry),
+    );
+    return promise;
+  }
+
+  private settled(state: ActiveRoom, entry: ActiveRoom['computing']): void {
+    if (state.computing === entry) state.computing = null;
   }
 
   private async sendCurrent(socket: StatisticsSocket, room: string): Promise<void> {
@@ -231,9 +276,9 @@ export class StatisticsGateway
     } catch {
       return; // a recovered room this server no longer serves
     }
-    this.track(room, source);
+    const state = this.track(room, source);
     try {
-      const payload = await source.current();
+      const payload = await this.payload(state, this.config.realTimeRefreshSeconds * 1000);
       if (socket.connected) socket.emit('stats:update', { room, data: payload.data, data_as_of: payload.data_as_of });
     } catch (error) {
       this.failed(room, error);
@@ -242,7 +287,9 @@ export class StatisticsGateway
 
   private changed(tables: readonly string[]): void {
     for (const [room, state] of this.active) {
-      if (state.source.tables.some((table) => tables.includes(table))) this.request(room, 'change');
+      if (!state.source.tables.some((table) => tables.includes(table))) continue;
+      state.changes++;
+      this.request(room, 'change');
     }
   }
 
@@ -304,7 +351,7 @@ export class StatisticsGateway
     state.running = true;
     state.lastPushAt = Date.now();
     try {
-      const payload = await state.source.current();
+      const payload = await this.payload(state, 0);
       const fingerprint = fingerprintOf(payload.data, state.source.volatile);
       if (reason === 'change' && fingerprint === state.fingerprint) return;
       state.fingerprint = fingerprint;
