@@ -12,6 +12,7 @@ import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { Alert, AlertRule } from '../../libs/metrics/src/alerts.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
+import { hourlyRequestsRule } from '../factories/alert-rules.js';
 import { connected, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';
 
 const API = '/depannage/api/statistics';
@@ -155,21 +156,7 @@ describe('threshold rules', () => {
   let rule: AlertRule;
 
   it('a crossing from ingested data raises exactly one alert, on the socket and the webhook', async () => {
-    const created = await api('POST', '/alert-rules/', {
-      name: 'Kita busy hour',
-      kind: 'threshold',
-      metric: 'requests',
-      comparison: 'gt',
-      threshold: 3,
-      window: '1h',
-      group_by: null,
-      sensitivity: null,
-      history_weeks: null,
-      severity: 'critical',
-      cooldown_seconds: 3600,
-      scope: { city: 'Kita', specialty: null },
-      enabled: true,
-    });
+    const created = await api('POST', '/alert-rules/', hourlyRequestsRule('Kita', 3, { name: 'Kita busy hour', severity: 'critical' }));
     expect(created.status).toBe(201);
     rule = created.body as AlertRule;
     await insertRequests('Kita', 3);

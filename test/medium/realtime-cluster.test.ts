@@ -14,6 +14,7 @@ import { fromRoot } from '../../libs/config/src/paths.js';
 import type { Alert } from '../../libs/metrics/src/alerts.js';
 import type { RealTimeStats } from '../../libs/metrics/src/types.js';
 import { ADMIN_URL, createTestDatabase, uniqueName, type TestDatabase } from '../factories/databases.js';
+import { hourlyRequestsRule } from '../factories/alert-rules.js';
 import { freePort, testRedis, type TestRedis } from '../factories/redis.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 import { connected, nextEvent, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';
@@ -139,21 +140,7 @@ it('both processes deliver live statistics and the alerts raised by either', asy
   const response = await fetch(`${second.url}/depannage/api/statistics/alert-rules/`, {
     method: 'POST',
     headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json' },
-    body: JSON.stringify({
-      name: 'Any request in Kati',
-      kind: 'threshold',
-      metric: 'requests',
-      comparison: 'gt',
-      threshold: 0,
-      window: '1h',
-      group_by: null,
-      sensitivity: null,
-      history_weeks: null,
-      severity: 'warning',
-      cooldown_seconds: 3600,
-      scope: { city: 'Kati', specialty: null },
-      enabled: true,
-    }),
+    body: JSON.stringify(hourlyRequestsRule('Kati', 0)),
   });
   expect(response.status).toBe(201);
   const rule = (await response.json()) as { id: string };
