@@ -25,6 +25,20 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
+/**
+ * Drops a database once our own connections to it have closed. pg's Pool.end() resolves when its
+ * clients are asked to end, not when their connections are gone: a DROP … WITH (FORCE) at once
+ * terminates a connection still closing, and its client emits an uncaught error.
+ */
+export async function dropDatabase(admin: pg.Client, name: string): Promise<void> {
+  for (let attempt = 0; attempt < 50; attempt++) {
+    const { rows } = await admin.query<{ n: number }>('SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()', [name]);
+    if (rows[0]!.n === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+}
+
 export function uniqueName(prefix: string): string {
   return `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
 }
@@ -68,7 +82,7 @@ export async function createTestDatabase(options: { schema?: boolean } = {}): Pr
             }
           }
         }
-        await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+        await dropDatabase(client, name);
       } finally {
         await client.end();
       }

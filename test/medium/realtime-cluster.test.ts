@@ -13,7 +13,7 @@ import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { fromRoot } from '../../libs/config/src/paths.js';
 import type { Alert } from '../../libs/metrics/src/alerts.js';
 import type { RealTimeStats } from '../../libs/metrics/src/types.js';
-import { ADMIN_URL, createTestDatabase, uniqueName, type TestDatabase } from '../factories/databases.js';
+import { ADMIN_URL, createTestDatabase, dropDatabase, uniqueName, type TestDatabase } from '../factories/databases.js';
 import { hourlyRequestsRule } from '../factories/alert-rules.js';
 import { freePort, testRedis, type TestRedis } from '../factories/redis.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
@@ -109,7 +109,7 @@ afterAll(async () => {
   await first?.destroy();
   await redis?.kill();
   await db?.drop();
-  if (stateDb) await withAdmin((client) => client.query(`DROP DATABASE IF EXISTS ${stateDb} WITH (FORCE)`));
+  if (stateDb) await withAdmin((client) => dropDatabase(client, stateDb));
 });
 
 it('both processes deliver live statistics and the alerts raised by either', async () => {

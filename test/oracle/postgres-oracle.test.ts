@@ -4,6 +4,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import pg from 'pg';
+import { dropDatabase } from '../factories/databases.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { GlobalStatisticsFigures, SectionFigures, StatisticsQuery } from '../../libs/metrics/src/types.js';
 import { periodQuery } from '../../libs/metrics/src/windows.js';
@@ -494,9 +495,7 @@ afterAll(async () => {
   await emptyPool?.end();
   await extrasPool?.end();
   if (admin) {
-    await admin.query(`DROP DATABASE IF EXISTS ${EXTRAS_DB} WITH (FORCE)`);
-    await admin.query(`DROP DATABASE IF EXISTS ${FIXTURE_DB} WITH (FORCE)`);
-    await admin.query(`DROP DATABASE IF EXISTS ${EMPTY_DB} WITH (FORCE)`);
+    for (const name of [EXTRAS_DB, FIXTURE_DB, EMPTY_DB]) await dropDatabase(admin, name);
     await admin.end();
   }
 });

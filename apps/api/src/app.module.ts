@@ -15,6 +15,7 @@ import { AuthModule } from './auth/auth.module.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
+import type { RealtimeAdapter } from './realtime/io-adapter.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { StatisticsRooms } from './realtime/statistics-rooms.js';
 import { HealthController } from './health/health.controller.js';
@@ -32,6 +33,7 @@ export interface AppDependencies {
   telemetry: ApiTelemetry;
   cacheBackend: CacheBackend;
   stateStore: StateStore;
+  realtimeAdapter: RealtimeAdapter;
 }
 
 @Module({})
@@ -46,7 +48,7 @@ export class AppModule {
           userCacheSeconds: dependencies.config.authUserCacheSeconds,
         }),
         ScheduleModule.forRoot(),
-        RealtimeModule.forRoot({ config: dependencies.config, ingest: dependencies.ingest }),
+        RealtimeModule.forRoot({ config: dependencies.config, ingest: dependencies.ingest, adapter: dependencies.realtimeAdapter }),
         StatisticsCacheModule.forRoot({
           config: dependencies.config,
           backend: dependencies.cacheBackend,

@@ -164,7 +164,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // Fastify rather than Express: the same Nest application answers a cached response about three
     // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore }),
+      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter }),
       new FastifyAdapter({ ignoreTrailingSlash: true }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );

@@ -71,7 +71,8 @@ export class HealthController {
     const streaming = ingest.state === 'streaming';
     // A cache outage slows answers but never changes them: degraded, not down.
     const cache = this.cache.health();
-    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok && stateStore.ok ? 'ok' : 'degraded';
+    const realtime = this.gateway.status();
+    const status = !clickhouse.ok ? 'down' : postgres.ok && streaming && cache.ok && stateStore.ok && realtime.ok ? 'ok' : 'degraded';
     void response.code(status === 'down' ? HttpStatus.SERVICE_UNAVAILABLE : HttpStatus.OK);
     return {
       status,
@@ -80,7 +81,7 @@ export class HealthController {
       clickhouse,
       cache,
       state_store: stateStore,
-      realtime: { adapter: this.config.redisUrl ? 'redis-streams' : 'memory', ...this.gateway.status() },
+      realtime,
       alerts: this.alerts.status(),
       ingest: {
         state: ingest.state,

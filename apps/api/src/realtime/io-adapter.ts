@@ -9,26 +9,33 @@ import { createClient } from '@keyv/redis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import { redisLocation, withRedisTimeout } from '../cache/cache-backend.js';
+import { REDIS_OPERATION_TIMEOUT_MS, redisLocation } from '../cache/cache-backend.js';
 
 export interface RealtimeAdapter {
   kind: 'redis-streams' | 'memory';
   /** Redis host:port (no credentials), when shared. */
   redis: string | null;
+  /** Null when rooms are shared as configured; else why not (Redis not answering). */
+  problem(): string | null;
   factory: ReturnType<typeof createAdapter> | null;
   close(): Promise<void>;
 }
+
+/** Injection token of the RealtimeAdapter chosen at boot (for /health). */
+export const REALTIME_ADAPTER = Symbol('REALTIME_ADAPTER');
 
 /** Prefix of our Redis stream and session keys (the Redis may be shared with other applications). */
 const STREAM_NAME = 'depanneteliman:realtime';
 
 /**
- * With REDIS_URL: the shared adapter, or a boot error if that Redis does not answer (a replica that
- * silently kept its rooms to itself would drop alerts for everyone connected elsewhere). Without:
- * rooms live in this process.
+ * With REDIS_URL: the shared adapter. A Redis that does not answer does not stop the API (as for
+ * the cache, a Redis outage degrades, it does not stop the statistics): the client keeps
+ * reconnecting, /health says degraded meanwhile, and what must cross processes (alerts) waits in
+ * node-redis's queue until Redis answers; nothing is lost. Payloads for this process's own sockets
+ * never go through Redis. Without REDIS_URL: rooms live in this process.
  */
 export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAdapter> {
-  if (!config.redisUrl) return { kind: 'memory', redis: null, factory: null, close: async () => undefined };
+  if (!config.redisUrl) return { kind: 'memory', redis: null, problem: () => null, factory: null, close: async () => undefined };
   const logger = new Logger('statistics.realtime');
   const location = redisLocation(config.redisUrl);
   const client = createClient({ url: config.redisUrl });
@@ -39,19 +46,22 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
     lastError = error.message;
   });
   client.on('ready', () => {
-    if (lastError) logger.log({ message: 'realtime redis available again', redis: location });
+    if (lastError) logger.log({ message: 'realtime redis available: rooms shared across processes', redis: location });
     lastError = '';
   });
-  try {
-    await withRedisTimeout('connect', client.connect());
-  } catch (error) {
-    client.destroy();
-    throw new Error(`REDIS_URL (${location}) does not answer; the realtime rooms cannot be shared: ${error instanceof Error ? error.message : String(error)}`);
+  // Not awaited: it resolves when Redis answers, however long that takes; commands queue meanwhile.
+  const connected = client.connect().catch((error: unknown) => {
+    logger.error({ message: 'realtime redis connection given up', redis: location, error: error instanceof Error ? error.message : String(error) });
+  });
+  await Promise.race([connected, new Promise((resolve) => setTimeout(resolve, REDIS_OPERATION_TIMEOUT_MS).unref())]);
+  if (!client.isReady) {
+    logger.error({ message: 'REDIS_URL does not answer yet: live rooms are shared with the other API processes once it does', redis: location });
   }
   const factory = createAdapter(client, { streamName: STREAM_NAME, sessionKeyPrefix: `${STREAM_NAME}:session:`, maxLen: 100_000 });
   return {
     kind: 'redis-streams',
     redis: location,
+    problem: () => (client.isReady ? null : `redis ${location} not answering${lastError ? `: ${lastError}` : ''}; events for other API processes wait until it does`),
     factory,
     async close() {
       client.destroy();

@@ -4,18 +4,20 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
+import { REALTIME_ADAPTER, type RealtimeAdapter } from './io-adapter.js';
 import { RoomDirectory } from './room-directory.js';
 import { StatisticsGateway } from './statistics.gateway.js';
 
 @Global()
 @Module({})
 export class RealtimeModule {
-  static forRoot(dependencies: { config: AppConfig; ingest: Ingest }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; ingest: Ingest; adapter: RealtimeAdapter }): DynamicModule {
     return {
       module: RealtimeModule,
       providers: [
         { provide: APP_CONFIG, useValue: dependencies.config },
         { provide: INGEST, useValue: dependencies.ingest },
+        { provide: REALTIME_ADAPTER, useValue: dependencies.adapter },
         RoomDirectory,
         StatisticsGateway,
       ],

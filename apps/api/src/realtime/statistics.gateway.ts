@@ -31,6 +31,7 @@ import {
   type SessionEnd,
   type StatsUpdate,
 } from './protocol.js';
+import { REALTIME_ADAPTER, type RealtimeAdapter } from './io-adapter.js';
 import { RoomDirectory, RoomRefused, type RoomPayload, type RoomSource } from './room-directory.js';
 
 interface SocketData {
@@ -68,6 +69,10 @@ interface ActiveRoom {
 }
 
 export interface RealtimeStatus {
+  ok: boolean;
+  /** How rooms are shared: 'redis-streams' across processes, 'memory' within this one. */
+  adapter: RealtimeAdapter['kind'];
+  error: string | null;
   sockets: number;
   rooms: number;
   pushes: number;
@@ -96,6 +101,7 @@ export class StatisticsGateway
     @Inject(INGEST) private readonly ingest: Ingest,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+    @Inject(REALTIME_ADAPTER) private readonly adapter: RealtimeAdapter,
   ) {}
 
   onModuleInit(): void {
@@ -178,11 +184,10 @@ export class StatisticsGateway
   private end(socket: StatisticsSocket, reason: SessionEnd): void {
     if (socket.data.ending) return;
     socket.data.ending = true;
-    // No more data from now on; the reason, then the close. With connection-state recovery every
-    // emit goes through the adapter, which (Redis Streams) delivers it only after its round trip to
-    // Redis: closing at once would drop the reason, so the close waits a moment (or the client).
+    // No more data from now on; the reason, then the close a moment later, so that the reason is
+    // read before the connection goes (the client may also close it first).
     for (const room of socket.rooms) if (room !== socket.id) void socket.leave(room);
-    socket.emit('session:end', reason);
+    this.namespace.local.to(socket.id).emit('session:end', reason);
     setTimeout(() => socket.disconnect(true), SESSION_END_GRACE_MS).unref();
   }
 
@@ -224,7 +229,12 @@ export class StatisticsGateway
   }
 
   status(): RealtimeStatus {
-    return { sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters, last_tick_at: this.lastTickAt };
+    const problem = this.adapter.problem();
+    return {
+      ok: problem === null,
+      adapter: this.adapter.kind,
+      error: problem,
+      sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters, last_tick_at: this.lastTickAt };
   }
 
   private track(room: string, source: RoomSource): ActiveRoom {
@@ -279,7 +289,9 @@ export class StatisticsGateway
     const state = this.track(room, source);
     try {
       const payload = await this.payload(state, this.config.realTimeRefreshSeconds * 1000);
-      if (socket.connected) socket.emit('stats:update', { room, data: payload.data, data_as_of: payload.data_as_of });
+      // To this socket, from this process: `local` keeps Redis out of the path (with connection-state
+      // recovery, socket.emit itself goes through the adapter, i.e. a round trip to Redis).
+      if (socket.connected) this.namespace.local.to(socket.id).emit('stats:update', { room, data: payload.data, data_as_of: payload.data_as_of });
     } catch (error) {
       this.failed(room, error);
     }
