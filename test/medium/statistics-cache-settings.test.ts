@@ -72,14 +72,19 @@ describe('cache settings', () => {
     const health = await call('/health');
     expect(health.body.status).toBe('degraded');
     expect(health.body.cache).toMatchObject({ ok: false, backend: 'redis', configured: true });
+    // The live rooms share the same Redis (Redis Streams adapter): degraded too, not stopped.
+    expect(health.body.realtime).toMatchObject({ ok: false, adapter: 'redis-streams' });
+    expect(health.body.realtime.error).toMatch(/not answering/);
     const uncached = await stats();
     expect(uncached.calculation_info.cached).toBe(false);
     expect((await stats()).calculation_info.cached).toBe(false);
 
     await redis.start();
     const deadline = Date.now() + 15_000;
-    while ((await call('/health')).body.cache.ok !== true) {
-      if (Date.now() > deadline) throw new Error('cache did not recover');
+    for (;;) {
+      const { body } = await call('/health');
+      if (body.cache.ok === true && body.realtime.ok === true) break;
+      if (Date.now() > deadline) throw new Error(`did not recover: cache ${JSON.stringify(body.cache)}, realtime ${JSON.stringify(body.realtime)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
     expect((await call('/health')).body.status).toBe('ok');

@@ -38,7 +38,8 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
   if (!config.redisUrl) return { kind: 'memory', redis: null, problem: () => null, factory: null, close: async () => undefined };
   const logger = new Logger('statistics.realtime');
   const location = redisLocation(config.redisUrl);
-  const client = createClient({ url: config.redisUrl });
+  // Same backoff as the cache's client: a returning Redis is noticed within 2 s.
+  const client = createClient({ url: config.redisUrl, socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) } });
   let lastError = '';
   client.on('error', (error: Error) => {
     // node-redis reconnects by itself; say it once per distinct failure, not on every retry.
