@@ -36,6 +36,8 @@ export interface EvaluationReport {
 }
 
 const LEASE = 'alerts.evaluator';
+/** An open alert whose value does not move gets a new last_seen at most this often. */
+const LAST_SEEN_RESOLUTION_MS = 60_000;
 /** After an ingest batch, threshold rules are re-evaluated at most this often. */
 const BATCH_EVALUATION_GAP_MS = 1000;
 
@@ -166,8 +168,13 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
         const current = open.get(finding.key);
         if (finding.breached) {
           if (current) {
-            await this.save({ ...current, ...measured(finding), last_seen: now.toISOString() });
-            report.updated++;
+            // A new version when the value moved, else at most once per minute: evaluations after
+            // every ingest batch would otherwise write a row per open alert per batch.
+            const moved = current.value !== finding.value || current.expected_high !== finding.expectedHigh || current.expected_low !== finding.expectedLow;
+            if (moved || now.getTime() - Date.parse(current.last_seen) >= LAST_SEEN_RESOLUTION_MS) {
+              await this.save({ ...current, ...measured(finding), last_seen: now.toISOString() });
+              report.updated++;
+            }
           } else if (this.coolingDown(rule, resolvedAt.get(finding.key), now)) {
             continue;
           } else {
