@@ -172,8 +172,12 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
             // every ingest batch would otherwise write a row per open alert per batch.
             const moved = current.value !== finding.value || current.expected_high !== finding.expectedHigh || current.expected_low !== finding.expectedLow;
             if (moved || now.getTime() - Date.parse(current.last_seen) >= LAST_SEEN_RESOLUTION_MS) {
-              await this.save({ ...current, ...measured(finding), last_seen: now.toISOString() });
-              report.updated++;
+              // Re-read: another replica may have acknowledged or resolved it since this round began.
+              const latest = await this.store.get(current.id);
+              if (latest && latest.status !== 'resolved') {
+                await this.save({ ...latest, ...measured(finding), last_seen: now.toISOString() });
+                report.updated++;
+              }
             }
           } else if (this.coolingDown(rule, resolvedAt.get(finding.key), now)) {
             continue;
@@ -182,8 +186,11 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
             report.raised++;
           }
         } else if (current) {
-          await this.close(current, null, now, { ...measured(finding), last_seen: now.toISOString() });
-          report.resolved++;
+          const latest = await this.store.get(current.id);
+          if (latest && latest.status !== 'resolved') {
+            await this.close(latest, null, now, { ...measured(finding), last_seen: now.toISOString() });
+            report.resolved++;
+          }
         }
       }
     }
