@@ -67,7 +67,8 @@ class ClientsProcess {
   }
 
   async stop(): Promise<void> {
-    if (this.child.exitCode !== null) return;
+    // Already gone (an exit code, or killed by a signal): its 'exit' event will not come again.
+    if (this.child.exitCode !== null || this.child.signalCode !== null) return;
     const exited = once(this.child, 'exit');
     this.child.kill('SIGTERM');
     await exited;
