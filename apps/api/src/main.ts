@@ -16,6 +16,7 @@ async function main(): Promise<void> {
     `  API      ${runtime.url}/depannage/api/statistics/global_statistics/`,
     `  Docs     ${runtime.url}/docs`,
     `  Health   ${runtime.url}/health`,
+    `  Live     ${runtime.url}/statistics  (Socket.IO namespace; rooms realtime, section:<name>, alerts; docs/realtime.md)`,
   ];
   if (runtime.adminToken) {
     lines.push(

@@ -108,7 +108,11 @@ export class StatisticsGateway
     this.ingest.on('applied', this.onApplied);
     this.scheduler.addInterval(
       'statistics.realtime.tick',
-      setInterval(() => void this.tick(), this.config.realTimeRefreshSeconds * 1000),
+      setInterval(() => {
+        this.tick().catch((error: unknown) =>
+          this.logger.error({ message: 'refresh tick failed', error: error instanceof Error ? error.message : String(error) }),
+        );
+      }, this.config.realTimeRefreshSeconds * 1000),
     );
   }
 
