@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OPERATIONAL_TABLES, createOperationalSchema } from '../../apps/demo/src/operational-schema.js';
 import { seedDemoData, type SeedSummary } from '../../apps/demo/src/seed.js';
 import { Simulator } from '../../apps/demo/src/simulator.js';
+import { dropDatabase } from '../factories/databases.js';
 import { runRandomWorkload } from '../factories/workload.js';
 
 const ADMIN_URL = process.env.DATABASE_TEST_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -13,14 +14,18 @@ const REQUESTS = 2000;
 
 const created: string[] = [];
 
-async function adminQuery(sql: string): Promise<void> {
+async function withAdmin(work: (admin: pg.Client) => Promise<unknown>): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_URL });
   await admin.connect();
   try {
-    await admin.query(sql);
+    await work(admin);
   } finally {
     await admin.end();
   }
+}
+
+async function adminQuery(sql: string): Promise<void> {
+  await withAdmin((admin) => admin.query(sql));
 }
 
 async function freshDatabase(): Promise<pg.Pool> {
@@ -77,7 +82,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await pool?.end();
-  for (const name of created) await adminQuery(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+  for (const name of created) await withAdmin((admin) => dropDatabase(admin, name));
 });
 
 describe('seedDemoData', () => {

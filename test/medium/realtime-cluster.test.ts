@@ -103,7 +103,13 @@ afterAll(async () => {
   if (second && second.child.exitCode === null) {
     const exited = new Promise((resolve) => second.child.once('exit', resolve));
     second.child.kill('SIGTERM');
+    // A clean stop takes well under a second; a process that will not stop is killed, and said.
+    const killer = setTimeout(() => {
+      console.warn(`second API process still running 30 s after SIGTERM; killing it. Its last output:\n${second.output.join('').slice(-3000)}`);
+      second.child.kill('SIGKILL');
+    }, 30_000);
     await exited;
+    clearTimeout(killer);
   }
   if (second) rmSync(second.dataDir, { recursive: true, force: true });
   await first?.destroy();

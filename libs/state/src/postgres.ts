@@ -40,7 +40,9 @@ export class PostgresStateStore implements StateStore {
   private readonly direct: StateQueries;
 
   private constructor(readonly url: string) {
-    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000 });
+    // statement_timeout: a statement stuck behind a lock fails after 30 s instead of holding its
+    // caller (the alert evaluator) forever.
+    this.pool = new pg.Pool({ connectionString: url, max: 4, connectionTimeoutMillis: 10_000, statement_timeout: 30_000 });
     // An idle client losing its connection must not crash the process; the next query reconnects.
     this.pool.on('error', (error) =>
       this.logger.error({ message: 'state database pool error', database: describeDatabaseUrl(url), error: error.message }),

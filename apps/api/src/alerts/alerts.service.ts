@@ -36,6 +36,10 @@ export interface EvaluationReport {
 }
 
 const LEASE = 'alerts.evaluator';
+/** Longest a queued evaluation or acknowledgement may hold the queue. */
+const ROUND_LIMIT_MS = 60_000;
+/** Longest shutdown waits for the round under way. */
+const SHUTDOWN_WAIT_MS = 10_000;
 /** An open alert whose value does not move gets a new last_seen at most this often. */
 const LAST_SEEN_RESOLUTION_MS = 60_000;
 /** After an ingest batch, threshold rules are re-evaluated at most this often. */
@@ -54,6 +58,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private lastBatchEvaluation = 0;
   private stopped = false;
   private leader = false;
+  /** What the round under way is doing (logged if it does not finish). */
+  private step = 'idle';
   private lastEvaluation: { at: string; which: 'all' | 'threshold'; report: EvaluationReport } | null = null;
   private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
 
@@ -103,7 +109,15 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     this.ingest.off('applied', this.onApplied);
     this.scheduler.deleteInterval('statistics.alerts.evaluate');
     if (this.batchTimer) clearTimeout(this.batchTimer);
-    await this.chain.catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    const waited = await Promise.race([
+      this.chain.then(() => 'finished' as const),
+      new Promise<'abandoned'>((resolve) => {
+        timer = setTimeout(() => resolve('abandoned'), SHUTDOWN_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (waited === 'abandoned') this.logger.error({ message: 'stopping without waiting for the alert round under way', step: this.step });
     if (this.leader) await releaseLease(this.state, LEASE, this.holder).catch(() => undefined);
     await this.webhook.close();
   }
@@ -124,15 +138,36 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     this.logger.debug?.({ message: 'evaluation requested by ingest', tables: batch.tables });
   }
 
+  /**
+   * Runs `work` after the previous one. The queue waits for a round at most ROUND_LIMIT_MS: a
+   * round that never settles (a query that hangs) must not silence every later evaluation and
+   * block shutdown; it is logged with the step it was in, and left to finish on its own.
+   */
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.chain.then(work, work);
-    this.chain = run.catch(() => undefined);
+    const settled = run.then(
+      () => undefined,
+      () => undefined,
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const limit = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.logger.error({ message: 'alert evaluation or action did not finish in time; the next ones go ahead', step: this.step, limit_ms: ROUND_LIMIT_MS });
+        resolve();
+      }, ROUND_LIMIT_MS);
+      timer.unref();
+    });
+    this.chain = Promise.race([settled, limit]).finally(() => clearTimeout(timer));
     return run;
   }
 
   /** One evaluation round; `threshold` evaluates only the threshold rules (cheap, after batches). */
   evaluate(which: 'all' | 'threshold' = 'all', now?: Date): Promise<EvaluationReport> {
-    return this.serial(() => this.evaluateNow(which, now ?? new Date()));
+    return this.serial(() =>
+      this.evaluateNow(which, now ?? new Date()).finally(() => {
+        this.step = 'idle';
+      }),
+    );
   }
 
   private async evaluateNow(which: 'all' | 'threshold', now: Date): Promise<EvaluationReport> {
@@ -140,19 +175,23 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     if (this.stopped) return { ...report, reason: 'stopping' };
     if (!this.ingest.freshness().snapshotDone) return { ...report, reason: 'initial snapshot in progress' };
     const leaseMs = Math.max(3 * this.config.alerting.evaluationSeconds * 1000, 30_000);
+    this.step = 'acquiring the evaluator lease (state store)';
     const leader = await tryAcquireLease(this.state, LEASE, this.holder, leaseMs);
     if (leader !== this.leader) this.logger.log({ message: leader ? 'this process evaluates alerts' : 'another process evaluates alerts', holder: this.holder });
     this.leader = leader;
     if (!leader) return { ...report, reason: 'another replica holds the evaluator lease' };
 
+    this.step = 'reading the rules (state store)';
     const enabled = (await this.rules.list()).filter((rule) => rule.enabled);
     const rules = enabled.filter((rule) => which === 'all' || rule.kind === 'threshold');
+    this.step = 'reading open alerts (ClickHouse)';
     const open = await this.store.unresolved();
     const resolvedAt = await this.store.lastResolved();
     report.evaluated = true;
     report.rules = rules.length;
     for (const rule of rules) {
       let findings: Finding[];
+      this.step = `measuring rule ${rule.id} (ClickHouse)`;
       try {
         findings =
           rule.kind === 'threshold'
@@ -164,6 +203,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
         this.logger.error({ message: 'rule evaluation failed', rule_id: rule.id, error: error instanceof Error ? error.message : String(error) });
         continue;
       }
+      this.step = `writing alerts of rule ${rule.id} (ClickHouse)`;
       for (const finding of findings) {
         const current = open.get(finding.key);
         if (finding.breached) {
