@@ -255,26 +255,18 @@ export async function runLiveBench(args: BenchArgs, cleanups: Cleanups): Promise
   io.close();
 
   const median = (values: number[]) => round(percentile(values, 50), 0);
+  const fanOutRow = (server: string, connection: { connected: number; ms: number }, ticks: Array<{ delivered: number; fanOutMs: number }>): TableRow => ({
+    server,
+    sockets: connection.connected,
+    'connect+subscribe s': round(connection.ms / 1000, 1),
+    ticks: ticks.length,
+    'min delivered %': round(100 * Math.min(...ticks.map((t) => t.delivered)), 2),
+    'fan-out median ms': median(ticks.map((t) => t.fanOutMs)),
+    'fan-out max ms': round(Math.max(...ticks.map((t) => t.fanOutMs)), 0),
+  });
   const rows: TableRow[] = [
-    {
-      server: 'API (Nest, auth, rooms)',
-      sockets: ours.connected,
-      'connect+subscribe s': round(ours.ms / 1000, 1),
-      ticks: ourFanOut.length,
-      'min delivered %': round(100 * Math.min(...ourFanOut.map((t) => t.delivered)), 2),
-      'fan-out median ms': median(ourFanOut.map((t) => t.fanOutMs)),
-      'fan-out max ms': round(Math.max(...ourFanOut.map((t) => t.fanOutMs)), 0),
-      'tick → last socket max ms': round(Math.max(...ourFanOut.map((t) => t.tickToLastMs)), 0),
-    },
-    {
-      server: 'bare Socket.IO (baseline)',
-      sockets: bare.connected,
-      'connect+subscribe s': round(bare.ms / 1000, 1),
-      ticks: bareFanOut.length,
-      'min delivered %': round(100 * Math.min(...bareFanOut.map((t) => t.delivered)), 2),
-      'fan-out median ms': median(bareFanOut.map((t) => t.fanOutMs)),
-      'fan-out max ms': round(Math.max(...bareFanOut.map((t) => t.fanOutMs)), 0),
-    },
+    { ...fanOutRow('API (Nest, auth, rooms)', ours, ourFanOut), 'tick → last socket max ms': round(Math.max(...ourFanOut.map((t) => t.tickToLastMs)), 0) },
+    fanOutRow('bare Socket.IO (baseline)', bare, bareFanOut),
   ];
   const ratio = median(ourFanOut.map((t) => t.fanOutMs)) / Math.max(1, median(bareFanOut.map((t) => t.fanOutMs)));
   printTable(`fan-out of one update to every socket (API ÷ bare median: ${round(ratio, 2)})`, rows);

@@ -42,3 +42,8 @@ export interface ClickHouse {
 export function toClickHouseDateTime(instant: Date): string {
   return instant.toISOString().replace('T', ' ').replace('Z', '');
 }
+
+/** The instant of a UTC DateTime/DateTime64 value as ClickHouse prints it ('2026-11-01 08:00:00.123'). */
+export function fromClickHouseDateTime(text: string): Date {
+  return new Date(`${text.replace(' ', 'T')}Z`);
+}

@@ -3,6 +3,7 @@
 // (too little history, too few requests for a rate) yield no finding, so their state is kept.
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AlertComparison, AlertMetric, AlertRule, AlertScope, AlertWindow } from '../../../../libs/metrics/src/alerts.js';
+import { daysBefore, hoursBefore, periodStart } from '../../../../libs/metrics/src/windows.js';
 import { judge, MIN_RATE_BASIS, type Observation } from './anomaly.js';
 import { dataStart, measure, type TimeRange } from './queries/alert-metrics.js';
 
@@ -17,9 +18,10 @@ export interface Finding {
   message: string;
 }
 
-const HOUR_MS = 3600_000;
-const WEEK_MS = 7 * 24 * HOUR_MS;
-const WINDOW_MS: Record<AlertWindow, number> = { '1h': HOUR_MS, '24h': 24 * HOUR_MS, '7d': 7 * 24 * HOUR_MS, '30d': 30 * 24 * HOUR_MS };
+/** Start of a threshold rule's trailing window: for 24h / 7d / 30d, the statistics' own period start. */
+function windowStart(window: AlertWindow, now: Date): Date {
+  return window === '1h' ? hoursBefore(now, 1) : periodStart(window, now);
+}
 
 const METRIC_LABELS: Record<AlertMetric, string> = {
   requests: 'Requests',
@@ -49,7 +51,7 @@ function describeScope(scope: AlertScope): string {
 }
 
 export async function thresholdFindings(clickhouse: ClickHouse, rule: AlertRule, now: Date): Promise<Finding[]> {
-  const range = { start: new Date(now.getTime() - WINDOW_MS[rule.window]), end: now };
+  const range = { start: windowStart(rule.window, now), end: now };
   const groups = await measure(clickhouse, rule.metric, [range], { groupBy: null, scope: rule.scope });
   const observation = groups.get('')?.[0] ?? { value: 0, basis: 0 };
   // A rate over a handful of requests (1 cancelled of 1 = 100 %) is not a failure rate.
@@ -73,8 +75,8 @@ export async function thresholdFindings(clickhouse: ClickHouse, rule: AlertRule,
 export function seasonalRanges(now: Date, weeks: number): TimeRange[] {
   const ranges: TimeRange[] = [];
   for (let k = 0; k <= weeks; k++) {
-    const end = new Date(now.getTime() - k * WEEK_MS);
-    ranges.push({ start: new Date(end.getTime() - HOUR_MS), end });
+    const end = daysBefore(now, 7 * k);
+    ranges.push({ start: hoursBefore(end, 1), end });
   }
   return ranges;
 }

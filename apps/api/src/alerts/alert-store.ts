@@ -1,7 +1,7 @@
 // Alerts in ClickHouse: every state change is a new version row of the alert (ReplacingMergeTree);
 // reads take the latest version. The table is small (one alert per rule, key and episode).
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
-import { toClickHouseDateTime } from '../../../../libs/clickhouse/src/clickhouse.js';
+import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { Alert, AlertStatus } from '../../../../libs/metrics/src/alerts.js';
 
 /** An alert and the key it is unique on while open. */
@@ -51,7 +51,7 @@ const COLUMNS = `id, rule_id, alert_key, kind, metric, scope_city, scope_special
   first_seen, last_seen, acknowledged_by, acknowledged_at, resolved_at, resolved_by`;
 
 function instant(text: string | null): string | null {
-  return text === null ? null : new Date(text.replace(' ', 'T') + 'Z').toISOString();
+  return text === null ? null : fromClickHouseDateTime(text).toISOString();
 }
 
 function decimal(text: string | null): number | null {
@@ -149,7 +149,7 @@ export class AlertStore {
     const rows = await this.clickhouse.query<{ alert_key: string; resolved_at: string }>(
       `SELECT alert_key, toString(max(resolved_at)) AS resolved_at FROM alerts FINAL WHERE status = 'resolved' GROUP BY alert_key`,
     );
-    return new Map(rows.map((row) => [row.alert_key, new Date(row.resolved_at.replace(' ', 'T') + 'Z')]));
+    return new Map(rows.map((row) => [row.alert_key, fromClickHouseDateTime(row.resolved_at)]));
   }
 
   /** History, newest first. */

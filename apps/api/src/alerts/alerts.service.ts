@@ -109,15 +109,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
     this.ingest.off('applied', this.onApplied);
     this.scheduler.deleteInterval('statistics.alerts.evaluate');
     if (this.batchTimer) clearTimeout(this.batchTimer);
-    let timer: NodeJS.Timeout | undefined;
-    const waited = await Promise.race([
-      this.chain.then(() => 'finished' as const),
-      new Promise<'abandoned'>((resolve) => {
-        timer = setTimeout(() => resolve('abandoned'), SHUTDOWN_WAIT_MS);
-      }),
-    ]);
-    clearTimeout(timer);
-    if (waited === 'abandoned') this.logger.error({ message: 'stopping without waiting for the alert round under way', step: this.step });
+    if (!(await settlesWithin(this.chain, SHUTDOWN_WAIT_MS))) this.logger.error({ message: 'stopping without waiting for the alert round under way', step: this.step });
     if (this.leader) await releaseLease(this.state, LEASE, this.holder).catch(() => undefined);
     await this.webhook.close();
   }
@@ -145,19 +137,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
    */
   private serial<T>(work: () => Promise<T>): Promise<T> {
     const run = this.chain.then(work, work);
-    const settled = run.then(
-      () => undefined,
-      () => undefined,
-    );
-    let timer: NodeJS.Timeout | undefined;
-    const limit = new Promise<void>((resolve) => {
-      timer = setTimeout(() => {
-        this.logger.error({ message: 'alert evaluation or action did not finish in time; the next ones go ahead', step: this.step, limit_ms: ROUND_LIMIT_MS });
-        resolve();
-      }, ROUND_LIMIT_MS);
-      timer.unref();
+    this.chain = settlesWithin(run, ROUND_LIMIT_MS).then((settled) => {
+      if (!settled) this.logger.error({ message: 'alert evaluation or action did not finish in time; the next ones go ahead', step: this.step, limit_ms: ROUND_LIMIT_MS });
     });
-    this.chain = Promise.race([settled, limit]).finally(() => clearTimeout(timer));
     return run;
   }
 
@@ -212,10 +194,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
             // every ingest batch would otherwise write a row per open alert per batch.
             const moved = current.value !== finding.value || current.expected_high !== finding.expectedHigh || current.expected_low !== finding.expectedLow;
             if (moved || now.getTime() - Date.parse(current.last_seen) >= LAST_SEEN_RESOLUTION_MS) {
-              // Re-read: another replica may have acknowledged or resolved it since this round began.
-              const latest = await this.store.get(current.id);
-              if (latest && latest.status !== 'resolved') {
-                await this.save({ ...latest, ...measured(finding), last_seen: now.toISOString() });
+              const latest = await this.stillUnresolved(current.id);
+              if (latest) {
+                await this.store.save({ ...latest, ...measured(finding), last_seen: now.toISOString() });
                 report.updated++;
               }
             }
@@ -226,8 +207,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
             report.raised++;
           }
         } else if (current) {
-          const latest = await this.store.get(current.id);
-          if (latest && latest.status !== 'resolved') {
+          const latest = await this.stillUnresolved(current.id);
+          if (latest) {
             await this.close(latest, null, now, { ...measured(finding), last_seen: now.toISOString() });
             report.resolved++;
           }
@@ -243,9 +224,14 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
         report.resolved++;
       }
     }
-    if (report.raised + report.resolved > 0) this.gateway.refresh('alerts');
     this.lastEvaluation = { at: now.toISOString(), which, report };
     return report;
+  }
+
+  /** The alert's latest version unless resolved: another replica may have acted on it since this round read it. */
+  private async stillUnresolved(id: string): Promise<StoredAlert | null> {
+    const latest = await this.store.get(id);
+    return latest && latest.status !== 'resolved' ? latest : null;
   }
 
   private coolingDown(rule: AlertRule, resolvedAt: Date | undefined, now: Date): boolean {
@@ -273,26 +259,24 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       resolved_by: null,
       ...measured(finding),
     };
-    await this.save(alert);
+    await this.store.save(alert);
     this.logger.warn({ message: 'alert raised', alert_id: alert.id, rule_id: rule.id, severity: alert.severity, detail: alert.message });
     this.publish('alert.raised', alert);
   }
 
   private async close(alert: StoredAlert, userId: number | null, now: Date, changes: Partial<StoredAlert>): Promise<StoredAlert> {
     const resolved: StoredAlert = { ...alert, ...changes, status: 'resolved', resolved_at: now.toISOString(), resolved_by: userId };
-    await this.save(resolved);
+    await this.store.save(resolved);
     this.logger.log({ message: userId === null ? 'alert resolved: condition cleared' : 'alert resolved', alert_id: alert.id, rule_id: alert.rule_id, user_id: userId });
     this.publish('alert.resolved', resolved);
     return resolved;
   }
 
-  private save(alert: StoredAlert): Promise<void> {
-    return this.store.save(alert);
-  }
-
+  /** Every raise, acknowledgement and resolution: the event everywhere, and this process's alerts room list. */
   private publish(event: AlertEvent, alert: StoredAlert): void {
     const wire = publicAlert(alert);
     this.gateway.broadcastAlert(wire);
+    this.gateway.refresh('alerts');
     this.webhook.deliver(event, wire);
   }
 
@@ -311,29 +295,41 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   acknowledge(id: string, userId: number): Promise<Alert> {
     return this.serial(async () => {
-      const alert = await this.store.get(id);
-      if (!alert) throw new AlertNotFound(`no alert with id ${id}`);
-      if (alert.status === 'resolved') throw new AlertConflict(`alert ${id} is already resolved`);
+      const alert = await this.actionable(id);
       if (alert.status === 'acknowledged') return publicAlert(alert);
       const acknowledged: StoredAlert = { ...alert, status: 'acknowledged', acknowledged_by: userId, acknowledged_at: new Date().toISOString() };
-      await this.save(acknowledged);
+      await this.store.save(acknowledged);
       this.logger.log({ message: 'alert acknowledged', alert_id: id, user_id: userId });
       this.publish('alert.acknowledged', acknowledged);
-      this.gateway.refresh('alerts');
       return publicAlert(acknowledged);
     });
   }
 
   resolve(id: string, userId: number): Promise<Alert> {
-    return this.serial(async () => {
-      const alert = await this.store.get(id);
-      if (!alert) throw new AlertNotFound(`no alert with id ${id}`);
-      if (alert.status === 'resolved') throw new AlertConflict(`alert ${id} is already resolved`);
-      const resolved = await this.close(alert, userId, new Date(), {});
-      this.gateway.refresh('alerts');
-      return publicAlert(resolved);
-    });
+    return this.serial(async () => publicAlert(await this.close(await this.actionable(id), userId, new Date(), {})));
   }
+
+  /** An alert an administrator may act on: it exists and is not resolved. */
+  private async actionable(id: string): Promise<StoredAlert> {
+    const alert = await this.store.get(id);
+    if (!alert) throw new AlertNotFound(`no alert with id ${id}`);
+    if (alert.status === 'resolved') throw new AlertConflict(`alert ${id} is already resolved`);
+    return alert;
+  }
+}
+
+/** Whether `promise` settles (either way) within `ms`; it is not cancelled otherwise. */
+function settlesWithin(promise: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<boolean>((resolve) => {
+    timer = setTimeout(() => resolve(false), ms);
+    timer.unref();
+  });
+  const settled = promise.then(
+    () => true,
+    () => true,
+  );
+  return Promise.race([settled, late]).finally(() => clearTimeout(timer));
 }
 
 /** The fields an evaluation refreshes on an alert. */

@@ -17,6 +17,9 @@ const PROBE_TIMEOUT_MS = 300;
  * ClickHouse (~0.1–1 s), and a hung Redis must not hang the API.
  */
 export const REDIS_OPERATION_TIMEOUT_MS = 500;
+/** Socket settings of the service's Redis clients (cache, realtime): a returning Redis is noticed within 2 s. */
+export const REDIS_SOCKET = { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) };
+
 /** One warning per interval at most while Redis stays down; the count of the others is logged. */
 const WARNING_INTERVAL_MS = 10_000;
 
@@ -149,7 +152,7 @@ export async function openCacheBackend(config: AppConfig): Promise<CacheBackend>
     // Fail a command at once while disconnected instead of queueing it until Redis returns: a
     // request then computes from ClickHouse instead of hanging.
     disableOfflineQueue: true,
-    socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) },
+    socket: REDIS_SOCKET,
   });
   redis.on('error', (error: unknown) => failures.failure('connection', error));
   redis.on('ready', () => failures.success());

@@ -9,7 +9,7 @@ import { createClient } from '@keyv/redis';
 import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import { REDIS_OPERATION_TIMEOUT_MS, redisLocation } from '../cache/cache-backend.js';
+import { REDIS_OPERATION_TIMEOUT_MS, REDIS_SOCKET, redisLocation } from '../cache/cache-backend.js';
 
 export interface RealtimeAdapter {
   kind: 'redis-streams' | 'memory';
@@ -38,8 +38,7 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
   if (!config.redisUrl) return { kind: 'memory', redis: null, problem: () => null, factory: null, close: async () => undefined };
   const logger = new Logger('statistics.realtime');
   const location = redisLocation(config.redisUrl);
-  // Same backoff as the cache's client: a returning Redis is noticed within 2 s.
-  const client = createClient({ url: config.redisUrl, socket: { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) } });
+  const client = createClient({ url: config.redisUrl, socket: REDIS_SOCKET });
   let lastError = '';
   client.on('error', (error: Error) => {
     // node-redis reconnects by itself; say it once per distinct failure, not on every retry.

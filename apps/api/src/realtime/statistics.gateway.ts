@@ -227,7 +227,11 @@ export class StatisticsGateway
   /** Pushes the room's payload now on this process (its owner says it changed), e.g. the alerts list. */
   refresh(room: string): void {
     const state = this.active.get(room);
-    if (!state) return;
+    if (state) this.invalidate(room, state);
+  }
+
+  /** The room's payload may have moved: the next push computes it again, and is requested. */
+  private invalidate(room: string, state: ActiveRoom): void {
     state.changes++;
     this.request(room, 'change');
   }
@@ -238,7 +242,11 @@ export class StatisticsGateway
       ok: problem === null,
       adapter: this.adapter.kind,
       error: problem,
-      sockets: this.namespace?.sockets.size ?? 0, rooms: this.active.size, ...this.counters, last_tick_at: this.lastTickAt };
+      sockets: this.namespace?.sockets.size ?? 0,
+      rooms: this.active.size,
+      ...this.counters,
+      last_tick_at: this.lastTickAt,
+    };
   }
 
   private track(room: string, source: RoomSource): ActiveRoom {
@@ -303,9 +311,7 @@ export class StatisticsGateway
 
   private changed(tables: readonly string[]): void {
     for (const [room, state] of this.active) {
-      if (!state.source.tables.some((table) => tables.includes(table))) continue;
-      state.changes++;
-      this.request(room, 'change');
+      if (state.source.tables.some((table) => tables.includes(table))) this.invalidate(room, state);
     }
   }
 

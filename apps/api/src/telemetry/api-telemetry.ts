@@ -6,7 +6,7 @@ import { hostname } from 'node:os';
 import { Logger } from '@nestjs/common';
 import type { FastifyInstance } from 'fastify';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
-import { toClickHouseDateTime } from '../../../../libs/clickhouse/src/clickhouse.js';
+import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../libs/clickhouse/src/clickhouse.js';
 import { percent, ratio } from '../../../../libs/metrics/src/exact.js';
 import type { StatisticsQuery, TechnicalKpis } from '../../../../libs/metrics/src/types.js';
 import { inWindow, windowParams } from '../statistics/queries/params.js';
@@ -148,7 +148,7 @@ export class ApiTelemetry {
     const ms = (micros: number): number => (total === 0 ? 0 : ratio(BigInt(micros), 1000n));
     const minutesUp = heartbeats[0] ? Number(heartbeats[0].minutes_up) : 0;
     // Observed: the minutes from the first heartbeat of the window to its end (or now), the current one included.
-    const firstMinute = heartbeats[0]?.first_minute ? Date.parse(`${heartbeats[0].first_minute.replace(' ', 'T')}Z`) : null;
+    const firstMinute = heartbeats[0]?.first_minute ? fromClickHouseDateTime(heartbeats[0].first_minute).getTime() : null;
     const minutesObserved = firstMinute === null ? 0 : Math.max(0, Math.ceil((end.getTime() - firstMinute) / MINUTE_MS));
     return {
       requests: total,

@@ -8,8 +8,8 @@
 // City and specialty are the request's; a payment reaches them through its request; a failed
 // login's city is its geo_city (it has no specialty).
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
-import { toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
-import { centsToNumber, toCents } from '../../../../../libs/metrics/src/exact.js';
+import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { money } from '../../../../../libs/metrics/src/exact.js';
 import type { AlertMetric, AlertScope, AnomalyGroup } from '../../../../../libs/metrics/src/alerts.js';
 import { REVENUE } from '../../statistics/queries/financial.js';
 import type { Observation } from '../anomaly.js';
@@ -113,7 +113,7 @@ export async function measure(
     if (index < 0) continue;
     const basis = Number(row.basis);
     let value: number;
-    if (metric === 'revenue') value = centsToNumber(toCents(row.value));
+    if (metric === 'revenue') value = money(row.value);
     else if (metric === 'failure_rate') value = basis > 0 ? Math.round((Number(row.value) / basis) * 1000) / 10 : 0;
     else value = Number(row.value);
     const slots = groups.get(row.grp) ?? new Array<Observation | undefined>(ranges.length).fill(undefined);
@@ -129,5 +129,5 @@ export async function dataStart(clickhouse: ClickHouse, metric: AlertMetric): Pr
   const [row] = await clickhouse.query<{ first: string | null }>(
     `SELECT if(count() = 0, NULL, toString(min(${source.time}))) AS first FROM ${source.table}`,
   );
-  return row?.first ? new Date(row.first.replace(' ', 'T') + 'Z') : null;
+  return row?.first ? fromClickHouseDateTime(row.first) : null;
 }
