@@ -44,6 +44,34 @@ export interface AppConfig {
   analyst: AnalystLimits;
   /** Alert evaluation and delivery. */
   alerting: AlertingSettings;
+  /** Export jobs and their files. */
+  exports: ExportSettings;
+  /** The browser that renders PDF reports. */
+  pdf: PdfSettings;
+  /** Outgoing mail of scheduled reports; url undefined = e-mail delivery is not configured. */
+  smtp: { url: string | undefined; from: string };
+}
+
+export interface ExportSettings {
+  /** Where finished files live (EXPORT_DIR). */
+  dir: string;
+  /** Lifetime of a signed download link (seconds). */
+  linkSeconds: number;
+  /** Jobs and files older than this are deleted (hours). */
+  retentionHours: number;
+  /** Jobs running at once; more wait in order. */
+  concurrency: number;
+  /** Above this size a scheduled report is mailed as a link rather than attached (MiB). */
+  maxAttachmentMb: number;
+}
+
+export interface PdfSettings {
+  /** PUPPETEER_EXECUTABLE_PATH; undefined = Debian's /usr/bin/chromium, else Puppeteer's own cache. */
+  executablePath: string | undefined;
+  /** Pages kept open in the one browser (PDF_POOL_PAGES): renders at once. */
+  pages: number;
+  /** A render taking longer fails (PDF_RENDER_TIMEOUT_SECONDS). */
+  renderTimeoutSeconds: number;
 }
 
 export interface AlertingSettings {
@@ -190,6 +218,22 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookUrl: url(env, 'ALERT_WEBHOOK_URL', ['http:', 'https:']),
       webhookSecret: optional(env, 'ALERT_WEBHOOK_SECRET'),
       webhookMaxAttempts: integer(env, 'ALERT_WEBHOOK_MAX_ATTEMPTS', 5, 1, 20),
+    },
+    exports: {
+      dir: optional(env, 'EXPORT_DIR') ?? fromRoot('data', 'exports'),
+      linkSeconds: integer(env, 'EXPORT_LINK_SECONDS', 900, 10, 7 * 24 * 3600),
+      retentionHours: integer(env, 'EXPORT_RETENTION_HOURS', 72, 1, 24 * 365),
+      concurrency: integer(env, 'EXPORT_CONCURRENCY', 2, 1, 32),
+      maxAttachmentMb: integer(env, 'EXPORT_MAX_ATTACHMENT_MB', 10, 1, 100),
+    },
+    pdf: {
+      executablePath: optional(env, 'PUPPETEER_EXECUTABLE_PATH'),
+      pages: integer(env, 'PDF_POOL_PAGES', 2, 1, 16),
+      renderTimeoutSeconds: integer(env, 'PDF_RENDER_TIMEOUT_SECONDS', 60, 1, 600),
+    },
+    smtp: {
+      url: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
+      from: optional(env, 'SMTP_FROM') ?? 'DepanneTeliman Statistiques <statistiques@localhost>',
     },
   };
 }
