@@ -1,6 +1,7 @@
 // Exact arithmetic for metric outputs. ClickHouse returns integer counts and exact decimal sums;
 // every ratio, mean and percentage is computed here in integers and rounded once, to 2 decimals,
-// half away from zero (metrics.md conventions), so 1499999.995 never prints as 1499999.99.
+// half away from zero (metrics.md conventions), so 1499999.995 never prints as 1499999.99. The
+// legacy endpoints round some figures to 1 decimal: same functions, `digits` = 1.
 
 /** Parses an exact decimal string ('-12.5', '3', '0.07') into hundredths. More than 2 decimals is refused. */
 export function toCents(decimal: string): bigint {
@@ -22,21 +23,25 @@ export function money(decimal: string): number {
 }
 
 /**
- * numerator / denominator × scale, rounded to 2 decimals half away from zero; 0 when the
- * denominator is 0 (a mean over no rows, a rate of nothing).
+ * numerator / denominator × scale, rounded to `digits` decimals (2 unless a contract says
+ * otherwise, e.g. the legacy endpoints' 1) half away from zero; 0 when the denominator is 0 (a
+ * mean over no rows, a rate of nothing).
  */
-export function ratio(numerator: bigint, denominator: bigint, scale: bigint = 1n): number {
+export function ratio(numerator: bigint, denominator: bigint, scale: bigint = 1n, digits: number = 2): number {
+  if (!Number.isInteger(digits) || digits < 0 || digits > 6) throw new Error(`digits must be an integer in 0..6, not ${digits}`);
   if (denominator === 0n) return 0;
+  const unit = 10n ** BigInt(digits);
   const negative = numerator < 0n !== denominator < 0n && numerator !== 0n;
-  const n = (numerator < 0n ? -numerator : numerator) * scale * 100n;
+  const n = (numerator < 0n ? -numerator : numerator) * scale * unit;
   const d = denominator < 0n ? -denominator : denominator;
-  const hundredths = (2n * n + d) / (2n * d);
-  return (negative ? -Number(hundredths) : Number(hundredths)) / 100;
+  const units = (2n * n + d) / (2n * d);
+  // An integer divided by a power of ten is the double nearest the decimal (IEEE division rounds once).
+  return (negative ? -Number(units) : Number(units)) / Number(unit);
 }
 
-/** part / whole × 100 as a percentage with 2 decimals. */
-export function percent(part: bigint | number, whole: bigint | number): number {
-  return ratio(BigInt(part), BigInt(whole), 100n);
+/** part / whole × 100 as a percentage with 2 decimals (or `digits`). */
+export function percent(part: bigint | number, whole: bigint | number, digits: number = 2): number {
+  return ratio(BigInt(part), BigInt(whole), 100n, digits);
 }
 
 /** Mean of hundredths (money) over count rows, in money units with 2 decimals. */
