@@ -19,10 +19,9 @@ import type { RealtimeAdapter } from './realtime/io-adapter.js';
 import { RealtimeModule } from './realtime/realtime.module.js';
 import { StatisticsRooms } from './realtime/statistics-rooms.js';
 import { HealthController } from './health/health.controller.js';
-import { StatisticsController } from './statistics/statistics.controller.js';
-import { StatisticsService } from './statistics/statistics.service.js';
+import { StatisticsModule } from './statistics/statistics.module.js';
+import { RuntimeModule } from './runtime.module.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
-import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -42,6 +41,7 @@ export class AppModule {
     return {
       module: AppModule,
       imports: [
+        RuntimeModule.forRoot(dependencies),
         AuthModule.forRoot({
           operationalDb: dependencies.operationalDb,
           jwtSecret: dependencies.jwtSecret,
@@ -60,16 +60,10 @@ export class AppModule {
           clickhouse: dependencies.clickhouse,
           ingest: dependencies.ingest,
         }),
+        StatisticsModule,
       ],
-      controllers: [StatisticsController, HealthController, AnalystController],
+      controllers: [HealthController, AnalystController],
       providers: [
-        { provide: APP_CONFIG, useValue: dependencies.config },
-        { provide: CLICKHOUSE, useValue: dependencies.clickhouse },
-        { provide: OPERATIONAL_DB, useValue: dependencies.operationalDb },
-        { provide: INGEST, useValue: dependencies.ingest },
-        { provide: STATE_STORE, useValue: dependencies.stateStore },
-        { provide: ApiTelemetry, useValue: dependencies.telemetry },
-        { provide: StatisticsService, useClass: StatisticsService },
         AdminGuard,
         { provide: AnalystService, useClass: AnalystService },
         AnalystGuard,

@@ -1,7 +1,7 @@
 // The statistics cache feature: @nestjs/cache-manager over the store chosen at boot (Redis via
 // @keyv/redis, or in-memory Keyv), the cache service and the admin purge endpoint.
 import { CacheModule } from '@nestjs/cache-manager';
-import { Module, type DynamicModule } from '@nestjs/common';
+import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -10,6 +10,8 @@ import type { CacheBackend } from './cache-backend.js';
 import { StatisticsCacheController } from './statistics-cache.controller.js';
 import { StatisticsCacheService } from './statistics-cache.service.js';
 
+/** Global: the statistics service (its own module) reads through this cache. */
+@Global()
 @Module({})
 export class StatisticsCacheModule {
   /**

@@ -1,0 +1,35 @@
+// The runtime's shared resources (configuration, ClickHouse, the operational database, the ingest,
+// the state store, the API's telemetry), opened by runtime.ts and provided once to every module.
+import { Global, Module, type DynamicModule } from '@nestjs/common';
+import type pg from 'pg';
+import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import type { AppConfig } from '../../../libs/config/src/config.js';
+import type { StateStore } from '../../../libs/state/src/store.js';
+import type { Ingest } from '../../ingest/src/ingest.js';
+import { ApiTelemetry } from './telemetry/api-telemetry.js';
+import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
+
+export interface RuntimeResources {
+  config: AppConfig;
+  clickhouse: ClickHouse;
+  operationalDb: pg.Pool;
+  ingest: Ingest;
+  stateStore: StateStore;
+  telemetry: ApiTelemetry;
+}
+
+@Global()
+@Module({})
+export class RuntimeModule {
+  static forRoot(resources: RuntimeResources): DynamicModule {
+    const providers = [
+      { provide: APP_CONFIG, useValue: resources.config },
+      { provide: CLICKHOUSE, useValue: resources.clickhouse },
+      { provide: OPERATIONAL_DB, useValue: resources.operationalDb },
+      { provide: INGEST, useValue: resources.ingest },
+      { provide: STATE_STORE, useValue: resources.stateStore },
+      { provide: ApiTelemetry, useValue: resources.telemetry },
+    ];
+    return { module: RuntimeModule, providers, exports: providers.map((provider) => provider.provide) };
+  }
+}
