@@ -20,6 +20,7 @@ import { RealtimeModule } from './realtime/realtime.module.js';
 import { StatisticsRooms } from './realtime/statistics-rooms.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsModule } from './statistics/statistics.module.js';
+import { LegacyModule } from './statistics/legacy/legacy.module.js';
 import { RuntimeModule } from './runtime.module.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 
@@ -61,6 +62,7 @@ export class AppModule {
           ingest: dependencies.ingest,
         }),
         StatisticsModule,
+        LegacyModule,
       ],
       controllers: [HealthController, AnalystController],
       providers: [

@@ -25,6 +25,7 @@ import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
 import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
 import { ErrorsFilter } from './errors.filter.js';
+import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { isWriteRoute } from './write-routes.js';
 
@@ -172,11 +173,12 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds }));
     const fastify = app.getHttpAdapter().getInstance();
     telemetry.attach(fastify);
-    // The statistics endpoints are read-only: other methods are a 405, as in the original, except
-    // the admin write routes listed in write-routes.ts.
+    // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in
+    // the original, except the admin write routes listed in write-routes.ts.
     fastify.addHook('onRequest', (request, reply, done) => {
       const path = request.url.split('?')[0]!.replace(/\/+$/, '');
-      if (!path.startsWith('/depannage/api/statistics') || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
+      const readOnly = path.startsWith('/depannage/api/statistics') || LEGACY_PATHS.includes(path);
+      if (!readOnly || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
       if (isWriteRoute(request.method, path)) return done();
       void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
     });

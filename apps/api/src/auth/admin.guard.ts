@@ -101,12 +101,17 @@ export abstract class BearerUserGuard implements CanActivate {
       request.user = session.user;
       return true;
     } catch (error) {
-      if (error instanceof AccessRefused) throw error.toHttp();
+      if (error instanceof AccessRefused) throw this.refusal(error);
       throw error;
     }
   }
 
   protected abstract admits(user: AuthenticatedUser): boolean;
+
+  /** The HTTP answer to a refused credential; an endpoint with another 403 body overrides it. */
+  protected refusal(error: AccessRefused): HttpException {
+    return error.toHttp();
+  }
 }
 
 @Injectable()

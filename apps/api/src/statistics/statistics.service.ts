@@ -13,12 +13,14 @@ import type {
   StatisticsFilters,
   StatisticsQuery,
 } from '../../../../libs/metrics/src/types.js';
+import type { LegacyStatistics } from '../../../../libs/metrics/src/legacy-types.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
 import { STATISTICS_SOURCE_TABLES, type CachedEndpoint } from '../cache/cache-key.js';
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ApiTelemetry } from '../telemetry/api-telemetry.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST } from '../tokens.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from './compute.js';
+import { computeLegacyStatistics } from './project-statistics.js';
 import { resolveFilters } from './dto/filters.js';
 
 export type WithCalculationInfo<T> = T & { calculation_info: CalculationInfo };
@@ -142,6 +144,19 @@ export class StatisticsService {
   async realTimeStats(): Promise<RealTimeStats> {
     this.assertReady();
     return computeRealTimeStats(this.clickhouse, new Date());
+  }
+
+  /**
+   * The legacy project_statistics and the figures of the legacy exports, as of `now`: never
+   * cached, no filter (legacy-endpoints.md).
+   */
+  async legacyStatistics(now: Date): Promise<LegacyStatistics> {
+    this.assertReady();
+    const started = performance.now();
+    const figures = await computeLegacyStatistics(this.clickhouse, now);
+    const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
+    this.logger.log({ message: 'project_statistics computed', seconds });
+    return figures;
   }
 }
 

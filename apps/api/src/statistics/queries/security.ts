@@ -34,6 +34,20 @@ export async function securityStats(clickhouse: ClickHouse, params: WindowParams
 /** risk_score at or above this is "high risk" (operational schema). */
 const HIGH_RISK = 80;
 
+/** Current audit rows of any event type with risk_score ≥ 80 and A.timestamp in the window. */
+function highRiskRows(): string {
+  return `FROM users_auditlog_signed WHERE risk_score >= ${HIGH_RISK} AND ${inWindow('timestamp', 'since')}`;
+}
+
+/**
+ * High-risk audit events in the window: security.high_risk_events here, and the legacy
+ * project_statistics' security_alerts (there over all time).
+ */
+export async function highRiskEvents(clickhouse: ClickHouse, params: WindowParams): Promise<number> {
+  const [total] = await clickhouse.query<{ events: string }>(`SELECT sum(sign) AS events ${highRiskRows()}`, params);
+  return count(total!.events);
+}
+
 /**
  * High-risk audit events in the window (every event type), by source address and by city, as
  * signed sums over the change log: a version filtered in (risk ≥ 80) and later changed or deleted
@@ -42,9 +56,9 @@ const HIGH_RISK = 80;
  * still have rows.
  */
 export async function securityExtras(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityExtras> {
-  const risky = `FROM users_auditlog_signed WHERE risk_score >= ${HIGH_RISK} AND ${inWindow('timestamp', 'since')}`;
+  const risky = highRiskRows();
   const [total, ips, cities] = await Promise.all([
-    clickhouse.query<{ events: string }>(`SELECT sum(sign) AS events ${risky}`, params),
+    highRiskEvents(clickhouse, params),
     clickhouse.query<{ ip_address: string; events: string; max_risk: string }>(
       `SELECT ip_address, sum(current_rows) AS events, max(risk_score) AS max_risk FROM (
          SELECT ip_address, risk_score, sum(sign) AS current_rows ${risky}
@@ -60,7 +74,7 @@ export async function securityExtras(clickhouse: ClickHouse, params: WindowParam
     ),
   ]);
   return {
-    high_risk_events: count(total[0]!.events),
+    high_risk_events: total,
     top_risky_ips: ips.map((row) => ({ ip_address: row.ip_address, events: count(row.events), max_risk_score: Number(row.max_risk) })),
     top_risky_cities: cities.map((row) => ({ city: row.city, events: count(row.events) })),
   };

@@ -6,7 +6,7 @@ import type { SpecialtyExtras, SpecialtyFigures, SpecialtyStats } from '../../..
 import type { WindowParams } from './params.js';
 import { requestFacts } from './requests.js';
 
-interface SpecialtyRow {
+export interface SpecialtyRow {
   specialty: string;
   request_count: string;
   completed_count: string;
@@ -17,8 +17,8 @@ interface SpecialtyRow {
   completion_total: string;
 }
 
-/** One row per specialty with requests, count desc then code asc. */
-function specialtyRows(clickhouse: ClickHouse, params: WindowParams): Promise<SpecialtyRow[]> {
+/** One row per specialty with requests, count desc then code asc (also the legacy specialties.stats). */
+export function specialtyRows(clickhouse: ClickHouse, params: WindowParams): Promise<SpecialtyRow[]> {
   return clickhouse.query<SpecialtyRow>(
     `SELECT specialty_needed AS specialty, sum(requests) AS request_count, sumIf(requests, status = 'completed') AS completed_count,
             toString(sum(price_sum)) AS price_total, sum(priced) AS priced_count,

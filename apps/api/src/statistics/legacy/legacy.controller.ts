@@ -1,0 +1,69 @@
+// The three statistics endpoints the existing DepanneTeliman admin app calls (legacy-endpoints.md):
+// project_statistics (JSON) and its Excel and PDF exports, all from one computation of the
+// statistics service, never cached, query parameters ignored.
+import { Controller, Get, HttpException, Inject, InternalServerErrorException, Logger, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import type { FastifyReply } from 'fastify';
+import type { ProjectStatistics } from '../../../../../libs/metrics/src/legacy-types.js';
+import { StatisticsService } from '../statistics.service.js';
+import { LegacyAdminGuard, LegacyExportGuard } from './legacy.guards.js';
+import { legacyFileName, legacyReport } from './legacy-report.js';
+import { legacyWorkbook } from './legacy-xlsx.js';
+
+export const PROJECT_STATISTICS_PATH = '/depannage/api/repair-requests/project_statistics';
+export const EXCEL_EXPORT_PATH = '/depannage/api/export_statistics_excel';
+export const PDF_EXPORT_PATH = '/depannage/api/export_statistics_pdf';
+/** The legacy paths (no trailing slash): GET only, like the statistics endpoints (runtime.ts). */
+export const LEGACY_PATHS: readonly string[] = [PROJECT_STATISTICS_PATH, EXCEL_EXPORT_PATH, PDF_EXPORT_PATH];
+
+export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+
+@ApiTags('legacy')
+@ApiBearerAuth()
+@Controller()
+export class LegacyController {
+  private readonly calculationLogger = new Logger('statistics.calculation');
+  private readonly exportLogger = new Logger('statistics.export');
+
+  constructor(@Inject(StatisticsService) private readonly statistics: StatisticsService) {}
+
+  @Get(PROJECT_STATISTICS_PATH)
+  @UseGuards(LegacyAdminGuard)
+  @ApiOperation({ summary: "The admin app's statistics page (legacy keys, all time, user_type 'admin' only)" })
+  async projectStatistics(): Promise<ProjectStatistics> {
+    try {
+      return (await this.statistics.legacyStatistics(new Date())).statistics;
+    } catch (error) {
+      throw this.failure(error, this.calculationLogger, () => 'Erreur lors du calcul des statistiques');
+    }
+  }
+
+  @Get(EXCEL_EXPORT_PATH)
+  @UseGuards(LegacyExportGuard)
+  @ApiOperation({ summary: 'The statistics as an Excel workbook (sheet "Statistiques"); admins or staff' })
+  @ApiProduces(XLSX_CONTENT_TYPE)
+  async excel(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    const generatedAt = new Date();
+    try {
+      const workbook = await legacyWorkbook(legacyReport(await this.statistics.legacyStatistics(generatedAt)));
+      return this.attachment(reply, XLSX_CONTENT_TYPE, legacyFileName(generatedAt, 'xlsx'), workbook);
+    } catch (error) {
+      throw this.failure(error, this.exportLogger, (message) => `Erreur lors de la génération du fichier Excel : ${message}`);
+    }
+  }
+
+  private attachment(reply: FastifyReply, contentType: string, fileName: string, body: Buffer): Buffer {
+    // Unquoted, without filename*: the admin app takes the text after "filename=" as the name.
+    void reply.header('Content-Type', contentType).header('Content-Disposition', `attachment; filename=${fileName}`);
+    this.exportLogger.log({ message: 'legacy export sent', file: fileName, bytes: body.length });
+    return body;
+  }
+
+  /** HTTP answers (401, 403, 503) pass; anything else is logged and becomes 500 {"detail": ...}. */
+  private failure(error: unknown, logger: Logger, detail: (message: string) => string): HttpException {
+    if (error instanceof HttpException) return error;
+    const cause = error instanceof Error ? error : new Error(String(error));
+    logger.error({ message: 'legacy endpoint failed', error: cause.message, stack: cause.stack });
+    return new InternalServerErrorException({ detail: detail(cause.message.split('\n')[0]!) });
+  }
+}
