@@ -20,6 +20,8 @@ import { RealtimeModule } from './realtime/realtime.module.js';
 import { StatisticsRooms } from './realtime/statistics-rooms.js';
 import { HealthController } from './health/health.controller.js';
 import { StatisticsModule } from './statistics/statistics.module.js';
+import { ExportsModule } from './exports/exports.module.js';
+import { PdfModule } from './exports/pdf/pdf.module.js';
 import { LegacyModule } from './statistics/legacy/legacy.module.js';
 import { RuntimeModule } from './runtime.module.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
@@ -62,6 +64,8 @@ export class AppModule {
           ingest: dependencies.ingest,
         }),
         StatisticsModule,
+        PdfModule,
+        ExportsModule,
         LegacyModule,
       ],
       controllers: [HealthController, AnalystController],

@@ -3,6 +3,7 @@
 // new write endpoint is a deliberate line here rather than a side effect of a new controller.
 import { ALERT_RULES_PATH } from './alerts/alert-rules.controller.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
+import { EXPORTS_PATH } from './exports/exports.service.js';
 
 const STATISTICS_PREFIX = '/depannage/api/statistics';
 
@@ -14,6 +15,7 @@ function escaped(path: string): string {
 const ID = '[^/]+';
 const RULES = escaped(ALERT_RULES_PATH);
 const ALERTS = escaped(`${STATISTICS_PREFIX}/alerts`);
+const EXPORTS = escaped(EXPORTS_PATH);
 
 const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'DELETE', path: new RegExp(`^${escaped(CACHE_PURGE_PATH)}$`) },
@@ -21,6 +23,8 @@ const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'PATCH', path: new RegExp(`^${RULES}/${ID}$`) },
   { method: 'DELETE', path: new RegExp(`^${RULES}/${ID}$`) },
   { method: 'POST', path: new RegExp(`^${ALERTS}/${ID}/(acknowledge|resolve)$`) },
+  { method: 'POST', path: new RegExp(`^${EXPORTS}$`) },
+  { method: 'DELETE', path: new RegExp(`^${EXPORTS}/${ID}$`) },
 ];
 
 /** Whether `method` on `path` (no query string, no trailing slash) is one of the write routes. */

@@ -63,6 +63,12 @@ export interface ExportSettings {
   concurrency: number;
   /** Above this size a scheduled report is mailed as a link rather than attached (MiB). */
   maxAttachmentMb: number;
+  /** How long export_statistics waits for its job before answering pending/running (seconds). */
+  waitSeconds: number;
+  /** Base of download links (EXPORT_PUBLIC_URL); undefined = the request's own host (mails: http://HOST:PORT). */
+  publicUrl: string | undefined;
+  /** A running job's lease: a runner that stops renewing it for this long is presumed dead (seconds). */
+  jobLeaseSeconds: number;
 }
 
 export interface PdfSettings {
@@ -225,6 +231,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       retentionHours: integer(env, 'EXPORT_RETENTION_HOURS', 72, 1, 24 * 365),
       concurrency: integer(env, 'EXPORT_CONCURRENCY', 2, 1, 32),
       maxAttachmentMb: integer(env, 'EXPORT_MAX_ATTACHMENT_MB', 10, 1, 100),
+      waitSeconds: integer(env, 'EXPORT_WAIT_SECONDS', 30, 0, 300),
+      publicUrl: url(env, 'EXPORT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+      jobLeaseSeconds: integer(env, 'EXPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     },
     pdf: {
       executablePath: optional(env, 'PUPPETEER_EXECUTABLE_PATH'),

@@ -10,6 +10,9 @@ import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
+import { ExportJobsRepository } from '../exports/export-jobs.repository.js';
+import { ExportWorker } from '../exports/export-worker.js';
+import { BrowserPool } from '../exports/pdf/browser-pool.js';
 import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from '../tokens.js';
 
@@ -42,13 +45,16 @@ export class HealthController {
     @Inject(STATE_STORE) private readonly state: StateStore,
     @Inject(StatisticsGateway) private readonly gateway: StatisticsGateway,
     @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(BrowserPool) private readonly pdf: BrowserPool,
+    @Inject(ExportWorker) private readonly exportWorker: ExportWorker,
+    @Inject(ExportJobsRepository) private readonly exportJobs: ExportJobsRepository,
   ) {}
 
   @Get()
   @ApiOperation({ summary: 'Component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
   async health(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
     const ingest: IngestStatus = this.ingest.status();
-    const [postgres, clickhouse, stateStore] = await Promise.all([
+    const [postgres, clickhouse, stateStore, exportJobs] = await Promise.all([
       probe(async () => {
         const { rows } = await this.db.query<{ lag_bytes: string | null; active: boolean }>(
           `SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), confirmed_flush_lsn)::bigint::text AS lag_bytes, active
@@ -66,7 +72,9 @@ export class HealthController {
         await this.state.query('SELECT 1 AS ok');
         return { dialect: this.state.dialect };
       }),
+      this.exportJobs.activeCounts().catch(() => null),
     ]);
+    const pdf = this.pdf.status();
     const lagSeconds = ingest.dataAsOf ? (Date.now() - Date.parse(ingest.dataAsOf)) / 1000 : null;
     const streaming = ingest.state === 'streaming';
     // A cache outage slows answers but never changes them: degraded, not down.
@@ -83,6 +91,13 @@ export class HealthController {
       state_store: stateStore,
       realtime,
       alerts: this.alerts.status(),
+      // A missing browser only takes PDF away: said here, everything else runs.
+      exports: {
+        formats: { excel: true, json: true, csv: true, pdf: pdf.available },
+        pdf,
+        worker: this.exportWorker.status(),
+        jobs: exportJobs,
+      },
       ingest: {
         state: ingest.state,
         applied_lsn: ingest.appliedLsn,

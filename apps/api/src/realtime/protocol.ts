@@ -1,6 +1,7 @@
 // The Socket.IO protocol of namespace /statistics: event names and payloads, typed once and shared
 // by the gateway, the tests and any TypeScript client (docs/realtime.md describes it for others).
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
+import type { ExportFinished, ExportProgress } from '../../../../libs/metrics/src/exports.js';
 
 export const REALTIME_NAMESPACE = '/statistics';
 
@@ -33,6 +34,10 @@ export interface SessionEnd {
 export interface ServerToClientEvents {
   'stats:update': (update: StatsUpdate) => void;
   alert: (alert: Alert) => void;
+  /** Room `export:<id>`: the job's progress while it runs. */
+  'export:progress': (progress: ExportProgress) => void;
+  /** Room `export:<id>`: the job ended (completed or failed). */
+  'export:finished': (finished: ExportFinished) => void;
   'session:end': (end: SessionEnd) => void;
 }
 

@@ -16,6 +16,18 @@ export interface RoomSource {
   /** Keys of `data` that differ on every computation (clock times): ignored when asking "did a number move?". */
   volatile: readonly string[];
   current(): Promise<RoomPayload>;
+  /**
+   * Who may join, checked on every subscribe (rooms of one user's things, e.g. an export); absent:
+   * every user admitted to the namespace. Throws RoomRefused with the reason.
+   */
+  admit?(viewer: RoomViewer): Promise<void>;
+}
+
+/** The user behind a socket, as authenticated on connect. */
+export interface RoomViewer {
+  id: number;
+  userType: string;
+  isStaff: boolean;
 }
 
 /** A subscribe that cannot be honoured; its message goes back in the acknowledgement. */
@@ -34,7 +46,6 @@ const ROOM_PATTERN = /^([a-z_]{1,32})(?::([A-Za-z0-9_.-]{1,100}))?$/;
 /** Kinds the protocol reserves for features that register them later. */
 const RESERVED_KINDS: Record<string, string> = {
   dashboard: 'dashboard rooms are not served yet: this server has no dashboards feature',
-  export: 'export rooms are not served yet: this server has no exports feature',
 };
 
 @Injectable()
@@ -61,7 +72,8 @@ export class RoomDirectory {
       throw new RoomRefused(reserved ?? `unknown room kind "${kind}"; available: ${[...this.kinds.keys()].join(', ')}`);
     }
     const source = resolver(argument ?? null);
-    this.sources.set(room, source);
+    // Rooms of one user's things (admit) are checked again on every subscribe: not kept.
+    if (!source.admit) this.sources.set(room, source);
     return source;
   }
 }

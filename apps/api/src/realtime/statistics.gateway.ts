@@ -32,10 +32,11 @@ import {
   type StatsUpdate,
 } from './protocol.js';
 import { REALTIME_ADAPTER, type RealtimeAdapter } from './io-adapter.js';
-import { RoomDirectory, RoomRefused, type RoomPayload, type RoomSource } from './room-directory.js';
+import { RoomDirectory, RoomRefused, type RoomPayload, type RoomSource, type RoomViewer } from './room-directory.js';
 
 interface SocketData {
   userId: number;
+  user: RoomViewer;
   expiresAtMs: number;
   /** session:end was sent; the socket closes shortly. */
   ending?: boolean;
@@ -152,6 +153,7 @@ export class StatisticsGateway
       ? await this.authenticator.fromToken(token, isAdministrator)
       : await this.authenticator.fromHeader(socket.handshake.headers.authorization, isAdministrator);
     socket.data.userId = session.user.id;
+    socket.data.user = session.user;
     socket.data.expiresAtMs = session.expiresAtMs;
   }
 
@@ -199,7 +201,8 @@ export class StatisticsGateway
   async subscribe(@ConnectedSocket() socket: StatisticsSocket, @MessageBody() body: unknown, @Ack() ack: unknown): Promise<void> {
     const room = roomOf(body);
     try {
-      this.directory.resolve(room);
+      const source = this.directory.resolve(room);
+      await source.admit?.(socket.data.user);
     } catch (error) {
       if (error instanceof RoomRefused) return reply(ack, { ok: false, error: error.message });
       throw error;
@@ -222,6 +225,11 @@ export class StatisticsGateway
   /** Sends `alert` to every socket in the alerts room, on every process sharing the adapter. */
   broadcastAlert(alert: Alert): void {
     this.namespace.to('alerts').emit('alert', alert);
+  }
+
+  /** Sends `event` to every socket in `room`, on every process sharing the adapter (e.g. export progress). */
+  emitToRoom<E extends 'export:progress' | 'export:finished'>(room: string, event: E, ...args: Parameters<ServerToClientEvents[E]>): void {
+    this.namespace?.to(room).emit(event, ...args);
   }
 
   /** Pushes the room's payload now on this process (its owner says it changed), e.g. the alerts list. */

@@ -1,23 +1,14 @@
 // ?status=&rule=&from=&to=&page=&page_size= of the alert history; anything else is a 400 naming
 // the parameter (same shape as the statistics filters).
 import { ALERT_STATUSES, type AlertStatus } from '../../../../../libs/metrics/src/alerts.js';
-import { INSTANT_FORMAT, invalid, parseInstant, parseText, rejectUnknownParameters, single } from '../../statistics/dto/filters.js';
+import { INSTANT_FORMAT, invalid, parsePage, parseInstant, parseText, single } from '../../statistics/dto/filters.js';
 import type { AlertQuery } from '../alert-store.js';
 
 export const ALERT_QUERY_PARAMETERS = ['status', 'rule', 'from', 'to', 'page', 'page_size'] as const;
-export const MAX_PAGE_SIZE = 500;
-const DEFAULT_PAGE_SIZE = 50;
-
-function positive(query: Record<string, unknown>, name: string, fallback: number, max: number): number {
-  const description = `an integer from 1 to ${max}`;
-  const text = single(query, name, description);
-  if (text === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > max) invalid(name, `invalid value ${JSON.stringify(text)}; expected ${description}`, description);
-  return Number(text);
-}
+export { MAX_PAGE_SIZE } from '../../statistics/dto/filters.js';
 
 export function parseAlertQuery(query: Record<string, unknown>): AlertQuery {
-  rejectUnknownParameters(query, ALERT_QUERY_PARAMETERS);
+  const { page, pageSize } = parsePage(query, ALERT_QUERY_PARAMETERS);
   const status = single(query, 'status', ALERT_STATUSES);
   if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
     invalid('status', `invalid value ${JSON.stringify(status)}; expected one of ${ALERT_STATUSES.join(', ')}`, ALERT_STATUSES);
@@ -32,7 +23,7 @@ export function parseAlertQuery(query: Record<string, unknown>): AlertQuery {
     ruleId: parseText(query, 'rule', 100),
     from,
     to,
-    page: positive(query, 'page', 1, 1_000_000),
-    pageSize: positive(query, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE),
+    page,
+    pageSize,
   };
 }

@@ -106,3 +106,21 @@ export function resolveFilters(filters: StatisticsFilters, now: Date): Statistic
   if (filters.period === 'custom') return { ...filters, now };
   return { ...periodQuery(filters.period, now), city: filters.city, specialty: filters.specialty };
 }
+
+/** An integer from 1 to max, or `fallback` when absent; a 400 naming the parameter otherwise. */
+export function positiveInteger(query: Record<string, unknown>, name: string, fallback: number, max: number): number {
+  const description = `an integer from 1 to ${max}`;
+  const text = single(query, name, description);
+  if (text === undefined) return fallback;
+  if (!/^\d{1,9}$/.test(text) || Number(text) < 1 || Number(text) > max) invalid(name, `invalid value ${JSON.stringify(text)}; expected ${description}`, description);
+  return Number(text);
+}
+
+export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 50;
+
+/** ?page=&page_size= of the paginated lists (alerts, exports, schedules), and nothing else. */
+export function parsePage(query: Record<string, unknown>, known: readonly string[] = ['page', 'page_size']): { page: number; pageSize: number } {
+  rejectUnknownParameters(query, known);
+  return { page: positiveInteger(query, 'page', 1, 1_000_000), pageSize: positiveInteger(query, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) };
+}
