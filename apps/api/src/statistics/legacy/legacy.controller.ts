@@ -5,8 +5,10 @@ import { Controller, Get, HttpException, Inject, InternalServerErrorException, L
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { ProjectStatistics } from '../../../../../libs/metrics/src/legacy-types.js';
+import { BrowserPool } from '../../exports/pdf/browser-pool.js';
 import { StatisticsService } from '../statistics.service.js';
 import { LegacyAdminGuard, LegacyExportGuard } from './legacy.guards.js';
+import { LEGACY_PDF_MARGIN, legacyPdfHtml } from './legacy-pdf.js';
 import { legacyFileName, legacyReport } from './legacy-report.js';
 import { legacyWorkbook } from './legacy-xlsx.js';
 
@@ -25,7 +27,10 @@ export class LegacyController {
   private readonly calculationLogger = new Logger('statistics.calculation');
   private readonly exportLogger = new Logger('statistics.export');
 
-  constructor(@Inject(StatisticsService) private readonly statistics: StatisticsService) {}
+  constructor(
+    @Inject(StatisticsService) private readonly statistics: StatisticsService,
+    @Inject(BrowserPool) private readonly browsers: BrowserPool,
+  ) {}
 
   @Get(PROJECT_STATISTICS_PATH)
   @UseGuards(LegacyAdminGuard)
@@ -49,6 +54,22 @@ export class LegacyController {
       return this.attachment(reply, XLSX_CONTENT_TYPE, legacyFileName(generatedAt, 'xlsx'), workbook);
     } catch (error) {
       throw this.failure(error, this.exportLogger, (message) => `Erreur lors de la génération du fichier Excel : ${message}`);
+    }
+  }
+
+  @Get(PDF_EXPORT_PATH)
+  @UseGuards(LegacyExportGuard)
+  @ApiOperation({ summary: 'The statistics as an A4 PDF; admins or staff' })
+  @ApiProduces('application/pdf')
+  async pdf(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
+    const generatedAt = new Date();
+    try {
+      const sections = legacyReport(await this.statistics.legacyStatistics(generatedAt));
+      const pdf = await this.browsers.render(legacyPdfHtml(sections, generatedAt), { landscape: false, margin: LEGACY_PDF_MARGIN });
+      return this.attachment(reply, 'application/pdf', legacyFileName(generatedAt, 'pdf'), pdf);
+    } catch (error) {
+      // No browser (PdfUnavailableError): the message says how to install one.
+      throw this.failure(error, this.exportLogger, (message) => `Erreur lors de la génération du PDF : ${message}`);
     }
   }
 
