@@ -487,6 +487,27 @@ describe.each([
   });
 });
 
+it('adds charts to a workbook that already has some, without reusing a part name, rel id or shape id', async () => {
+  const again = join(dir, 'again.xlsx');
+  const second = { ...CHARTS[1]!.charts[0]!, kind: 'line' as const, title: 'Deuxième graphique', anchor: { col: 9, row: 13, cols: 6, rows: 18 } };
+  await addChartsToXlsx(files.normalCharts, again, [{ sheet: SHEET.revenue, charts: [second] }, { sheet: SHEET.cities, charts: [CHARTS[2]!.charts[0]!] }]);
+  const entries = await zipEntries(again);
+  expect([...entries.keys()].filter((name) => /^xl\/charts\/chart\d+\.xml$/.test(name)).sort()).toEqual(
+    [1, 2, 3, 4, 5, 6, 7].map((n) => `xl/charts/chart${n}.xml`).sort(),
+  );
+  for (const drawing of [...entries.keys()].filter((name) => /^xl\/drawings\/drawing\d+\.xml$/.test(name))) {
+    const xml = await zipText(again, drawing);
+    const rels = relationships(await zipText(again, drawing.replace('drawings/', 'drawings/_rels/') + '.rels'));
+    expect(new Set(rels.map((rel) => rel.id)).size, drawing).toBe(rels.length);
+    const shapeIds = [...xml.matchAll(/<xdr:cNvPr id="(\d+)"/g)].map((match) => match[1]);
+    expect(new Set(shapeIds).size, drawing).toBe(shapeIds.length);
+    if (xml.includes('Deuxième graphique')) expect(xml.match(/<c:chart /g), drawing).toHaveLength(2);
+  }
+  const workbook = new ExcelJS.Workbook();
+  await workbook.xlsx.readFile(again);
+  expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual(Object.values(SHEET));
+});
+
 describe('refusals leave no output file', () => {
   const cases: Array<[string, SheetCharts[], RegExp]> = [
     ['an unknown sheet', [{ sheet: 'Activite mensuelle', charts: CHARTS[0]!.charts }], /Sheet "Activite mensuelle" is not in the workbook.*"Activité mensuelle"/],
