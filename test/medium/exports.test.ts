@@ -126,3 +126,198 @@ describe('JSON', () => {
     expect(Date.parse(exported.generated_at)).toBeGreaterThan(Date.now() - 120_000);
   });
 });
+
+/** Label → value of a figures block (column A label, column B value) on a sheet. */
+function sheetPairs(sheet: ExcelJS.Worksheet): Map<string, unknown> {
+  const pairs = new Map<string, unknown>();
+  sheet.eachRow((row) => {
+    const label = row.getCell(1).value;
+    if (typeof label === 'string' && !pairs.has(label)) pairs.set(label, row.getCell(2).value);
+  });
+  return pairs;
+}
+
+/** The rows of the table titled `title` on a sheet: header row after the title, until a blank row. */
+function sheetTable(sheet: ExcelJS.Worksheet, title: string): unknown[][] {
+  let start = -1;
+  sheet.eachRow((row, number) => {
+    if (start < 0 && row.getCell(1).value === title) start = number;
+  });
+  if (start < 0) throw new Error(`no table "${title}" on ${sheet.name}`);
+  const rows: unknown[][] = [];
+  for (let n = start + 2; n <= sheet.rowCount; n++) {
+    const row = sheet.getRow(n);
+    if (row.getCell(1).value === null || row.getCell(1).value === undefined) break;
+    rows.push((row.values as unknown[]).slice(1));
+  }
+  return rows;
+}
+
+describe('Excel', () => {
+  it('has a summary, a sheet per section with the API numbers, native charts over its own cells', async () => {
+    const city = 'Bamako';
+    const query = `period=30d&city=${city}`;
+    const { file, path } = await exportAndDownload(`type=excel&${query}`);
+    expect(file.headers.get('content-type')).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+    expect(path).toMatch(/_30d_bamako\.xlsx$/);
+    const api = await apiSections(query);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path);
+    expect(workbook.worksheets.map((sheet) => sheet.name)).toEqual([
+      'Résumé', "Vue d'ensemble", 'Demandes', 'Financier', 'Satisfaction', 'Techniciens', 'Spécialités', 'Sécurité', 'Géographie', 'Tendances', 'Indicateurs avancés',
+    ]);
+    const summary = sheetPairs(workbook.getWorksheet('Résumé')!);
+    expect(summary.get('Ville')).toBe(city);
+    expect(summary.get('Période')).toBe('30 derniers jours · Ville : Bamako');
+    expect(summary.get('Utilisateurs totaux')).toBe(api.overview.total_users);
+    expect(summary.get('Revenus totaux')).toBe(api.overview.total_revenue);
+    expect((summary.get('Données à jour au (UTC)') as Date).toISOString()).toBe(api.overview.calculation_info.data_as_of);
+
+    const requests = sheetPairs(workbook.getWorksheet('Demandes')!);
+    expect(requests.get('Total des demandes')).toBe(api.requests.total);
+    expect(requests.get('Taux de succès')).toBe(api.requests.success_rate);
+    expect(requests.get('Temps de réponse moyen')).toBe(api.requests.avg_response_time_hours);
+    expect(sheetTable(workbook.getWorksheet('Demandes')!, 'Demandes par statut')).toEqual(Object.entries(api.requests.by_status));
+
+    const financial = workbook.getWorksheet('Financier')!;
+    expect(sheetPairs(financial).get('Paiements techniciens')).toBe(api.financial.total_payouts);
+    expect(sheetTable(financial, 'Méthodes de paiement')).toEqual(api.financial.payment_methods.map((m: any) => [m.method, m.count, m.total]));
+    // Money formatted as FCFA, percentages as such (the stored value is the API's number).
+    const revenueCell = financial.getRow(6).getCell(2);
+    expect(String(revenueCell.numFmt)).toContain('FCFA');
+
+    const technicians = workbook.getWorksheet('Techniciens')!;
+    expect(sheetTable(technicians, 'Meilleurs techniciens')).toEqual(
+      api.technicians.top_technicians.map((t: any) => [t.id, t.name, t.specialty, t.total_jobs, t.avg_rating, t.total_earnings]),
+    );
+    const geography = workbook.getWorksheet('Géographie')!;
+    expect(sheetTable(geography, 'Activité par ville')).toEqual(api.geography.cities.map((c: any) => [c.city, c.requests, c.completed, c.revenue]));
+
+    const trends = workbook.getWorksheet('Tendances')!;
+    const daily = sheetTable(trends, 'Évolution quotidienne (7 jours)');
+    expect(daily.map((row) => (row[0] as Date).toISOString().slice(0, 10))).toEqual(Object.keys(api.trends.daily));
+    expect(daily.map((row) => row[1])).toEqual(Object.values(api.trends.daily).map((bucket: any) => bucket.requests));
+    expect(String(trends.getRow(7).getCell(1).numFmt)).toBe('dd/mm/yyyy');
+    // The cumulative revenue is the running sum of the daily revenue, exact to the franc.
+    let running = 0;
+    for (const row of daily) {
+      running = Math.round((running + (row[3] as number)) * 100) / 100;
+      expect(row[4]).toBe(running);
+    }
+    const advanced = sheetPairs(workbook.getWorksheet('Indicateurs avancés')!);
+    expect(advanced.get('Taux de rétention')).toBe(api.advanced.retention_rate);
+    expect(advanced.get('Valeur vie client (LTV)')).toBe(api.advanced.ltv);
+
+    // Native charts: chart parts referencing ranges of their own sheet, of every kind.
+    const parts = await unzipText(path);
+    const charts = [...parts.keys()].filter((name) => /^xl\/charts\/chart\d+\.xml$/.test(name));
+    const kinds = new Set(charts.map((name) => /<c:(line|bar|pie|area|radar)Chart>/.exec(parts.get(name)!)?.[1]));
+    expect(kinds).toEqual(new Set(['line', 'bar', 'pie', 'area', 'radar']));
+    for (const name of charts) {
+      for (const [, sheet] of parts.get(name)!.matchAll(/<c:f>'?((?:[^'!]|'')+)'?!\$[A-Z]+\$\d+:\$[A-Z]+\$\d+<\/c:f>/g)) {
+        expect(workbook.getWorksheet(sheet!.replace(/''/g, "'")), `${name} → ${sheet}`).toBeTruthy();
+      }
+    }
+  });
+
+  it('raw=true adds the rows of the period, streamed, equal to Postgres', async () => {
+    const created = await call('POST', `${BASE}/exports/`, adminToken, { type: 'excel', period: '7d', sections: ['requests'], raw: true });
+    expect(created.status).toBe(202);
+    const service = runtime.app.get(ExportsService);
+    const job = await service.waitFor((await service.find(created.body.export_id))!, 60_000);
+    expect(job.status, job.error ?? '').toBe('completed');
+    const detail = await call('GET', `${BASE}/exports/${job.id}/`);
+    const file = await call('GET', detail.body.download_url, null);
+    const path = join(work, 'raw.xlsx');
+    await writeFile(path, file.bytes);
+    const workbook = new ExcelJS.Workbook();
+    await workbook.xlsx.readFile(path);
+    const sheet = workbook.getWorksheet('Demandes (données)')!;
+    const ids = (sheet.getColumn(1).values as unknown[]).slice(2).map(Number);
+    const window = new Date(Date.parse(detail.body.created_at) - 7 * 24 * 3600_000 - 120_000);
+    const { rows } = await db.pool.query<{ id: string }>('SELECT id FROM depannage_repairrequest WHERE created_at >= $1 ORDER BY id', [window]);
+    // The window is 7 days back from when the figures were computed; rows differ only at its edge.
+    const expected = rows.map((row) => Number(row.id));
+    expect(ids.length).toBeGreaterThan(0);
+    expect(expected.filter((id) => !ids.includes(id)).length).toBeLessThanOrEqual(2);
+    expect(ids.every((id) => expected.includes(id))).toBe(true);
+    expect(sheet.getRow(1).getCell(2).value).toBe('Créée le');
+    expect(sheet.getRow(2).getCell(2).value).toBeInstanceOf(Date);
+    expect(workbook.getWorksheet('Paiements (données)')).toBeTruthy();
+    expect(workbook.getWorksheet('Avis (données)')).toBeTruthy();
+  });
+
+  it('renders its charts in LibreOffice', async () => {
+    const { path } = await exportAndDownload('type=excel&sections=trends,requests');
+    const pdf = await libreOfficeConvert(path, 'pdf', work);
+    const info = await pdfInfo(pdf);
+    expect(Number(info.Pages)).toBeGreaterThan(1);
+    // The converted workbook keeps its charts: LibreOffice's own format lists chart objects.
+    const ods = await libreOfficeConvert(path, 'ods', work);
+    const content = await unzipText(ods);
+    const chartObjects = [...content.keys()].filter((name) => /^Object \d+\/content\.xml$/.test(name));
+    expect(chartObjects.length).toBe(5);
+    expect(chartObjects.every((name) => content.get(name)!.includes('<chart:chart'))).toBe(true);
+  }, 240_000);
+});
+
+describe('CSV', () => {
+  it('is a zip of one UTF-8 file per section, RFC 4180, numbers equal to the API', async () => {
+    const { file, path } = await exportAndDownload('type=csv&period=7d');
+    expect(file.headers.get('content-type')).toBe('application/zip');
+    const entries = await unzipText(path);
+    expect([...entries.keys()]).toEqual(SECTIONS.map((section) => `${section}.csv`));
+    const api = await apiSections('period=7d');
+    const overview = entries.get('overview.csv')!;
+    expect(overview.startsWith('\uFEFF')).toBe(true);
+    expect(overview).toContain(`Revenus totaux,total_revenue,${api.overview.total_revenue}\r\n`);
+    expect(overview).toContain(`Utilisateurs totaux,total_users,${api.overview.total_users}\r\n`);
+    const geography = entries.get('geography.csv')!;
+    for (const city of api.geography.top_cities) {
+      const text = /[",\r\n]/.test(city.city) || /^[=+\-@]/.test(city.city) ? null : `${city.city},${city.count}\r\n`;
+      if (text) expect(geography).toContain(text);
+    }
+  });
+
+  it('one section is a single .csv; raw rows are streamed into the zip', async () => {
+    const single = await exportAndDownload('type=csv&sections=financial');
+    expect(single.file.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+    expect(single.path).toMatch(/\.csv$/);
+    const api = await apiSections('', ['financial']);
+    expect(single.file.bytes.toString('utf8')).toContain(`Paiements techniciens,total_payouts,${api.financial.total_payouts}\r\n`);
+
+    const created = await call('POST', `${BASE}/exports/`, adminToken, { type: 'csv', sections: 'financial', raw: true, city: 'Bamako' });
+    const service = runtime.app.get(ExportsService);
+    const job = await service.waitFor((await service.find(created.body.export_id))!, 60_000);
+    expect(job.status, job.error ?? '').toBe('completed');
+    const file = await call('GET', `${BASE}/exports/${job.id}/download/`);
+    const path = join(work, 'raw.zip');
+    await writeFile(path, file.bytes);
+    const entries = await unzipText(path);
+    expect([...entries.keys()]).toEqual(['financial.csv', 'demandes.csv', 'paiements.csv', 'avis.csv']);
+    const lines = entries.get('paiements.csv')!.replace(/^\uFEFF/, '').split('\r\n').filter(Boolean);
+    expect(lines[0]).toBe('id,created_at,request_id,payment_type,method,status,amount,fees,processed_at');
+    const { rows } = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM depannage_payment p JOIN depannage_repairrequest r ON r.id = p.request_id WHERE r.city = 'Bamako'`,
+    );
+    expect(lines.length - 1).toBe(rows[0]!.n);
+  });
+});
+
+describe('PDF', () => {
+  it('is a printable A4 report with the API numbers in French format', async () => {
+    const { file, path } = await exportAndDownload('type=pdf&period=30d');
+    expect(file.headers.get('content-type')).toBe('application/pdf');
+    expect(file.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const info = await pdfInfo(path);
+    expect(info['Page size']).toMatch(/^595(\.\d+)? x 841(\.\d+)? pts \(A4\)/);
+    const text = (await pdfText(path)).replace(/[\u202f\u00a0]/g, ' ');
+    const api = await apiSections('period=30d');
+    expect(text).toContain('30 derniers jours');
+    for (const title of ["Vue d'ensemble", 'Demandes', 'Financier', 'Satisfaction', 'Techniciens', 'Tendances', 'Sécurité', 'Géographie']) expect(text).toContain(title);
+    const french = (n: number): string => new Intl.NumberFormat('fr-FR').format(n).replace(/[\u202f\u00a0]/g, ' ');
+    expect(text).toContain(`${french(api.overview.total_users)}`);
+    expect(text).toContain(`${french(api.requests.total)}`);
+    expect(text).toMatch(new RegExp(`Page 1 / ${info.Pages}`));
+  }, 120_000);
+});

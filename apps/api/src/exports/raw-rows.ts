@@ -90,13 +90,16 @@ const SOURCES: RawSource[] = [
   },
 ];
 
-/** Times as ISO-8601 UTC, money as exact decimal text → numbers, flags as true/false. */
+/**
+ * Times as ISO-8601 UTC, money as exact decimal text, under `out_<column>` aliases: an alias named
+ * like its column would replace the column in WHERE (ClickHouse resolves aliases there too).
+ */
 function selectList(columns: ReportColumn[]): string {
   return columns
     .map(({ key, format }) => {
-      if (format === 'instant') return `if(isNull(${key}), NULL, formatDateTime(${key}, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC')) AS ${key}`;
-      if (format === 'xof') return `toString(${key}) AS ${key}`;
-      return key;
+      if (format === 'instant') return `if(isNull(${key}), NULL, formatDateTime(${key}, '%Y-%m-%dT%H:%i:%S.%fZ', 'UTC')) AS out_${key}`;
+      if (format === 'xof') return `toString(${key}) AS out_${key}`;
+      return `${key} AS out_${key}`;
     })
     .join(', ');
 }
@@ -104,7 +107,7 @@ function selectList(columns: ReportColumn[]): string {
 function normalise(row: Record<string, unknown>, columns: ReportColumn[]): Record<string, CellValue | boolean> {
   const out: Record<string, CellValue | boolean> = {};
   for (const { key, format } of columns) {
-    const value = row[key];
+    const value = row[`out_${key}`];
     if (value === null || value === undefined) out[key] = null;
     else if (format === 'xof' || format === 'integer') out[key] = Number(value);
     else if (typeof value === 'boolean') out[key] = value;
@@ -135,7 +138,7 @@ export function rawTables(clickhouse: ClickHouse, query: StatisticsQuery): RawTa
             { ...params, after, limit: RAW_PAGE_ROWS },
           );
           if (rows.length === 0) return;
-          after = Number(rows[rows.length - 1]!.id);
+          after = Number(rows[rows.length - 1]!.out_id);
           yield rows.map((row) => normalise(row, source.columns));
           if (rows.length < RAW_PAGE_ROWS) return;
         }
