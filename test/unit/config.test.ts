@@ -68,3 +68,28 @@ describe('alert thresholds', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('scheduled reports', () => {
+  it('defaults to 4 attempts, 60 s before the first retry, no webhook secret', () => {
+    expect(loadConfig({}).reports).toEqual({ webhookSecret: undefined, maxAttempts: 4, retryBaseSeconds: 60 });
+  });
+
+  it('signs with REPORT_WEBHOOK_SECRET, else with ALERT_WEBHOOK_SECRET', () => {
+    expect(loadConfig({ ALERT_WEBHOOK_SECRET: 'alerts' }).reports.webhookSecret).toBe('alerts');
+    expect(loadConfig({ ALERT_WEBHOOK_SECRET: 'alerts', REPORT_WEBHOOK_SECRET: 'reports' }).reports.webhookSecret).toBe('reports');
+    expect(loadConfig({ REPORT_WEBHOOK_SECRET: 'reports' }).alerting.webhookSecret).toBeUndefined();
+  });
+
+  it('reads REPORT_MAX_ATTEMPTS and REPORT_RETRY_BASE_SECONDS', () => {
+    expect(loadConfig({ REPORT_MAX_ATTEMPTS: '1', REPORT_RETRY_BASE_SECONDS: '2' }).reports).toMatchObject({ maxAttempts: 1, retryBaseSeconds: 2 });
+  });
+
+  it.each([
+    ['REPORT_MAX_ATTEMPTS', '0'],
+    ['REPORT_MAX_ATTEMPTS', '11'],
+    ['REPORT_RETRY_BASE_SECONDS', '0'],
+    ['REPORT_RETRY_BASE_SECONDS', '1.5'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});

@@ -50,6 +50,17 @@ export interface AppConfig {
   pdf: PdfSettings;
   /** Outgoing mail of scheduled reports; url undefined = e-mail delivery is not configured. */
   smtp: { url: string | undefined; from: string };
+  /** Scheduled reports: their webhook's signature and the retries of a run. */
+  reports: ReportSettings;
+}
+
+export interface ReportSettings {
+  /** Signs report webhooks (REPORT_WEBHOOK_SECRET, else ALERT_WEBHOOK_SECRET); undefined = unsigned. */
+  webhookSecret: string | undefined;
+  /** Attempts of a run (render, then delivery) before it is recorded failed. */
+  maxAttempts: number;
+  /** Delay before the first retry of a run (seconds); doubles at each attempt. */
+  retryBaseSeconds: number;
 }
 
 export interface ExportSettings {
@@ -243,6 +254,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
     smtp: {
       url: url(env, 'SMTP_URL', ['smtp:', 'smtps:']),
       from: optional(env, 'SMTP_FROM') ?? 'DepanneTeliman Statistiques <statistiques@localhost>',
+    },
+    reports: {
+      webhookSecret: optional(env, 'REPORT_WEBHOOK_SECRET') ?? optional(env, 'ALERT_WEBHOOK_SECRET'),
+      maxAttempts: integer(env, 'REPORT_MAX_ATTEMPTS', 4, 1, 10),
+      retryBaseSeconds: integer(env, 'REPORT_RETRY_BASE_SECONDS', 60, 1, 3600),
     },
   };
 }
