@@ -20,6 +20,8 @@ export interface ExportJob {
   storedName: string | null;
   contentType: string | null;
   fileSize: number | null;
+  /** The figures' data_as_of (oldest of the sections'), once completed. */
+  dataAsOf: string | null;
   error: string | null;
   attempts: number;
   runner: string | null;
@@ -42,6 +44,7 @@ interface ExportJobRow {
   stored_name: string | null;
   content_type: string | null;
   file_size: number | null;
+  data_as_of: string | null;
   error: string | null;
   attempts: number;
   runner: string | null;
@@ -52,7 +55,7 @@ interface ExportJobRow {
   expires_at: string;
 }
 
-const COLUMNS = `id, owner_id, type, status, progress, request, schedule_id, file_name, stored_name, content_type, file_size,
+const COLUMNS = `id, owner_id, type, status, progress, request, schedule_id, file_name, stored_name, content_type, file_size, data_as_of,
   error, attempts, runner, lease_expires_at, created_at, started_at, completed_at, expires_at`;
 
 function toJob(row: ExportJobRow): ExportJob {
@@ -68,6 +71,7 @@ function toJob(row: ExportJobRow): ExportJob {
     storedName: row.stored_name,
     contentType: row.content_type,
     fileSize: row.file_size === null ? null : Number(row.file_size),
+    dataAsOf: row.data_as_of,
     error: row.error,
     attempts: Number(row.attempts),
     runner: row.runner,
@@ -93,6 +97,7 @@ export interface FinishedFile {
   storedName: string;
   contentType: string;
   fileSize: number;
+  dataAsOf: string | null;
 }
 
 /** What reclaiming jobs of dead runners did. */
@@ -172,9 +177,9 @@ export class ExportJobsRepository {
   async complete(id: string, runner: string, file: FinishedFile, at: Date = new Date()): Promise<boolean> {
     const changed = await this.store.execute(
       `UPDATE export_jobs SET status = 'completed', progress = 100, file_name = $3, stored_name = $4, content_type = $5, file_size = $6,
-         completed_at = $7, runner = NULL, lease_expires_at = NULL, error = NULL
+         completed_at = $7, data_as_of = $8, runner = NULL, lease_expires_at = NULL, error = NULL
        WHERE id = $1 AND runner = $2 AND status = 'running'`,
-      [id, runner, file.fileName, file.storedName, file.contentType, file.fileSize, iso(at)],
+      [id, runner, file.fileName, file.storedName, file.contentType, file.fileSize, iso(at), file.dataAsOf],
     );
     return changed === 1;
   }

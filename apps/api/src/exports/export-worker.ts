@@ -166,6 +166,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
         storedName: name,
         contentType: CONTENT_TYPES[rendered.extension]!,
         fileSize: size,
+        dataAsOf: rendered.dataAsOf,
       };
       if (!(await this.jobs.complete(job.id, this.runner, file))) {
         // Deleted (or taken over) meanwhile: the file belongs to nobody.
