@@ -16,7 +16,7 @@ import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { ExportFinished, ExportJobView, ExportProgress } from '../../libs/metrics/src/exports.js';
 import { SECTIONS, type Section } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
-import { libreOfficeConvert, pdfInfo, pdfText, run, unzipText } from '../factories/files.js';
+import { libreOfficeConvert, pdfInfo, pdfText, unzipText } from '../factories/files.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 import { connected, statisticsSocket, subscribe } from '../factories/sockets.js';
 import { runRandomWorkload } from '../factories/workload.js';
@@ -320,4 +320,243 @@ describe('PDF', () => {
     expect(text).toContain(`${french(api.requests.total)}`);
     expect(text).toMatch(new RegExp(`Page 1 / ${info.Pages}`));
   }, 120_000);
+});
+
+describe('requests and permissions', () => {
+  async function jobCount(): Promise<number> {
+    return (await call('GET', `${BASE}/exports/?page_size=500`)).body.count;
+  }
+
+  it('refuses bad requests with a 400 naming the parameter, and creates no job', async () => {
+    const before = await jobCount();
+    const cases: Array<[string, string]> = [
+      ['', 'type'],
+      ['type=word', 'type'],
+      ['type=excel&period=1y', 'period'],
+      ['type=excel&sections=overview,money', 'sections'],
+      ['type=excel&from=2026-11-25&to=2026-11-01', 'to'],
+      ['type=excel&period=7d&from=2026-11-01', 'period'],
+      ['type=excel&colour=red', 'colour'],
+      ['type=excel&type=pdf', 'type'],
+    ];
+    for (const [query, parameter] of cases) {
+      const { status, body } = await call('GET', `${BASE}/export_statistics/?${query}`);
+      expect(status, query).toBe(400);
+      expect(body.detail, query).toContain(parameter);
+    }
+    const bodies: Array<[unknown, string]> = [
+      [{ type: 'pdf', raw: true }, 'raw'],
+      [{ type: 'csv', raw: 'yes' }, 'raw'],
+      [{ type: 'excel', sections: ['overview', 'nope'] }, 'sections'],
+      [{ type: 'json', city: 12 }, 'city'],
+      [{ type: 'json', unknown: 1 }, 'unknown'],
+      [[1, 2], 'JSON object'],
+    ];
+    for (const [body, word] of bodies) {
+      const answer = await call('POST', `${BASE}/exports/`, adminToken, body);
+      expect(answer.status, JSON.stringify(body)).toBe(400);
+      expect(answer.body.detail, JSON.stringify(body)).toContain(word);
+    }
+    expect(await jobCount()).toBe(before);
+  });
+
+  it('answers 401 without a token and 403 to a non-administrator', async () => {
+    expect((await call('GET', `${BASE}/export_statistics/?type=json`, null)).status).toBe(401);
+    expect((await call('POST', `${BASE}/exports/`, null, { type: 'json' })).status).toBe(401);
+    const client = signAccessToken(await userId("user_type = 'client' AND NOT is_staff AND is_active"), TEST_JWT_SECRET, 600);
+    expect((await call('GET', `${BASE}/exports/`, client)).status).toBe(403);
+  });
+
+  it('an export belongs to its creator: 404 for others, unknown and malformed ids; the link grants that one file only', async () => {
+    const mine = await call('POST', `${BASE}/exports/`, adminToken, { type: 'json', sections: ['overview'] });
+    const service = runtime.app.get(ExportsService);
+    await service.waitFor((await service.find(mine.body.export_id))!, 60_000);
+    const id = mine.body.export_id as string;
+    const detail = await call('GET', `${BASE}/exports/${id}/`);
+    expect(detail.status).toBe(200);
+    expect(detail.body).toMatchObject({ export_id: id, type: 'json', status: 'completed', progress: 100, error: null, sections: ['overview'], raw: false });
+    expect(Object.keys(detail.body)).toEqual(
+      expect.arrayContaining(['export_id', 'type', 'status', 'progress', 'file_size', 'download_url', 'error', 'filters', 'created_at', 'completed_at', 'expires_at']),
+    );
+    for (const path of [`${BASE}/exports/${id}/`, `${BASE}/exports/${id}/download/`]) {
+      expect((await call('GET', path, otherAdminToken)).status, path).toBe(404);
+    }
+    expect((await call('DELETE', `${BASE}/exports/${id}/`, otherAdminToken)).status).toBe(404);
+    for (const bad of ['00000000-0000-4000-8000-000000000000', 'not-an-id', '..%2F..%2Fstate.sqlite', '%2e%2e']) {
+      expect((await call('GET', `${BASE}/exports/${bad}/`)).status, bad).toBe(404);
+      expect((await call('GET', `${BASE}/exports/${bad}/download/`)).status, bad).toBe(404);
+    }
+    // The owner's Bearer works on the download path; so does the link alone.
+    const byBearer = await call('GET', `${BASE}/exports/${id}/download/`);
+    expect(byBearer.status).toBe(200);
+    const url = new URL(detail.body.download_url as string);
+    expect(url.pathname).toBe(`${BASE}/exports/${id}/download/`);
+    expect((await call('GET', url.toString(), null)).bytes.equals(byBearer.bytes)).toBe(true);
+    const grant = url.searchParams.get('grant')!;
+    const [expires, signature] = grant.split('.');
+    const tampered = `${expires}.${signature!.slice(0, -2)}${signature!.endsWith('AA') ? 'BB' : 'AA'}`;
+    const other = await call('POST', `${BASE}/exports/`, adminToken, { type: 'json', sections: ['advanced'] });
+    const expired = service.grants.sign(id, 60, Date.now() - 3600_000).grant;
+    const longer = `${Number(expires) + 3600}.${signature}`;
+    for (const [label, path] of [
+      ['tampered', `${BASE}/exports/${id}/download/?grant=${tampered}`],
+      ['expiry moved', `${BASE}/exports/${id}/download/?grant=${longer}`],
+      ['expired', `${BASE}/exports/${id}/download/?grant=${expired}`],
+      ['other file', `${BASE}/exports/${other.body.export_id}/download/?grant=${grant}`],
+      ['garbage', `${BASE}/exports/${id}/download/?grant=abc`],
+    ] as const) {
+      const answer = await call('GET', path, null);
+      expect(answer.status, label).toBe(403);
+      expect(answer.body.detail, label).toBeTruthy();
+    }
+  });
+
+  it('lists the caller’s exports newest first, paginated; DELETE removes the job and its file', async () => {
+    const first = await call('GET', `${BASE}/exports/?page=1&page_size=2`);
+    expect(first.status).toBe(200);
+    expect(first.body.page_size).toBe(2);
+    expect(first.body.results.length).toBe(2);
+    const all = (await call('GET', `${BASE}/exports/?page_size=500`)).body;
+    expect(all.count).toBeGreaterThan(3);
+    const created = all.results.map((job: ExportJobView) => job.created_at);
+    expect([...created].sort().reverse()).toEqual(created);
+    expect(first.body.results.map((job: ExportJobView) => job.export_id)).toEqual(all.results.slice(0, 2).map((job: ExportJobView) => job.export_id));
+    expect((await call('GET', `${BASE}/exports/`, otherAdminToken)).body.count).toBe(0);
+    expect((await call('GET', `${BASE}/exports/?page=0`)).status).toBe(400);
+
+    const victim = all.results.find((job: ExportJobView) => job.status === 'completed') as ExportJobView;
+    const repository = runtime.app.get(ExportJobsRepository);
+    const stored = (await repository.get(victim.export_id))!;
+    expect((await call('DELETE', `${BASE}/exports/${victim.export_id}/`)).status).toBe(204);
+    expect((await call('GET', `${BASE}/exports/${victim.export_id}/`)).status).toBe(404);
+    expect((await call('GET', victim.download_url!, null)).status).toBe(404);
+    const { existsSync } = await import('node:fs');
+    expect(existsSync(join(work, 'exports', stored.storedName!))).toBe(false);
+  });
+});
+
+describe('progress on the socket', () => {
+  it('room export:<id> gets progress and the final event; only the owner or an admin may join', async () => {
+    const created = await call('POST', `${BASE}/exports/`, adminToken, { type: 'excel', raw: true });
+    const id = created.body.export_id as string;
+    const socket = await connected(statisticsSocket(runtime.url, adminToken));
+    const staff = await connected(statisticsSocket(runtime.url, staffToken));
+    const otherAdmin = await connected(statisticsSocket(runtime.url, otherAdminToken));
+    try {
+      const progress: ExportProgress[] = [];
+      socket.on('export:progress', (event) => progress.push(event));
+      const finished = new Promise<ExportFinished>((resolve) => socket.on('export:finished', resolve));
+      expect(await subscribe(socket, `export:${id}`)).toEqual({ ok: true });
+      expect(await subscribe(otherAdmin, `export:${id}`)).toEqual({ ok: true });
+      const refused = await subscribe(staff, `export:${id}`);
+      expect(refused.ok).toBe(false);
+      expect(await subscribe(socket, 'export:not-a-uuid')).toMatchObject({ ok: false });
+      const end = await finished;
+      expect(end).toMatchObject({ export_id: id, status: 'completed', progress: 100, error: null });
+      expect(end.file_size).toBeGreaterThan(0);
+      expect(progress.at(-1)).toMatchObject({ export_id: id, status: 'completed', progress: 100 });
+      const values = progress.map((event) => event.progress);
+      expect([...values].sort((a, b) => a - b)).toEqual(values);
+    } finally {
+      socket.disconnect();
+      staff.disconnect();
+      otherAdmin.disconnect();
+    }
+  });
+});
+
+describe('jobs', () => {
+  it('runs at most EXPORT_CONCURRENCY jobs at once, first come first served', async () => {
+    const worker = runtime.app.get(ExportWorker);
+    const repository = runtime.app.get(ExportJobsRepository);
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await call('POST', `${BASE}/exports/`, adminToken, { type: 'excel', raw: true, sections: ['requests'] })).body.export_id);
+    let most = 0;
+    const service = runtime.app.get(ExportsService);
+    const done = Promise.all(ids.map(async (id) => service.waitFor((await service.find(id))!, 120_000)));
+    let finished = false;
+    void done.then(() => (finished = true));
+    while (!finished) {
+      most = Math.max(most, worker.status().running);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    expect(most).toBe(2);
+    const jobs = await Promise.all(ids.map((id) => repository.get(id)));
+    expect(jobs.every((job) => job!.status === 'completed')).toBe(true);
+    const starts = jobs.map((job) => job!.startedAt!);
+    expect([...starts].sort()).toEqual(starts);
+  });
+
+  it('retention deletes expired jobs and their files, and leaves other files alone', async () => {
+    const repository = runtime.app.get(ExportJobsRepository);
+    const worker = runtime.app.get(ExportWorker);
+    const { body } = await call('GET', `${BASE}/exports/?page_size=1`);
+    const job = (await repository.get(body.results[0].export_id))!;
+    const { existsSync } = await import('node:fs');
+    await writeFile(join(work, 'exports', 'notes-of-someone.txt'), 'keep me');
+    const later = new Date(Date.parse(job.expiresAt) + 1000);
+    const swept = await worker.sweep(later);
+    expect(swept.jobs).toBeGreaterThanOrEqual(1);
+    expect(await repository.get(job.id)).toBeNull();
+    expect(existsSync(join(work, 'exports', job.storedName!))).toBe(false);
+    expect(existsSync(join(work, 'exports', 'notes-of-someone.txt'))).toBe(true);
+  });
+});
+
+describe('restarts, waiting and a missing browser', () => {
+  it('a job cut by a stop runs again at the next start; one whose runner died is run again or failed', async () => {
+    const state = join(work, 'restart-state.sqlite');
+    const env = { EXPORT_DIR: join(work, 'restart-exports'), STATE_SQLITE_PATH: state, EXPORT_WAIT_SECONDS: '0', EXPORT_JOB_LEASE_SECONDS: '2', PUPPETEER_EXECUTABLE_PATH: '/nonexistent/chromium' };
+    await runtime.destroy();
+    runtime = await startTestRuntime(db, env);
+    // export_statistics with no time to wait answers at once, not completed yet.
+    const quick = await call('GET', `${BASE}/export_statistics/?type=excel`);
+    expect(quick.status).toBe(200);
+    expect(['pending', 'running']).toContain(quick.body.status);
+    expect(quick.body.download_url).toBeNull();
+    // A big job, cut while it runs.
+    const big = await call('POST', `${BASE}/exports/`, adminToken, { type: 'csv', raw: true });
+    const repository = runtime.app.get(ExportJobsRepository);
+    for (let i = 0; i < 200 && (await repository.get(big.body.export_id))!.status !== 'running'; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    await runtime.destroy();
+    // Runners that died: one with attempts left, one without.
+    const { SqliteStateStore } = await import('../../libs/state/src/sqlite.js');
+    const store = new SqliteStateStore(state);
+    const cut = await store.query<{ status: string; error: string | null }>('SELECT status, error FROM export_jobs WHERE id = $1', [big.body.export_id]);
+    expect(cut[0]).toEqual({ status: 'pending', error: 'interrupted by a stop of the service; run again' });
+    const request = JSON.stringify({ type: 'json', filters: { period: 'all', from: null, to: null, city: null, specialty: null }, sections: ['overview'], raw: false });
+    const past = new Date(Date.now() - 60_000).toISOString();
+    const future = new Date(Date.now() + 3600_000).toISOString();
+    for (const [id, attempts] of [['11111111-1111-4111-8111-111111111111', 1], ['22222222-2222-4222-8222-222222222222', 2]] as const) {
+      await store.execute(
+        `INSERT INTO export_jobs (id, owner_id, type, status, progress, request, attempts, runner, lease_expires_at, created_at, started_at, expires_at)
+         VALUES ($1, $2, 'json', 'running', 40, $3, $4, 'dead-host:1:x', $5, $5, $5, $6)`,
+        [id, staffId, request, attempts, past, future],
+      );
+    }
+    await store.close();
+    runtime = await startTestRuntime(db, env);
+    const service = runtime.app.get(ExportsService);
+    const again = await service.waitFor((await service.find(big.body.export_id))!, 120_000);
+    expect(again.status, again.error ?? '').toBe('completed');
+    const revived = await service.waitFor((await service.find('11111111-1111-4111-8111-111111111111'))!, 60_000);
+    expect(revived.status).toBe('completed');
+    expect(revived.attempts).toBe(2);
+    const dead = (await service.find('22222222-2222-4222-8222-222222222222'))!;
+    expect(dead.status).toBe('failed');
+    expect(dead.error).toContain('interrupted 2 time(s)');
+
+    // No browser: PDF exports fail with how to install one, health says so, the rest works.
+    const health = await call('GET', '/health', null);
+    expect(health.body.exports.formats).toEqual({ excel: true, json: true, csv: true, pdf: false });
+    const pdf = await call('POST', `${BASE}/exports/`, adminToken, { type: 'pdf', sections: ['overview'] });
+    const failed = await service.waitFor((await service.find(pdf.body.export_id))!, 60_000);
+    expect(failed.status).toBe('failed');
+    expect(failed.error).toContain('PUPPETEER_EXECUTABLE_PATH');
+    const detail = await call('GET', `${BASE}/exports/${pdf.body.export_id}/`);
+    expect(detail.body).toMatchObject({ status: 'failed', download_url: null, file_size: null });
+    expect((await call('GET', `${BASE}/exports/${pdf.body.export_id}/download/`)).status).toBe(409);
+    const json = await call('POST', `${BASE}/exports/`, adminToken, { type: 'json', sections: ['overview'] });
+    expect((await service.waitFor((await service.find(json.body.export_id))!, 60_000)).status).toBe('completed');
+  }, 300_000);
 });

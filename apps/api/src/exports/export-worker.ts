@@ -7,10 +7,11 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readdir, rename, rm, stat } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
-import { Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
+import { HttpException, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import { APP_CONFIG } from '../tokens.js';
+import type { Ingest } from '../../../ingest/src/ingest.js';
+import { APP_CONFIG, INGEST } from '../tokens.js';
 import { CONTENT_TYPES, downloadName, STORED_NAME, storedName, TEMP_PREFIX, temporaryPath } from './export-files.js';
 import { ExportJobsRepository, type ExportJob } from './export-jobs.repository.js';
 import { ExportEvents } from './export-events.js';
@@ -53,6 +54,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ExportRenderer) private readonly renderer: ExportRenderer,
     @Inject(ExportEvents) private readonly events: ExportEvents,
     @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
+    @Inject(INGEST) private readonly ingest: Ingest,
   ) {
     this.leaseMs = config.exports.jobLeaseSeconds * 1000;
   }
@@ -103,6 +105,9 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
   }
 
   private async fill(): Promise<void> {
+    // Until the initial copy is in ClickHouse the statistics refuse to answer: jobs wait for it
+    // (a first start, or a restart that re-copies) instead of failing.
+    if (!this.ingest.freshness().snapshotDone) return;
     const reclaimed = await this.jobs.reclaimExpired(MAX_ATTEMPTS);
     for (const job of reclaimed.requeued) {
       this.counters.requeued++;
@@ -187,7 +192,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
         }
         return;
       }
-      const message = error instanceof Error ? error.message : String(error);
+      const message = describe(error);
       this.counters.failed++;
       this.logger.error({ message: 'export failed', export_id: job.id, type: job.type, error: message });
       if (await this.jobs.fail(job.id, this.runner, message).catch(() => false)) {
@@ -222,4 +227,15 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
     if (jobs + files > 0) this.logger.log({ message: 'expired exports deleted', jobs, files });
     return { jobs, files };
   }
+}
+
+/** The reason a job failed, as its owner should read it (an HTTP refusal says its own detail). */
+function describe(error: unknown): string {
+  if (error instanceof HttpException) {
+    const body = error.getResponse();
+    if (typeof body === 'string') return body;
+    const { error: text, detail } = body as { error?: unknown; detail?: unknown };
+    return String(detail ?? text ?? error.message);
+  }
+  return error instanceof Error ? error.message : String(error);
 }
