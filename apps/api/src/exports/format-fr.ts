@@ -40,8 +40,8 @@ export function hundredths(value: number): bigint {
   // value = digits × 10^(exponent − fraction length)
   const digits = BigInt(`${whole}${fraction}`) * (sign === '-' ? -1n : 1n);
   const scale = Number(exponentText) - fraction.length;
-  const rounded = scale >= 0 ? ratio(digits * 10n ** BigInt(scale), 1n) : ratio(digits, 10n ** BigInt(-scale));
-  return toCents(String(rounded));
+  if (scale >= 0) return digits * 10n ** BigInt(scale + 2); // 1e+21: a whole number, exact
+  return toCents(String(ratio(digits, 10n ** BigInt(-scale))));
 }
 
 /**

@@ -29,14 +29,14 @@ html { -webkit-print-color-adjust: exact; print-color-adjust: exact; }
 body { margin: 0; font-family: ${CHART_FONT}; font-size: 9pt; line-height: 1.35; color: #1f2933; }
 h1, h2, h3 { margin: 0; font-weight: bold; }
 .cover { padding: 2mm 0 4mm; border-bottom: 1.5pt solid ${BRAND}; margin-bottom: 5mm; }
-.brand { font-size: 8.5pt; letter-spacing: 0.12em; text-transform: uppercase; color: ${ACCENT}; font-weight: bold; }
+.brand { font-size: 8.5pt; text-transform: uppercase; color: ${ACCENT}; font-weight: bold; }
 .cover h1 { font-size: 22pt; line-height: 1.15; color: ${BRAND}; margin: 3mm 0 2mm; }
 .cover .period { font-size: 13pt; color: #33414e; margin: 0 0 4mm; }
 .meta { display: grid; grid-template-columns: 38mm 1fr; gap: 1.2mm 4mm; margin: 0; padding: 3.5mm 5mm; background: #f4f6f9; border-radius: 2mm; }
 .meta dt { color: #5b6875; }
 .meta dd { margin: 0; font-weight: bold; }
 .contents { margin: 4mm 0 0; }
-.contents h2 { font-size: 10pt; color: #5b6875; text-transform: uppercase; letter-spacing: 0.08em; margin-bottom: 1.5mm; }
+.contents h2 { font-size: 10pt; color: #5b6875; text-transform: uppercase; margin-bottom: 1.5mm; }
 .contents ol { margin: 0; padding-left: 5mm; columns: 2; column-gap: 10mm; }
 .contents li { padding: 0.2mm 0; }
 .report-section + .report-section { break-before: page; }
@@ -46,7 +46,7 @@ h1, h2, h3 { margin: 0; font-weight: bold; }
 .as-of { font-size: 8pt; color: #5b6875; margin-top: 0.8mm; }
 .figures { display: grid; grid-template-columns: repeat(3, 1fr); gap: 3mm; margin-bottom: 5mm; }
 .figure { border: 0.75pt solid #d9dfe6; border-left: 2.5pt solid ${BRAND}; border-radius: 1.5mm; padding: 2.2mm 3mm; break-inside: avoid; }
-.figure .label { font-size: 7.5pt; color: #5b6875; text-transform: uppercase; letter-spacing: 0.04em; }
+.figure .label { font-size: 7.5pt; color: #5b6875; text-transform: uppercase; }
 .figure .value { font-size: 13pt; font-weight: bold; color: #16202a; margin-top: 0.8mm; white-space: nowrap; }
 .block { margin-bottom: 6mm; }
 .block h3 { font-size: 10.5pt; color: #22303c; margin-bottom: 2mm; break-after: avoid; }
@@ -150,19 +150,22 @@ ${model.sections.map(sectionHtml).join('\n')}
 }
 
 // Header and footer templates run in their own tiny document: styles must be inline, and the
-// default font size there is too small to read.
-const MARGIN_TEXT = `font-family: ${CHART_FONT}; font-size: 7.5pt; color: #5b6875; width: 100%; margin: 0 ${DEFAULT_MARGIN.left} 0 ${DEFAULT_MARGIN.right}; display: flex; justify-content: space-between; gap: 8mm; -webkit-print-color-adjust: exact;`;
+// default font size there is too small to read. The outer box spans the paper; its padding is the
+// page's side margins, so the text lines up with the body.
+const MARGIN_BOX = `width: 100%; box-sizing: border-box; padding: 0 ${DEFAULT_MARGIN.right} 0 ${DEFAULT_MARGIN.left}; font-family: ${CHART_FONT}; font-size: 7.5pt; color: #5b6875; -webkit-print-color-adjust: exact;`;
+const MARGIN_LINE = 'display: flex; justify-content: space-between; gap: 8mm;';
 
 /** Running header (title and period), footer (generation time, "Page x / y"), A4 portrait margins. */
 export function reportPdfOptions(model: ReportModel): PdfRenderOptions {
   const header =
-    `<div style="${MARGIN_TEXT} padding-bottom: 1.5mm; border-bottom: 0.5pt solid #d0d7de;">` +
-    `<span style="font-weight: bold; color: ${BRAND};">${escapeHtml(model.title)}</span>` +
-    `<span style="text-align: right;">${escapeHtml(model.period_label)}</span></div>`;
+    `<div style="${MARGIN_BOX}"><div style="${MARGIN_LINE} padding-bottom: 1.5mm; border-bottom: 0.5pt solid #d0d7de;">` +
+    `<span style="font-weight: bold; color: ${BRAND}; white-space: nowrap; flex: none;">${escapeHtml(model.title)}</span>` +
+    // One line: a long label (custom window, city, specialty) is cut with "…" here, the cover has it whole.
+    `<span style="min-width: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap;">${escapeHtml(model.period_label)}</span></div></div>`;
   const footer =
-    `<div style="${MARGIN_TEXT}">` +
+    `<div style="${MARGIN_BOX}"><div style="${MARGIN_LINE}">` +
     `<span>Généré le ${escapeHtml(formatInstant(model.generated_at))}</span>` +
-    `<span>Page <span class="pageNumber"></span> / <span class="totalPages"></span></span></div>`;
+    `<span style="white-space: nowrap;">Page <span class="pageNumber"></span> / <span class="totalPages"></span></span></div></div>`;
   return { headerTemplate: header, footerTemplate: footer, landscape: false, margin: { ...DEFAULT_MARGIN } };
 }
 
