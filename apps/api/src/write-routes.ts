@@ -4,6 +4,7 @@
 import { ALERT_RULES_PATH } from './alerts/alert-rules.controller.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { EXPORTS_PATH } from './exports/exports.service.js';
+import { REPORT_SCHEDULES_PATH } from './exports/schedules/report-schedules.controller.js';
 
 const STATISTICS_PREFIX = '/depannage/api/statistics';
 
@@ -16,6 +17,7 @@ const ID = '[^/]+';
 const RULES = escaped(ALERT_RULES_PATH);
 const ALERTS = escaped(`${STATISTICS_PREFIX}/alerts`);
 const EXPORTS = escaped(EXPORTS_PATH);
+const SCHEDULES = escaped(REPORT_SCHEDULES_PATH);
 
 const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'DELETE', path: new RegExp(`^${escaped(CACHE_PURGE_PATH)}$`) },
@@ -25,6 +27,10 @@ const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'POST', path: new RegExp(`^${ALERTS}/${ID}/(acknowledge|resolve)$`) },
   { method: 'POST', path: new RegExp(`^${EXPORTS}$`) },
   { method: 'DELETE', path: new RegExp(`^${EXPORTS}/${ID}$`) },
+  { method: 'POST', path: new RegExp(`^${SCHEDULES}$`) },
+  { method: 'PATCH', path: new RegExp(`^${SCHEDULES}/${ID}$`) },
+  { method: 'DELETE', path: new RegExp(`^${SCHEDULES}/${ID}$`) },
+  { method: 'POST', path: new RegExp(`^${SCHEDULES}/${ID}/run$`) },
 ];
 
 /** Whether `method` on `path` (no query string, no trailing slash) is one of the write routes. */
