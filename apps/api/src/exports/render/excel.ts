@@ -16,6 +16,8 @@ const TITLE_FONT = { bold: true, size: 14, color: { argb: 'FF1F3A5F' } };
 const HEADER_FILL = { type: 'pattern' as const, pattern: 'solid' as const, fgColor: { argb: 'FF1F3A5F' } };
 const HEADER_FONT = { bold: true, color: { argb: 'FFFFFFFF' } };
 const SUBTITLE_FONT = { italic: true, color: { argb: 'FF555555' } };
+/** Printed on A4, as wide as one page (tables and charts never cut at the right edge). */
+const PRINT: Partial<ExcelJS.PageSetup> = { paperSize: 9, orientation: 'portrait', fitToPage: true, fitToWidth: 1, fitToHeight: 0 };
 
 /** Number format of a value; FCFA amounts show decimals only when they have some. */
 function numberFormat(format: ValueFormat, value: unknown): string | undefined {
@@ -142,10 +144,13 @@ function writeTable(sheet: ExcelJS.Worksheet, cursor: Cursor, table: ReportTable
   return { table, headerRow, columns: new Map(table.columns.map((column, i) => [column.key, i + 1])) };
 }
 
-/** Native charts of a section, beside its tables, referencing the cells just written. */
-function sectionCharts(section: ReportSection, placements: TablePlacement[], firstFreeColumn: number): XlsxChart[] {
+/**
+ * Native charts of a section, under its tables (so a printed sheet keeps each chart whole on its
+ * pages), referencing the cells just written.
+ */
+function sectionCharts(section: ReportSection, placements: TablePlacement[], firstFreeRow: number, columns: number): XlsxChart[] {
   const charts: XlsxChart[] = [];
-  let anchorRow = 4;
+  let anchorRow = firstFreeRow;
   for (const chart of section.charts) {
     const placement = placements.find((p) => p.table.id === chart.table);
     if (!placement || placement.table.rows.length === 0) continue;
@@ -158,6 +163,7 @@ function sectionCharts(section: ReportSection, placements: TablePlacement[], fir
       return `${letter}${first}:${letter}${last}`;
     };
     const valueFormat = placement.table.columns.find((column) => column.key === chart.series[0])?.format ?? 'integer';
+    const categoryFormat = placement.table.columns.find((column) => column.key === chart.category)?.format;
     charts.push({
       kind: chart.kind,
       title: chart.title,
@@ -166,8 +172,10 @@ function sectionCharts(section: ReportSection, placements: TablePlacement[], fir
         name: placement.table.columns.find((column) => column.key === key)!.label,
         values: range(key),
       })),
-      anchor: { col: firstFreeColumn, row: anchorRow, cols: 8, rows: 18 },
+      anchor: { col: 0, row: anchorRow, cols: columns, rows: 18 },
       numberFormat: numberFormat(valueFormat, 0),
+      // Date cells are numbers: read as such and shown as dates (as text they would show serials).
+      ...(categoryFormat === 'date' ? { categoryFormat: 'dd/mm/yyyy' } : {}),
     });
     anchorRow += 20;
   }
@@ -176,7 +184,7 @@ function sectionCharts(section: ReportSection, placements: TablePlacement[], fir
 
 function writeSection(workbook: ExcelJS.stream.xlsx.WorkbookWriter, model: ReportModel, section: ReportSection): SheetCharts {
   const name = sheetName(section.title);
-  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 3 }] });
+  const sheet = workbook.addWorksheet(name, { views: [{ state: 'frozen', ySplit: 3 }], pageSetup: PRINT });
   const widths = new WidthTracker();
   const cursor: Cursor = { row: 1 };
   writeTitle(sheet, cursor, section.title, model, section.data_as_of, widths);
@@ -202,11 +210,12 @@ function writeSection(workbook: ExcelJS.stream.xlsx.WorkbookWriter, model: Repor
   const usedColumns = Math.max(2, ...section.tables.map((table) => table.columns.length));
   for (let i = 1; i <= usedColumns; i++) sheet.getColumn(i).width = widths.widths[i] ?? 10;
   sheet.commit();
-  return { sheet: name, charts: sectionCharts(section, placements, usedColumns + 1) };
+  // Anchors are 0-based rows: the chart starts one row under the last table.
+  return { sheet: name, charts: sectionCharts(section, placements, cursor.row, Math.max(4, Math.min(usedColumns, 8))) };
 }
 
 function writeSummary(workbook: ExcelJS.stream.xlsx.WorkbookWriter, model: ReportModel): void {
-  const sheet = workbook.addWorksheet('Résumé', { views: [{ state: 'frozen', ySplit: 1 }] });
+  const sheet = workbook.addWorksheet('Résumé', { views: [{ state: 'frozen', ySplit: 1 }], pageSetup: PRINT });
   const widths = new WidthTracker();
   const cursor: Cursor = { row: 1 };
   writeRow(sheet, cursor, [model.title], (cell) => (cell.font = { ...TITLE_FONT, size: 16 }));

@@ -24,6 +24,12 @@ export interface XlsxChart {
   anchor: { col: number; row: number; cols: number; rows: number };
   /** Excel number format code of the value axis/labels, e.g. '#,##0 "XOF"' or '0.00" %"'. Optional. */
   numberFormat?: string;
+  /**
+   * Number format of numeric categories (dates: 'dd/mm/yyyy'): the categories are then read as
+   * numbers and shown in this format; without it they are read as text (a date cell would show
+   * its serial number in LibreOffice).
+   */
+  categoryFormat?: string;
 }
 
 export const NS = {
@@ -212,6 +218,10 @@ export function parseChart(chart: XlsxChart, where: string): ParsedChart {
   if (!anchorOk) {
     throw new Error(`${label}: anchor ${JSON.stringify(chart.anchor)} needs integers col, row >= 0 and cols, rows >= 1`);
   }
+  if (chart.categoryFormat !== undefined) {
+    if (chart.categoryFormat.trim() === '') throw new Error(`${label}: categoryFormat is empty`);
+    checkXmlText(chart.categoryFormat, `${label}, categoryFormat`);
+  }
   if (chart.numberFormat !== undefined) {
     if (chart.numberFormat.trim() === '') throw new Error(`${label}: numberFormat is empty`);
     checkXmlText(chart.numberFormat, `${label}, numberFormat`);
@@ -282,14 +292,15 @@ function marker(color: string): string {
 const CAT_AX_ID = 509_100_001;
 const VAL_AX_ID = 509_100_002;
 
-function axes(numberFormat: string | undefined, kind: XlsxChartKind): string {
+function axes(numberFormat: string | undefined, kind: XlsxChartKind, categoryFormat?: string): string {
   const gridColor = 'D9D9D9';
+  const catFmt = categoryFormat === undefined ? '<c:numFmt formatCode="General" sourceLinked="1"/>' : `<c:numFmt formatCode="${escapeXml(categoryFormat)}" sourceLinked="0"/>`;
   const numFmt =
     numberFormat === undefined ? '<c:numFmt formatCode="General" sourceLinked="1"/>' : `<c:numFmt formatCode="${escapeXml(numberFormat)}" sourceLinked="0"/>`;
   const catAx =
     `<c:catAx><c:axId val="${CAT_AX_ID}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>` +
     `<c:axPos val="b"/>${kind === 'radar' ? `<c:majorGridlines><c:spPr><a:ln w="9525">${solidFill(gridColor)}</a:ln></c:spPr></c:majorGridlines>` : ''}` +
-    `<c:numFmt formatCode="General" sourceLinked="1"/><c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>` +
+    `${catFmt}<c:majorTickMark val="out"/><c:minorTickMark val="none"/><c:tickLblPos val="nextTo"/>` +
     `<c:crossAx val="${VAL_AX_ID}"/><c:crosses val="autoZero"/><c:auto val="1"/><c:lblAlgn val="ctr"/><c:lblOffset val="100"/><c:noMultiLvlLbl val="0"/></c:catAx>`;
   const valAx =
     `<c:valAx><c:axId val="${VAL_AX_ID}"/><c:scaling><c:orientation val="minMax"/></c:scaling><c:delete val="0"/>` +
@@ -311,7 +322,11 @@ export function chartSpaceXml(parsed: ParsedChart, sheet: string, cache: ChartCa
     throw new Error(`Chart ${JSON.stringify(chart.title)}: the cached values do not match its ranges`);
   }
   const formatCode = chart.numberFormat ?? 'General';
-  const categoriesXml = `<c:cat><c:strRef><c:f>${escapeXml(rangeFormula(sheet, parsed.categories))}</c:f>${strCache(cache.categories)}</c:strRef></c:cat>`;
+  const categoriesFormula = escapeXml(rangeFormula(sheet, parsed.categories));
+  const categoriesXml =
+    chart.categoryFormat === undefined
+      ? `<c:cat><c:strRef><c:f>${categoriesFormula}</c:f>${strCache(cache.categories)}</c:strRef></c:cat>`
+      : `<c:cat><c:numRef><c:f>${categoriesFormula}</c:f>${numCache(cache.categories, chart.categoryFormat)}</c:numRef></c:cat>`;
 
   const seriesXml = parsed.series
     .map((serie, index) => {
@@ -355,18 +370,18 @@ export function chartSpaceXml(parsed: ParsedChart, sheet: string, cache: ChartCa
   let plot: string;
   switch (chart.kind) {
     case 'line':
-      plot = `<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>${seriesXml}<c:marker val="1"/>${axIds}</c:lineChart>${axes(chart.numberFormat, chart.kind)}`;
+      plot = `<c:lineChart><c:grouping val="standard"/><c:varyColors val="0"/>${seriesXml}<c:marker val="1"/>${axIds}</c:lineChart>${axes(chart.numberFormat, chart.kind, chart.categoryFormat)}`;
       break;
     case 'bar':
       plot =
         `<c:barChart><c:barDir val="col"/><c:grouping val="clustered"/><c:varyColors val="0"/>${seriesXml}` +
-        `<c:gapWidth val="150"/>${axIds}</c:barChart>${axes(chart.numberFormat, chart.kind)}`;
+        `<c:gapWidth val="150"/>${axIds}</c:barChart>${axes(chart.numberFormat, chart.kind, chart.categoryFormat)}`;
       break;
     case 'area':
-      plot = `<c:areaChart><c:grouping val="standard"/><c:varyColors val="0"/>${seriesXml}${axIds}</c:areaChart>${axes(chart.numberFormat, chart.kind)}`;
+      plot = `<c:areaChart><c:grouping val="standard"/><c:varyColors val="0"/>${seriesXml}${axIds}</c:areaChart>${axes(chart.numberFormat, chart.kind, chart.categoryFormat)}`;
       break;
     case 'radar':
-      plot = `<c:radarChart><c:radarStyle val="marker"/><c:varyColors val="0"/>${seriesXml}${axIds}</c:radarChart>${axes(chart.numberFormat, chart.kind)}`;
+      plot = `<c:radarChart><c:radarStyle val="marker"/><c:varyColors val="0"/>${seriesXml}${axIds}</c:radarChart>${axes(chart.numberFormat, chart.kind, chart.categoryFormat)}`;
       break;
     case 'pie':
       plot = `<c:pieChart><c:varyColors val="1"/>${seriesXml}<c:firstSliceAng val="0"/></c:pieChart>`;
