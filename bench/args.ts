@@ -1,8 +1,8 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf> [options]
   --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
-  --reps N        stats: timed repetitions per period and engine (default 5)
+  --reps N        stats: timed repetitions per period and engine; pdf: sequential renders (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc, live: seconds of steady load (default 20)
@@ -60,6 +60,6 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (args.database !== null && !['stats', 'serve'].includes(args.name)) throw new Error('--database is for stats and serve only (the others write to the database)');
-  if (!['cdc', 'stats', 'serve', 'live', 'generate'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

@@ -5,7 +5,7 @@
 // no JavaScript and reach nothing but data:/about: URLs: a template can never touch the network.
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { ChildProcess } from 'node:child_process';
-import puppeteer, { type Browser, type HTTPRequest, type Page } from 'puppeteer-core';
+import puppeteer, { type Browser, type HTTPRequest, type Page, type PDFOptions } from 'puppeteer-core';
 import type { AppConfig } from '../../../../../libs/config/src/config.js';
 import { APP_CONFIG } from '../../tokens.js';
 import { findBrowser, type BrowserAvailability } from './browser.js';
@@ -53,7 +53,7 @@ export const DEFAULT_MARGIN = { top: '20mm', bottom: '18mm', left: '14mm', right
 
 // Debian's Chromium looks up the network for its components and sync without these; the sandbox
 // needs user namespaces that containers running as root usually lack (pages run no JavaScript).
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--no-sandbox',
   '--disable-gpu',
   '--disable-background-networking',
@@ -97,6 +97,25 @@ function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {
     timer = setTimeout(() => reject(new Error(`${what} took more than ${ms} ms`)), ms);
   });
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** What the pool asks Chromium for (exported for the benchmark's bare baseline). */
+export function puppeteerPdfOptions(options: PdfRenderOptions, timeoutMs: number): PDFOptions {
+  return {
+    format: 'A4',
+    landscape: options.landscape ?? false,
+    printBackground: true,
+    displayHeaderFooter: options.headerTemplate !== undefined || options.footerTemplate !== undefined,
+    // An empty template would make Chromium print its default one (date, title, URL).
+    headerTemplate: options.headerTemplate ?? '<span></span>',
+    footerTemplate: options.footerTemplate ?? '<span></span>',
+    margin: { ...DEFAULT_MARGIN, ...options.margin },
+    // The documents use local fonts only, and waiting for them would run a script in the page.
+    waitForFonts: false,
+    // Untagged: Chromium's structure tree makes a report ~4x bigger and long tables ~2x slower.
+    tagged: false,
+    timeout: timeoutMs,
+  };
 }
 
 /** A PDF as Chromium writes it: header first, %%EOF last (a cut file lacks it). */
@@ -376,21 +395,7 @@ export class BrowserPool implements OnModuleDestroy {
         // Puppeteer's own limits are a backstop only: ours fires first and closes the page.
         const backstop = this.timeoutMs + CLOSE_TIMEOUT_MS;
         await page.setContent(html, { waitUntil: 'load', timeout: backstop });
-        return page.pdf({
-          format: 'A4',
-          landscape: options.landscape ?? false,
-          printBackground: true,
-          displayHeaderFooter: options.headerTemplate !== undefined || options.footerTemplate !== undefined,
-          // An empty template would make Chromium print its default one (date, title, URL).
-          headerTemplate: options.headerTemplate ?? '<span></span>',
-          footerTemplate: options.footerTemplate ?? '<span></span>',
-          margin: { ...DEFAULT_MARGIN, ...options.margin },
-          // The documents use local fonts only, and waiting for them would run a script in the page.
-          waitForFonts: false,
-          // Untagged: Chromium's structure tree makes a report ~4x bigger and long tables ~2x slower.
-          tagged: false,
-          timeout: backstop,
-        });
+        return page.pdf(puppeteerPdfOptions(options, backstop));
       });
       checkPdf(bytes);
       if (this.current === generation && generation.lost === null) generation.idle.push(page);
