@@ -97,7 +97,8 @@ export interface FinishedFile {
   storedName: string;
   contentType: string;
   fileSize: number;
-  dataAsOf: string | null;
+  /** The figures' data_as_of; absent = unknown. */
+  dataAsOf?: string | null;
 }
 
 /** What reclaiming jobs of dead runners did. */
@@ -179,7 +180,7 @@ export class ExportJobsRepository {
       `UPDATE export_jobs SET status = 'completed', progress = 100, file_name = $3, stored_name = $4, content_type = $5, file_size = $6,
          completed_at = $7, data_as_of = $8, runner = NULL, lease_expires_at = NULL, error = NULL
        WHERE id = $1 AND runner = $2 AND status = 'running'`,
-      [id, runner, file.fileName, file.storedName, file.contentType, file.fileSize, iso(at), file.dataAsOf],
+      [id, runner, file.fileName, file.storedName, file.contentType, file.fileSize, iso(at), file.dataAsOf ?? null],
     );
     return changed === 1;
   }
