@@ -71,6 +71,7 @@ describe('French report values', () => {
     expect(formatInstant('2026-12-02T08:15:00.000Z')).toBe('2 décembre 2026 à 08:15 UTC');
     // 23:30 in Bamako is 23:30 UTC; a +01:00 offset is converted, not copied.
     expect(formatInstant('2026-12-02T00:30:00+01:00')).toBe('1 décembre 2026 à 23:30 UTC');
+    expect(formatInstant('2026-12-02T08:15:00')).toBe('2 décembre 2026 à 08:15 UTC');
     expect(formatInstant('hier')).toBe('hier');
   });
 

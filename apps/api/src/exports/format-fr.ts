@@ -98,7 +98,8 @@ export function formatDateKey(key: string): string {
 /** An ISO-8601 instant → "2 décembre 2026 à 08:15 UTC"; text that is not an instant is returned as it is. */
 export function formatInstant(iso: string): string {
   if (!/^\d{4}-\d{2}-\d{2}T/.test(iso)) return iso;
-  const date = new Date(iso);
+  // Instants are UTC on the wire; one without a zone is read as UTC, never as the server's local time.
+  const date = new Date(/(Z|[+-]\d{2}:?\d{2})$/i.test(iso) ? iso : `${iso}Z`);
   if (Number.isNaN(date.getTime())) return iso;
   return `${longInstant.format(date)} UTC`;
 }

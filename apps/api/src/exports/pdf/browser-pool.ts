@@ -276,7 +276,8 @@ export class BrowserPool implements OnModuleDestroy {
     try {
       browser = await puppeteer.launch({
         executablePath: availability.executablePath,
-        headless: true,
+        // chrome-headless-shell is the old headless mode as its own binary; a full Chrome uses the new one.
+        headless: availability.executablePath.endsWith('chrome-headless-shell') ? 'shell' : true,
         pipe: true,
         args: CHROMIUM_ARGS,
         // Shutdown is the application's (close() on module destroy); Puppeteer's own handlers
@@ -298,17 +299,16 @@ export class BrowserPool implements OnModuleDestroy {
       throw new PdfRenderError('the PDF renderer is shut down');
     }
     // The tab Chromium opens at start becomes the first page of the pool.
-    const [first] = await browser.pages();
-    if (first) {
-      generation.open++;
-      try {
+    try {
+      const [first] = await browser.pages();
+      if (first) {
         await this.preparePage(first);
         generation.idle.push(first);
-      } catch (error) {
-        generation.open--;
-        await this.stop(generation, 'first page unusable');
-        throw new PdfRenderError(`could not prepare the browser's first page: ${describe(error)}`);
+        generation.open++;
       }
+    } catch (error) {
+      await this.stop(generation, 'first page unusable');
+      throw new PdfRenderError(`could not prepare the browser's first page: ${describe(error)}`);
     }
     this.launches++;
     this.current = generation;
