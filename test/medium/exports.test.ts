@@ -79,6 +79,23 @@ async function exportAndDownload(query: string): Promise<{ job: Answer; file: An
   return { job, file, path };
 }
 
+/** Every number of a payload (deep, calculation_info left out), and every key and text as strings. */
+function valuesOf(value: unknown, numbers = new Set<number>(), texts = new Set<string>()): { numbers: Set<number>; texts: Set<string> } {
+  if (typeof value === 'number') {
+    numbers.add(value);
+    texts.add(String(value));
+  } else if (typeof value === 'string') texts.add(value);
+  else if (Array.isArray(value)) for (const item of value) valuesOf(item, numbers, texts);
+  else if (value !== null && typeof value === 'object') {
+    for (const [key, item] of Object.entries(value)) {
+      if (key === 'calculation_info') continue;
+      texts.add(key);
+      valuesOf(item, numbers, texts);
+    }
+  }
+  return { numbers, texts };
+}
+
 function without<T extends Record<string, any>>(payload: T): Omit<T, 'calculation_info'> {
   const { calculation_info: _, ...figures } = payload;
   return figures;
@@ -204,6 +221,25 @@ describe('Excel', () => {
       running = Math.round((running + (row[3] as number)) * 100) / 100;
       expect(row[4]).toBe(running);
     }
+    // Every number on every section sheet is one of the API's numbers for that section (the one
+    // derived column, the cumulative revenue, is the running sum checked above).
+    const titles: Record<string, string> = {
+      "Vue d'ensemble": 'overview', Demandes: 'requests', Financier: 'financial', Satisfaction: 'satisfaction', Techniciens: 'technicians',
+      Spécialités: 'specialties', Sécurité: 'security', Géographie: 'geography', Tendances: 'trends', 'Indicateurs avancés': 'advanced',
+    };
+    const cumulative = new Set(daily.map((row) => row[4] as number));
+    let checked = 0;
+    for (const [title, section] of Object.entries(titles)) {
+      const { numbers } = valuesOf(api[section]);
+      workbook.getWorksheet(title)!.eachRow((row) =>
+        row.eachCell((cell) => {
+          if (typeof cell.value !== 'number') return;
+          checked++;
+          expect(numbers.has(cell.value) || (section === 'trends' && cumulative.has(cell.value)), `${title}!${cell.address} = ${cell.value}`).toBe(true);
+        }),
+      );
+    }
+    expect(checked).toBeGreaterThan(100);
     const advanced = sheetPairs(workbook.getWorksheet('Indicateurs avancés')!);
     expect(advanced.get('Taux de rétention')).toBe(api.advanced.retention_rate);
     expect(advanced.get('Valeur vie client (LTV)')).toBe(api.advanced.ltv);
@@ -272,6 +308,19 @@ describe('CSV', () => {
     expect(overview.startsWith('\uFEFF')).toBe(true);
     expect(overview).toContain(`Revenus totaux,total_revenue,${api.overview.total_revenue}\r\n`);
     expect(overview).toContain(`Utilisateurs totaux,total_users,${api.overview.total_users}\r\n`);
+    // Every numeric field of every file is one of the API's values for that section.
+    for (const section of SECTIONS) {
+      const { texts } = valuesOf(api[section]);
+      if (section === 'trends') {
+        // The one derived column: the running sum of the daily revenue.
+        let running = 0;
+        for (const bucket of Object.values(api.trends.daily) as Array<{ revenue: number }>) texts.add(String((running = Math.round((running + bucket.revenue) * 100) / 100)));
+      }
+      const fields = entries.get(`${section}.csv`)!.replace(/^\uFEFF/, '').split('\r\n').flatMap((line) => line.split(','));
+      const numeric = fields.filter((field) => /^-?\d+(\.\d+)?$/.test(field));
+      for (const field of numeric) expect(texts.has(field), `${section}.csv: ${field}`).toBe(true);
+      if (section !== 'advanced') expect(numeric.length, section).toBeGreaterThan(0);
+    }
     const geography = entries.get('geography.csv')!;
     for (const city of api.geography.top_cities) {
       const text = /[",\r\n]/.test(city.city) || /^[=+\-@]/.test(city.city) ? null : `${city.city},${city.count}\r\n`;
