@@ -9,7 +9,8 @@ import {
   ReportScheduleValidationError,
   shortestIntervalSeconds,
 } from '../../apps/api/src/exports/schedules/dto/report-schedule.js';
-import { fitsAsAttachment, frenchSize, reportMail } from '../../apps/api/src/exports/schedules/report-delivery.js';
+import { DeliveryError, fitsAsAttachment, frenchSize, ReportDelivery, reportMail } from '../../apps/api/src/exports/schedules/report-delivery.js';
+import { loadConfig } from '../../libs/config/src/config.js';
 
 const VALID = { name: 'Hebdo', cron: '0 8 * * 1', type: 'excel', period: '7d', recipients: ['ops@depanneteliman.ml'] };
 
@@ -186,5 +187,14 @@ describe('delivery', () => {
     expect(linked.text).toContain('dépasse la taille maximale d\'une pièce jointe (10 Mo)');
     expect(linked.text).not.toContain('est joint');
     expect(linked.text).toContain('jusqu\'au 3 décembre 2026');
+  });
+
+  it('without SMTP_URL a mail fails at once, for good, saying so', async () => {
+    const delivery = new ReportDelivery(loadConfig({}));
+    expect(delivery.smtpConfigured).toBe(false);
+    const sent = delivery.sendMail(['ops@depanneteliman.ml'], { subject: 's', text: 't' }, null);
+    await expect(sent).rejects.toThrow(DeliveryError);
+    await expect(sent).rejects.toMatchObject({ permanent: true, message: expect.stringMatching(/^SMTP_URL is not set/) });
+    expect(new ReportDelivery(loadConfig({ SMTP_URL: 'smtp://127.0.0.1:2525' })).smtpConfigured).toBe(true);
   });
 });

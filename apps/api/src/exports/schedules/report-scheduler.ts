@@ -84,7 +84,8 @@ export function runView(run: ReportRun): ReportRunView {
 export function nextRunAt(schedule: ReportSchedule, now: Date = new Date()): string | null {
   if (!schedule.enabled) return null;
   try {
-    return new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(now).toJSDate().toISOString();
+    // getNextDateFrom reads a Date in the zone it is given (the process's own otherwise).
+    return new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(now, schedule.timezone).toJSDate().toISOString();
   } catch {
     return null;
   }
@@ -120,7 +121,7 @@ export function scheduleView(schedule: ReportSchedule, lastRun: ReportRun | null
 /** Whether `due` is one of the cron times of `schedule` (it may have changed since it was armed). */
 function firesAt(schedule: ReportSchedule, due: Date): boolean {
   try {
-    return new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(new Date(due.getTime() - 1000)).toMillis() === due.getTime();
+    return new CronTime(schedule.cron, schedule.timezone).getNextDateFrom(new Date(due.getTime() - 1000), schedule.timezone).toMillis() === due.getTime();
   } catch {
     return false;
   }
@@ -149,6 +150,8 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
   private readonly running = new Map<string, RunningReport>();
   private syncing: Promise<void> | null = null;
   private stopped = false;
+  /** Runs this process ran, and due times another replica had claimed first. */
+  private readonly counters = { ran: 0, taken_elsewhere: 0 };
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -175,8 +178,8 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     await this.syncing;
   }
 
-  status(): { runner: string; armed: number; running: number; smtp_configured: boolean } {
-    return { runner: this.runner, armed: this.armed.size, running: this.running.size, smtp_configured: this.delivery.smtpConfigured };
+  status(): { runner: string; armed: number; running: number; smtp_configured: boolean; ran: number; taken_elsewhere: number } {
+    return { runner: this.runner, armed: this.armed.size, running: this.running.size, smtp_configured: this.delivery.smtpConfigured, ...this.counters };
   }
 
   /** Arms (or re-arms) a created or changed schedule; disarms it when disabled. */
@@ -264,7 +267,8 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     }
     const run = { id: randomUUID(), scheduleId: id, dueAt: due, origin: 'cron' as const, runner: this.runner, leaseMs: LEASE_MS };
     if (!(await this.schedules.claimRun(run))) {
-      this.logger.debug?.({ message: 'scheduled report run by another replica', schedule_id: id, due_at: due.toISOString() });
+      this.counters.taken_elsewhere++;
+      this.logger.log({ message: 'scheduled report due time run by another replica', schedule_id: id, due_at: due.toISOString(), runner: this.runner });
       return;
     }
     const claimed = await this.schedules.getRun(run.id);
@@ -288,6 +292,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     const abort = new AbortController();
     const entry: RunningReport = { abort, done: Promise.resolve() };
     this.running.set(run.id, entry);
+    this.counters.ran++;
     this.logger.log({ message: 'scheduled report started', schedule_id: schedule.id, run_id: run.id, due_at: run.dueAt, trigger: run.origin, runner: this.runner });
     entry.done = this.execute(run, schedule, abort)
       .catch((error: unknown) => this.logger.error({ message: 'scheduled report run broke off', schedule_id: schedule.id, run_id: run.id, error: message(error) }))
