@@ -1,6 +1,6 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx> [options]
   --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine; pdf: sequential renders (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
@@ -9,7 +9,7 @@ export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|genera
   --sockets N     live: concurrent sockets of the fan-out (default 10000)
   --parallelism N generator connections (default 2)
   --jit-off       stats: also time the Postgres figures with jit=off
-  --database NAME stats, serve: use this already generated database (kept) instead of generating one`;
+  --database NAME stats, serve, xlsx: use this already generated database (kept) instead of generating one`;
 
 function parseCount(raw: string | undefined, flag: string): number {
   if (raw === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -59,7 +59,7 @@ export function parseArgs(argv: string[]): BenchArgs {
         args.name = flag;
     }
   }
-  if (args.database !== null && !['stats', 'serve'].includes(args.name)) throw new Error('--database is for stats and serve only (the others write to the database)');
-  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }
