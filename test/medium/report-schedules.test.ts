@@ -158,6 +158,8 @@ beforeAll(async () => {
     REPORT_MAX_ATTEMPTS: '3',
     REPORT_RETRY_BASE_SECONDS: '1',
     EXPORT_MAX_ATTACHMENT_MB: '1',
+    // A demoted owner is seen at once (the owner check of a run uses the same user cache as requests).
+    AUTH_USER_CACHE_SECONDS: '0',
   };
   runtime = await startTestRuntime(db, runtimeEnv);
   adminId = await userId("user_type = 'admin' AND is_active AND username <> 'admin_b'");
@@ -426,6 +428,37 @@ describe('runs', () => {
       await smtp.start();
     }
     expect(smtp.messages.filter((message) => message.mail.subject?.includes('Serveur muet'))).toEqual([]);
+  });
+
+  it("a schedule whose owner lost access fails at once, saying so, and sends nothing", async () => {
+    const at = new Date(Math.ceil((Date.now() + 4000) / 1000) * 1000);
+    const schedule = await createSchedule({ name: 'Ancien admin', cron: cronAt(at, 'Africa/Bamako'), type: 'json', sections: ['overview'], recipients: ['ops@depanneteliman.ml'] }, otherAdminToken);
+    await db.pool.query("UPDATE users_user SET user_type = 'client' WHERE username = 'admin_b'");
+    try {
+      const deadline = Date.now() + 30_000;
+      let run: ReportRunView | undefined;
+      const state = new pg.Client({ connectionString: databaseUrl(stateDb) });
+      await state.connect();
+      try {
+        // Read from the store: the owner cannot ask the API any more.
+        while (!run || run.status === 'running') {
+          if (Date.now() > deadline) throw new Error(`no finished run: ${JSON.stringify(run)}`);
+          await new Promise((resolve) => setTimeout(resolve, 200));
+          const { rows } = await state.query<{ status: ReportRunView['status']; attempts: number; error: string | null; export_id: string | null; due_at: string }>(
+            'SELECT status, attempts, error, export_id, due_at FROM report_runs WHERE schedule_id = $1',
+            [schedule.id],
+          );
+          run = rows[0] as unknown as ReportRunView | undefined;
+        }
+      } finally {
+        await state.end();
+      }
+      expect(run).toMatchObject({ status: 'failed', attempts: 1, export_id: null, due_at: at.toISOString() });
+      expect(run.error).toMatch(/^the schedule's owner \(user \d+\) no longer has access to the statistics/);
+      expect(smtp.messages.filter((message) => message.mail.subject?.includes('Ancien admin'))).toEqual([]);
+    } finally {
+      await db.pool.query("UPDATE users_user SET user_type = 'admin' WHERE username = 'admin_b'");
+    }
   });
 
   it('a run left running by a dead process is recorded failed, never left running', async () => {

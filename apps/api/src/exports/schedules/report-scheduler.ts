@@ -17,6 +17,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import { CronJob, CronTime } from 'cron';
 import type { AppConfig } from '../../../../../libs/config/src/config.js';
 import type { ReportDeliveredEvent, ReportRunView, ReportScheduleView } from '../../../../../libs/metrics/src/report-schedules.js';
+import { AccessAuthenticator, AccessRefused, isAdministrator } from '../../auth/admin.guard.js';
 import { APP_CONFIG } from '../../tokens.js';
 import type { ExportJob } from '../export-jobs.repository.js';
 import { EXPORTS_PATH, ExportsService } from '../exports.service.js';
@@ -46,6 +47,9 @@ class RunStopped extends Error {
     super(message);
   }
 }
+
+/** The run cannot succeed whatever the wait (its owner lost access): failed at once. */
+class RunRefused extends Error {}
 
 interface ArmedSchedule {
   job: CronJob;
@@ -160,6 +164,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     @Inject(ReportDelivery) private readonly delivery: ReportDelivery,
     @Inject(SchedulerRegistry) private readonly registry: SchedulerRegistry,
     @Inject(HttpAdapterHost) private readonly http: HttpAdapterHost,
+    @Inject(AccessAuthenticator) private readonly access: AccessAuthenticator,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -321,6 +326,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
         state.attempts = attempt;
         await save();
         try {
+          await this.ownerMayExport(schedule);
           job = await this.render(schedule, job, state, save, abort.signal);
           await this.deliver(schedule, run, job, state, abort.signal);
           state.error = null;
@@ -338,7 +344,7 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
         } catch (error) {
           if (abort.signal.aborted) throw abort.signal.reason;
           state.error = message(error);
-          const permanent = error instanceof DeliveryError && error.permanent;
+          const permanent = (error instanceof DeliveryError && error.permanent) || error instanceof RunRefused;
           if (permanent || attempt >= this.config.reports.maxAttempts) {
             await this.schedules.finish(run.id, this.runner, 'failed', state);
             this.logger.error({ message: 'scheduled report failed', schedule_id: schedule.id, run_id: run.id, export_id: state.exportId, attempts: attempt, permanent, error: state.error });
@@ -361,6 +367,19 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
       this.logger.error({ message: 'scheduled report failed', schedule_id: schedule.id, run_id: run.id, attempts: state.attempts, error: state.error });
     } finally {
       clearInterval(heartbeat);
+    }
+  }
+
+  /**
+   * A run exports as the schedule's owner, so the owner must still be an active administrator or
+   * staff member (as for any statistics request): a schedule does not outlive its owner's access.
+   */
+  private async ownerMayExport(schedule: ReportSchedule): Promise<void> {
+    try {
+      await this.access.current(schedule.ownerId, isAdministrator);
+    } catch (error) {
+      if (error instanceof AccessRefused) throw new RunRefused(`the schedule's owner (user ${schedule.ownerId}) no longer has access to the statistics: ${error.detail}`);
+      throw error;
     }
   }
 
