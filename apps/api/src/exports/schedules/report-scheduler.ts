@@ -218,7 +218,10 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
     if (this.stopped) return;
     const current = new Set(enabled.map((schedule) => schedule.id));
     for (const schedule of enabled) {
-      if (this.armed.get(schedule.id)?.version !== schedule.updatedAt) this.arm(schedule);
+      // Newer only: a change made here while this sync was reading is already armed (updated_at
+      // only grows, and ISO-8601 text sorts as time).
+      const armed = this.armed.get(schedule.id);
+      if (!armed || schedule.updatedAt > armed.version) this.arm(schedule);
     }
     for (const id of [...this.armed.keys()]) if (!current.has(id)) this.disarm(id);
   }
@@ -283,7 +286,9 @@ export class ReportScheduler implements OnApplicationBootstrap, OnModuleDestroy 
   /** "Run now": a run due now, whatever the cron; resolves once it is recorded (it goes on in the background). */
   async runNow(schedule: ReportSchedule): Promise<ReportRun> {
     for (let attempt = 0; attempt < 5; attempt++) {
-      const run = { id: randomUUID(), scheduleId: schedule.id, dueAt: new Date(Date.now() + attempt), origin: 'manual' as const, runner: this.runner, leaseMs: LEASE_MS };
+      // Never on a whole second, where it could take the key of a cron due time (they are whole seconds).
+      const at = Date.now() + attempt;
+      const run = { id: randomUUID(), scheduleId: schedule.id, dueAt: new Date(at % 1000 === 0 ? at + 1 : at), origin: 'manual' as const, runner: this.runner, leaseMs: LEASE_MS };
       if (await this.schedules.claimRun(run)) {
         const claimed = (await this.schedules.getRun(run.id))!;
         this.start(claimed, schedule);
