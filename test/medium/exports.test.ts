@@ -424,6 +424,7 @@ describe('requests and permissions', () => {
     const detail = await call('GET', `${BASE}/exports/${id}/`);
     expect(detail.status).toBe(200);
     expect(detail.body).toMatchObject({ export_id: id, type: 'json', status: 'completed', progress: 100, error: null, sections: ['overview'], raw: false });
+    expect(detail.body.data_as_of).toBe((await call('GET', `${BASE}/overview/`)).body.calculation_info.data_as_of);
     expect(Object.keys(detail.body)).toEqual(
       expect.arrayContaining(['export_id', 'type', 'status', 'progress', 'file_size', 'download_url', 'error', 'filters', 'created_at', 'completed_at', 'expires_at']),
     );
@@ -598,6 +599,8 @@ describe('restarts, waiting and a missing browser', () => {
     // No browser: PDF exports fail with how to install one, health says so, the rest works.
     const health = await call('GET', '/health', null);
     expect(health.body.exports.formats).toEqual({ excel: true, json: true, csv: true, pdf: false });
+    expect(health.body.exports.pdf.error).toContain('PUPPETEER_EXECUTABLE_PATH');
+    expect(health.body.exports.scheduled_reports).toMatchObject({ smtp_configured: false });
     const pdf = await call('POST', `${BASE}/exports/`, adminToken, { type: 'pdf', sections: ['overview'] });
     const failed = await service.waitFor((await service.find(pdf.body.export_id))!, 60_000);
     expect(failed.status).toBe('failed');

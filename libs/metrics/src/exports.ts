@@ -37,6 +37,8 @@ export interface ExportJobView {
   /** A link that opens in a browser as it is (signed, expiring), once completed. */
   download_url: string | null;
   file_name: string | null;
+  /** Commit time of the last operational change the file's figures include (the oldest of its sections'), once completed. */
+  data_as_of: string | null;
   error: string | null;
   filters: ExportFilters;
   sections: Section[];

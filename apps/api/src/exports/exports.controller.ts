@@ -88,7 +88,14 @@ export class ExportsController {
     @Req() request: AuthenticatedRequest,
   ): Promise<{ export_id: string; status: string; download_url: string | null; file_size: number | null }> {
     const parsed = parseExportQuery(query);
-    const job = await this.exports.waitFor(await this.exports.create(request.user.id, parsed), this.config.exports.waitSeconds * 1000);
+    const created = await this.exports.create(request.user.id, parsed);
+    let job: ExportJob;
+    try {
+      job = await this.exports.waitFor(created, this.config.exports.waitSeconds * 1000);
+    } catch (error) {
+      if (error instanceof ExportNotFound) throw notFound(created.id);
+      throw error;
+    }
     return { export_id: job.id, status: job.status, download_url: this.exports.downloadUrl(job, origin(request)), file_size: job.fileSize };
   }
 

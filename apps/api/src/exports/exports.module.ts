@@ -28,6 +28,6 @@ import { ReportSchedulesRepository } from './schedules/report-schedules.reposito
     ReportDelivery,
     ReportScheduler,
   ],
-  exports: [ExportsService, ExportWorker, ExportRenderer, ExportJobsRepository],
+  exports: [ExportsService, ExportWorker, ExportRenderer, ExportJobsRepository, ReportScheduler],
 })
 export class ExportsModule {}

@@ -113,7 +113,10 @@ export class ExportsService implements OnModuleInit {
       if (left <= 0) break;
       // Woken at once when it ends in this process; otherwise the store is read again (another replica).
       await this.events.finishedWithin(job.id, Math.min(left, 500));
-      current = (await this.jobs.get(job.id)) ?? current;
+      const latest = await this.jobs.get(job.id);
+      // Deleted while we waited: it is gone for its owner too.
+      if (!latest) throw new ExportNotFound(job.id);
+      current = latest;
     }
     return current;
   }
@@ -155,6 +158,7 @@ export class ExportsService implements OnModuleInit {
       file_size: job.fileSize,
       download_url: this.downloadUrl(job, base),
       file_name: job.fileName,
+      data_as_of: job.dataAsOf,
       error: job.error,
       filters: job.request.filters,
       sections: job.request.sections,

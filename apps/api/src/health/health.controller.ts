@@ -13,6 +13,7 @@ import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ExportJobsRepository } from '../exports/export-jobs.repository.js';
 import { ExportWorker } from '../exports/export-worker.js';
 import { BrowserPool } from '../exports/pdf/browser-pool.js';
+import { ReportScheduler } from '../exports/schedules/report-scheduler.js';
 import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from '../tokens.js';
 
@@ -48,6 +49,7 @@ export class HealthController {
     @Inject(BrowserPool) private readonly pdf: BrowserPool,
     @Inject(ExportWorker) private readonly exportWorker: ExportWorker,
     @Inject(ExportJobsRepository) private readonly exportJobs: ExportJobsRepository,
+    @Inject(ReportScheduler) private readonly reports: ReportScheduler,
   ) {}
 
   @Get()
@@ -97,6 +99,7 @@ export class HealthController {
         pdf,
         worker: this.exportWorker.status(),
         jobs: exportJobs,
+        scheduled_reports: this.reports.status(),
       },
       ingest: {
         state: ingest.state,
