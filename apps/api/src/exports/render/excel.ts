@@ -10,8 +10,6 @@ import { addChartsToXlsx, type SheetCharts, type XlsxChart } from '../xlsx/chart
 import type { CellValue, ReportColumn, ReportModel, ReportSection, ReportTable, ValueFormat } from '../report-model.js';
 import type { RawTable } from '../raw-rows.js';
 
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
-
 const TITLE_FONT = { bold: true, size: 14, color: { argb: 'FF1F3A5F' } };
 const HEADER_FILL = { type: 'pattern' as const, pattern: 'solid' as const, fgColor: { argb: 'FF1F3A5F' } };
 const HEADER_FONT = { bold: true, color: { argb: 'FFFFFFFF' } };

@@ -5,6 +5,7 @@ import { Controller, Get, HttpException, Inject, InternalServerErrorException, L
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { ProjectStatistics } from '../../../../../libs/metrics/src/legacy-types.js';
+import { CONTENT_TYPES } from '../../exports/export-files.js';
 import { BrowserPool } from '../../exports/pdf/browser-pool.js';
 import { StatisticsService } from '../statistics.service.js';
 import { LegacyAdminGuard, LegacyExportGuard } from './legacy.guards.js';
@@ -18,7 +19,7 @@ export const PDF_EXPORT_PATH = '/depannage/api/export_statistics_pdf';
 /** The legacy paths (no trailing slash): GET only, like the statistics endpoints (runtime.ts). */
 export const LEGACY_PATHS: readonly string[] = [PROJECT_STATISTICS_PATH, EXCEL_EXPORT_PATH, PDF_EXPORT_PATH];
 
-export const XLSX_CONTENT_TYPE = 'application/vnd.openxmlformats-officedocument.spreadsheetml.sheet';
+const XLSX_CONTENT_TYPE = CONTENT_TYPES.xlsx!;
 
 @ApiTags('legacy')
 @ApiBearerAuth()
