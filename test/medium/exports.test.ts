@@ -597,7 +597,7 @@ describe('restarts, waiting and a missing browser', () => {
     expect(dead.error).toContain('interrupted 2 time(s)');
 
     // No browser: PDF exports fail with how to install one, health says so, the rest works.
-    const health = await call('GET', '/health', null);
+    const health = await call('GET', '/health/details');
     expect(health.body.exports.formats).toEqual({ excel: true, json: true, csv: true, pdf: false });
     expect(health.body.exports.pdf.error).toContain('PUPPETEER_EXECUTABLE_PATH');
     expect(health.body.exports.scheduled_reports).toMatchObject({ smtp_configured: false });

@@ -59,9 +59,9 @@ async function startSecondProcess(env: Record<string, string>): Promise<typeof s
   const deadline = Date.now() + 120_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`second API process exited ${child.exitCode}:\n${output.join('')}`);
-    // Streaming: the snapshot is in ClickHouse (until then statistics are refused, not partial).
-    const streaming = await fetch(`${url}/health`).then(
-      async (response) => response.status === 200 && ((await response.json()) as { ingest: { state: string } }).ingest.state === 'streaming',
+    // Ready: the snapshot is in ClickHouse and changes stream (until then statistics are refused, not partial).
+    const streaming = await fetch(`${url}/health/ready`).then(
+      async (response) => response.status === 200 && ((await response.json()) as { status: string }).status === 'ready',
       () => false,
     );
     if (streaming) break;
@@ -204,7 +204,7 @@ it('pushes every REAL_TIME_REFRESH_SECONDS without changes, and ends the session
   });
   expect(end).toMatchObject({ code: 'user_revoked' });
 
-  const health = (await (await fetch(`${second.url}/health`)).json()) as Record<string, any>;
+  const health = (await (await fetch(`${second.url}/health/details`, { headers: { Authorization: `Bearer ${token}` } })).json()) as Record<string, any>;
   expect(health.realtime).toMatchObject({ adapter: 'redis-streams' });
   expect(health.realtime.sockets).toBeGreaterThanOrEqual(2);
   expect(health.state_store).toMatchObject({ ok: true, dialect: 'postgres' });

@@ -560,8 +560,9 @@ describe('two processes sharing the state store', () => {
     const deadline = Date.now() + 150_000;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`second process exited ${child.exitCode}:\n${output.join('')}`);
-      const streaming = await fetch(`${second.url}/health`).then(
-        async (response) => response.status === 200 && ((await response.json()) as { ingest: { state: string } }).ingest.state === 'streaming',
+      // Ready: the snapshot is done and changes stream.
+      const streaming = await fetch(`${second.url}/health/ready`).then(
+        async (response) => response.status === 200 && ((await response.json()) as { status: string }).status === 'ready',
         () => false,
       );
       if (streaming) break;

@@ -228,8 +228,8 @@ describe('bad parameters', () => {
 });
 
 describe('health', () => {
-  it('reports components, ingest state and snapshot', async () => {
-    const response = await get('/health', null);
+  it('reports components, ingest state and snapshot to administrators', async () => {
+    const response = await get('/health/details');
     expect(response.status).toBe(200);
     expect(response.body.status).toBe('ok');
     expect(response.body.postgres.ok).toBe(true);

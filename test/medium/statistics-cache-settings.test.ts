@@ -61,7 +61,7 @@ describe('cache settings', () => {
     } finally {
       reader.destroy();
     }
-    const health = await call('/health');
+    const health = await call('/health/details');
     expect(health.body.cache).toMatchObject({ ok: true, backend: 'disabled' });
     expect(await call('/depannage/api/statistics/cache/', 'DELETE')).toEqual({ status: 200, body: { purged: 0 } });
   });
@@ -69,7 +69,7 @@ describe('cache settings', () => {
   it('starts with an unreachable REDIS_URL, degraded, caches once Redis is up, and expires entries after the TTL', async () => {
     redis = testRedis(await freePort());
     runtime = await startTestRuntime(db, { REDIS_URL: redis.url, STATISTICS_CACHE_TTL_SECONDS: '2' });
-    const health = await call('/health');
+    const health = await call('/health/details');
     expect(health.body.status).toBe('degraded');
     expect(health.body.cache).toMatchObject({ ok: false, backend: 'redis', configured: true });
     // The live rooms share the same Redis (Redis Streams adapter): degraded too, not stopped.
@@ -82,12 +82,12 @@ describe('cache settings', () => {
     await redis.start();
     const deadline = Date.now() + 15_000;
     for (;;) {
-      const { body } = await call('/health');
+      const { body } = await call('/health/details');
       if (body.cache.ok === true && body.realtime.ok === true) break;
       if (Date.now() > deadline) throw new Error(`did not recover: cache ${JSON.stringify(body.cache)}, realtime ${JSON.stringify(body.realtime)}`);
       await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    expect((await call('/health')).body.status).toBe('ok');
+    expect((await call('/health/details')).body.status).toBe('ok');
     const computed = await stats();
     expect(computed.calculation_info.cached).toBe(false);
     const hit = await stats();

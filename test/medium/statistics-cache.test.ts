@@ -200,7 +200,7 @@ describe('statistics cache on Redis', () => {
   it('answers from ClickHouse while Redis is down, reports it, and caches again when it returns', async () => {
     const warm = await stats('all');
     expect((await stats('all')).calculation_info.cached).toBe(true);
-    const healthy = await call('/health', { token: null });
+    const healthy = await call('/health/details');
     expect(healthy.body.cache).toMatchObject({ ok: true, backend: 'redis', configured: true });
 
     const warn = vi.spyOn(Logger.prototype, 'warn');
@@ -210,7 +210,7 @@ describe('statistics cache on Redis', () => {
     expect(down.calculation_info.cached).toBe(false);
     expect(figures(down).requests).toEqual(figures(warm).requests);
     expect(cache.stats().redisErrors).toBeGreaterThan(errorsBefore);
-    const health = await call('/health', { token: null });
+    const health = await call('/health/details');
     expect(health.status).toBe(200);
     expect(health.body.status).toBe('degraded');
     expect(health.body.cache.ok).toBe(false);
@@ -229,7 +229,7 @@ describe('statistics cache on Redis', () => {
     expect(changed.requests.total).toBe(warm.requests.total + 1);
 
     await redis.start();
-    await waitFor(async () => (await call('/health', { token: null })).body.cache.ok === true, 'the cache to be healthy again');
+    await waitFor(async () => (await call('/health/details')).body.cache.ok === true, 'the cache to be healthy again');
     await waitFor(async () => (await reader.hLen(`${CACHE_KEY_PREFIX}${runtime.config.replicationSlot}:versions`)) > 0, 'versions republished');
     const again = await stats('all');
     expect(again.calculation_info.cached).toBe(false);

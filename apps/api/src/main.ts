@@ -15,7 +15,7 @@ async function main(): Promise<void> {
     'DepanneTeliman statistics is running',
     `  API      ${runtime.url}/depannage/api/statistics/global_statistics/`,
     `  Docs     ${runtime.url}/docs`,
-    `  Health   ${runtime.url}/health`,
+    `  Health   ${runtime.url}/health/ready  (details for admins: /health/details)`,
     `  Live     ${runtime.url}/statistics  (Socket.IO namespace; rooms realtime, section:<name>, alerts; docs/realtime.md)`,
   ];
   if (runtime.adminToken) {

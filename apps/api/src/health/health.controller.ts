@@ -1,7 +1,11 @@
-// Liveness and freshness: Postgres, ClickHouse, ingest lag and snapshot progress. Public: it
-// reveals no data, only whether the numbers can be trusted right now.
-import { Controller, Get, HttpStatus, Inject, Res } from '@nestjs/common';
-import { ApiOperation, ApiTags } from '@nestjs/swagger';
+// Health in three parts. `GET /health` (liveness, public): the event loop answers, from
+// in-process state only, never waiting on the engine or a database — a probe that waits on a busy
+// engine would have a healthy process killed. `GET /health/ready` (readiness, public): whether the
+// numbers can be served now (snapshot done and streaming, ClickHouse, Postgres and the state store
+// answering within a short deadline), as fixed reason codes: no hosts, LSNs or error texts.
+// `GET /health/details` (administrators): every component's state, lag, counters.
+import { Controller, Get, HttpStatus, Inject, Res, UseGuards } from '@nestjs/common';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
@@ -9,6 +13,7 @@ import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import { AlertsService } from '../alerts/alerts.service.js';
+import { AdminGuard } from '../auth/admin.guard.js';
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ExportJobsRepository } from '../exports/export-jobs.repository.js';
 import { ExportWorker } from '../exports/export-worker.js';
@@ -34,6 +39,40 @@ async function probe(check: () => Promise<Record<string, unknown> | void>): Prom
   }
 }
 
+/** How long readiness waits for each dependency before it says not_ready. */
+export const READINESS_DEADLINE_MS = 2000;
+
+export type ReadinessReason =
+  | 'ingest_starting'
+  | 'ingest_snapshot'
+  | 'ingest_reconnecting'
+  | 'ingest_stopped'
+  | 'clickhouse_unavailable'
+  | 'postgres_unavailable'
+  | 'state_store_unavailable';
+
+export interface Readiness {
+  status: 'ready' | 'starting' | 'not_ready';
+  reasons?: ReadinessReason[];
+}
+
+/** Resolves true when `check` succeeds within the deadline, false when it fails or is late. */
+function answersWithin(check: () => Promise<unknown>, deadlineMs: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(() => resolve(false), deadlineMs);
+    check().then(
+      () => {
+        clearTimeout(timer);
+        resolve(true);
+      },
+      () => {
+        clearTimeout(timer);
+        resolve(false);
+      },
+    );
+  });
+}
+
 @ApiTags('health')
 @Controller('health')
 export class HealthController {
@@ -52,9 +91,60 @@ export class HealthController {
     @Inject(ReportScheduler) private readonly reports: ReportScheduler,
   ) {}
 
+  /** The readiness probe in flight: concurrent probes share it rather than queue on the engine. */
+  private readinessProbe: Promise<Readiness> | null = null;
+
   @Get()
-  @ApiOperation({ summary: 'Component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
-  async health(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
+  @ApiOperation({ summary: 'Liveness: the process answers (never waits on the engine or a database)' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  live(): { status: 'ok' } {
+    return { status: 'ok' };
+  }
+
+  @Get('ready')
+  @ApiOperation({ summary: 'Readiness: snapshot done and streaming, ClickHouse, Postgres and state store answering within 2 s' })
+  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } } })
+  @ApiServiceUnavailableResponse({
+    schema: {
+      type: 'object',
+      properties: { status: { type: 'string', enum: ['starting', 'not_ready'] }, reasons: { type: 'array', items: { type: 'string' } } },
+    },
+  })
+  async ready(@Res({ passthrough: true }) response: FastifyReply): Promise<Readiness> {
+    this.readinessProbe ??= this.readiness().finally(() => {
+      this.readinessProbe = null;
+    });
+    const readiness = await this.readinessProbe;
+    void response.code(readiness.status === 'ready' ? HttpStatus.OK : HttpStatus.SERVICE_UNAVAILABLE);
+    return readiness;
+  }
+
+  private async readiness(): Promise<Readiness> {
+    const ingest = this.ingest.freshness();
+    const reasons: ReadinessReason[] = [];
+    if (ingest.state === 'starting') reasons.push('ingest_starting');
+    else if (ingest.state === 'snapshot' || (ingest.state === 'streaming' && !ingest.snapshotDone)) reasons.push('ingest_snapshot');
+    else if (ingest.state === 'reconnecting') reasons.push('ingest_reconnecting');
+    else if (ingest.state === 'stopped') reasons.push('ingest_stopped');
+    const [clickhouse, postgres, stateStore] = await Promise.all([
+      answersWithin(() => this.clickhouse.ping(), READINESS_DEADLINE_MS),
+      answersWithin(() => this.db.query('SELECT 1'), READINESS_DEADLINE_MS),
+      answersWithin(() => this.state.query('SELECT 1 AS ok'), READINESS_DEADLINE_MS),
+    ]);
+    if (!clickhouse) reasons.push('clickhouse_unavailable');
+    if (!postgres) reasons.push('postgres_unavailable');
+    if (!stateStore) reasons.push('state_store_unavailable');
+    if (reasons.length === 0) return { status: 'ready' };
+    // Still starting only while nothing is broken: a first snapshot can take minutes and is normal.
+    const starting = reasons.every((reason) => reason === 'ingest_starting' || reason === 'ingest_snapshot');
+    return { status: starting ? 'starting' : 'not_ready', reasons };
+  }
+
+  @Get('details')
+  @ApiBearerAuth()
+  @UseGuards(AdminGuard)
+  @ApiOperation({ summary: 'Administrators: component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
+  async details(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
     const ingest: IngestStatus = this.ingest.status();
     const [postgres, clickhouse, stateStore, exportJobs] = await Promise.all([
       probe(async () => {
