@@ -55,6 +55,8 @@ export interface CacheCounters {
   misses: number;
   computations: number;
   redisErrors: number;
+  /** Requests that waited for the next computation of their answer rather than start one (data changed meanwhile). */
+  sharedNext: number;
 }
 
 /** A purge could not reach the store: nothing may be reported as purged. */
@@ -64,6 +66,8 @@ export class CacheUnavailableError extends Error {
     this.name = 'CacheUnavailableError';
   }
 }
+
+const noop = (): void => undefined;
 
 /** Pseudo-table carrying the snapshot generation among the versions. */
 const SNAPSHOT_VERSION = '_snapshot';
@@ -83,7 +87,12 @@ export class StatisticsCacheService implements OnModuleDestroy {
   private baseline: bigint | null = null;
   /** Single-flight: the lookup under way for each key, shared by concurrent identical requests. */
   private readonly inFlight = new Map<string, Promise<CachedResult<unknown>>>();
-  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0 };
+  /**
+   * Per answer (endpoint and filters, whatever the versions): the lookup under way and the one
+   * queued behind it for requests that arrived after a change (see getOrCompute).
+   */
+  private readonly computing = new Map<string, { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null }>();
+  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0, sharedNext: 0 };
   /**
    * In-process copy of Redis entries read or written here, so a hit costs no round trip. Safe
    * because keys carry the versions: a copy can only be served for the exact data it was computed
@@ -146,9 +155,24 @@ export class StatisticsCacheService implements OnModuleDestroy {
     const key = this.keyFor(endpoint, filters, tables, status.appliedLsn, status.snapshotStartedAt, shared ?? new Map());
     const running = this.inFlight.get(key);
     if (running) return running as Promise<CachedResult<T>>;
+    const answer = `${endpoint}\u0000${canonicalFilters(filters)}`;
+    const earlier = this.computing.get(answer);
+    if (earlier && earlier.key !== key && !this.readLocal(key)) {
+      // The same answer is being computed on older versions (a change landed since it began). Under
+      // constant writes every request would start its own computation; instead wait for the next
+      // one, started when that one ends, whose data is at least as new as this request's arrival
+      // and which every request arriving meanwhile shares: at most two per answer at any time.
+      this.counters.sharedNext++;
+      earlier.next ??= earlier.done.then(() => this.getOrCompute(endpoint, filters, tables, compute));
+      return earlier.next as Promise<CachedResult<T>>;
+    }
     const work = shared === null ? this.computeFresh(compute) : this.lookup(key, compute);
-    const lookup = work.finally(() => this.inFlight.delete(key));
+    const lookup = work.finally(() => {
+      this.inFlight.delete(key);
+      if (this.computing.get(answer)?.key === key) this.computing.delete(answer);
+    });
     this.inFlight.set(key, lookup);
+    this.computing.set(answer, { key, done: lookup.then(noop, noop), next: null });
     return lookup;
   }
 

@@ -1,0 +1,73 @@
+// The statistics cache under constant writes: with a change landing every few tens of
+// milliseconds every request sees new versions, yet concurrent requests for one answer share its
+// computations (at most one running and one queued), and every answer includes at least the
+// changes applied before its request arrived.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { StatisticsCacheService } from '../../apps/api/src/cache/statistics-cache.service.js';
+import { seedDemoData } from '../../apps/demo/src/seed.js';
+import type { GlobalStatistics } from '../../libs/metrics/src/types.js';
+import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
+import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
+
+let db: TestDatabase;
+let runtime: TestRuntime;
+let token: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedDemoData(db.pool, { requests: 3000, seed: 4 });
+  runtime = await startTestRuntime(db, { INGEST_BATCH_DELAY_MS: '10' });
+  const { rows } = await db.pool.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1");
+  token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 600);
+});
+
+afterAll(async () => {
+  await runtime?.destroy();
+  await db?.drop();
+});
+
+describe('under constant writes', () => {
+  it('concurrent requests share computations, each answer at least as new as its request', async () => {
+    const cache = runtime.app.get(StatisticsCacheService);
+    let writing = true;
+    let changes = 0;
+    const writer = (async () => {
+      while (writing) {
+        await db.pool.query(`UPDATE depannage_repairrequest SET city = city WHERE id = (SELECT id FROM depannage_repairrequest ORDER BY random() LIMIT 1)`);
+        changes++;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    })();
+    const before = cache.stats();
+    const requests: Array<Promise<void>> = [];
+    let answered = 0;
+    const started = Date.now();
+    // 8 clients, each asking again as soon as it is answered, for 4 seconds.
+    for (let client = 0; client < 8; client++) {
+      requests.push(
+        (async () => {
+          while (Date.now() - started < 4000) {
+            const arrival = runtime.ingest.freshness().dataAsOf;
+            const response = await fetch(`${runtime.url}/depannage/api/statistics/global_statistics/?period=7d`, { headers: { Authorization: `Bearer ${token}` } });
+            expect(response.status).toBe(200);
+            const body = (await response.json()) as GlobalStatistics;
+            // The figures include every change applied when the request arrived.
+            expect(Date.parse(body.calculation_info.data_as_of!)).toBeGreaterThanOrEqual(Date.parse(arrival!));
+            answered++;
+          }
+        })(),
+      );
+    }
+    await Promise.all(requests);
+    writing = false;
+    await writer;
+    const after = cache.stats();
+    const computations = after.computations - before.computations;
+    expect(changes).toBeGreaterThan(20);
+    expect(answered).toBeGreaterThan(16);
+    // Without sharing, nearly every request would compute (new versions each time).
+    expect(computations, `${computations} computations for ${answered} answers`).toBeLessThan(answered / 2);
+    expect(after.sharedNext - before.sharedNext).toBeGreaterThan(0);
+  }, 60_000);
+});
