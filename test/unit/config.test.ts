@@ -93,3 +93,38 @@ describe('scheduled reports', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('security settings', () => {
+  it('defaults to any origin, 30 refused credentials a minute, no metrics token, no HSTS', () => {
+    expect(loadConfig({}).security).toEqual({ corsOrigins: '*', authFailureLimit: 30, metricsToken: undefined, hsts: false });
+  });
+
+  it('reads CORS_ORIGINS as a list of origins, AUTH_FAILURE_LIMIT, METRICS_TOKEN; HSTS when published over https', () => {
+    const config = loadConfig({
+      CORS_ORIGINS: 'https://dashboard.example.ml, http://localhost:5173/',
+      AUTH_FAILURE_LIMIT: '5',
+      METRICS_TOKEN: 'a-scraper-token-of-32-characters',
+      EXPORT_PUBLIC_URL: 'https://stats.example.ml/',
+    });
+    expect(config.security).toEqual({
+      corsOrigins: ['https://dashboard.example.ml', 'http://localhost:5173'],
+      authFailureLimit: 5,
+      metricsToken: 'a-scraper-token-of-32-characters',
+      hsts: true,
+    });
+    expect(loadConfig({ CORS_ORIGINS: '*' }).security.corsOrigins).toBe('*');
+    expect(loadConfig({ EXPORT_PUBLIC_URL: 'http://stats.example.ml' }).security.hsts).toBe(false);
+  });
+
+  it.each([
+    ['CORS_ORIGINS', 'dashboard.example.ml'],
+    ['CORS_ORIGINS', 'https://dashboard.example.ml/app'],
+    ['CORS_ORIGINS', 'ftp://files.example.ml'],
+    ['CORS_ORIGINS', ','],
+    ['AUTH_FAILURE_LIMIT', '0'],
+    ['AUTH_FAILURE_LIMIT', 'ten'],
+    ['METRICS_TOKEN', 'short'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});

@@ -52,6 +52,19 @@ export interface AppConfig {
   smtp: { url: string | undefined; from: string };
   /** Scheduled reports: their webhook's signature and the retries of a run. */
   reports: ReportSettings;
+  /** HTTP and socket exposure: CORS, security headers, authentication failures, /metrics. */
+  security: SecuritySettings;
+}
+
+export interface SecuritySettings {
+  /** CORS_ORIGINS: origins allowed to call the API from a browser; '*' = any (no credentials are used: Bearer tokens). */
+  corsOrigins: '*' | string[];
+  /** AUTH_FAILURE_LIMIT: refused credentials per minute from one IP before it gets 429 for the rest of the minute. */
+  authFailureLimit: number;
+  /** METRICS_TOKEN: a Bearer token for Prometheus scrapers on /metrics; undefined = administrators' tokens only. */
+  metricsToken: string | undefined;
+  /** Strict-Transport-Security is sent only when the service is published over https (EXPORT_PUBLIC_URL). */
+  hsts: boolean;
 }
 
 export interface ReportSettings {
@@ -181,6 +194,32 @@ function percent(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+/** '*' or a comma-separated list of origins (scheme://host[:port], nothing after). */
+function origins(env: Env, name: string): '*' | string[] {
+  const raw = optional(env, name);
+  if (raw === undefined || raw === '*') return '*';
+  const list = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  if (list.length === 0) throw new ConfigError(name, 'expected * or a comma-separated list of origins');
+  return list.map((item) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(item);
+    } catch {
+      throw new ConfigError(name, `"${item}" is not an origin such as https://dashboard.example.ml`);
+    }
+    if (!['http:', 'https:'].includes(parsed.protocol) || parsed.origin !== item.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(name, `"${item}" is not an origin such as https://dashboard.example.ml (scheme, host, optional port, no path)`);
+    }
+    return parsed.origin;
+  });
+}
+
+function secret(env: Env, name: string, minLength: number): string | undefined {
+  const value = optional(env, name);
+  if (value !== undefined && value.length < minLength) throw new ConfigError(name, `expected at least ${minLength} characters`);
+  return value;
+}
+
 function identifier(env: Env, name: string, fallback: string): string {
   const value = optional(env, name) ?? fallback;
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(value)) {
@@ -190,6 +229,7 @@ function identifier(env: Env, name: string, fallback: string): string {
 }
 
 export function loadConfig(env: Env = process.env): AppConfig {
+  const exportPublicUrl = url(env, 'EXPORT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   return {
     databaseUrl: url(env, 'DATABASE_URL', ['postgres:', 'postgresql:']),
     clickhouseUrl: url(env, 'CLICKHOUSE_URL', ['http:', 'https:']),
@@ -243,7 +283,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       concurrency: integer(env, 'EXPORT_CONCURRENCY', 2, 1, 32),
       maxAttachmentMb: integer(env, 'EXPORT_MAX_ATTACHMENT_MB', 10, 1, 100),
       waitSeconds: integer(env, 'EXPORT_WAIT_SECONDS', 30, 0, 300),
-      publicUrl: url(env, 'EXPORT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, ''),
+      publicUrl: exportPublicUrl,
       jobLeaseSeconds: integer(env, 'EXPORT_JOB_LEASE_SECONDS', 30, 2, 3600),
     },
     pdf: {
@@ -259,6 +299,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       webhookSecret: optional(env, 'REPORT_WEBHOOK_SECRET') ?? optional(env, 'ALERT_WEBHOOK_SECRET'),
       maxAttempts: integer(env, 'REPORT_MAX_ATTEMPTS', 4, 1, 10),
       retryBaseSeconds: integer(env, 'REPORT_RETRY_BASE_SECONDS', 60, 1, 3600),
+    },
+    security: {
+      corsOrigins: origins(env, 'CORS_ORIGINS'),
+      authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 1, 1_000_000),
+      metricsToken: secret(env, 'METRICS_TOKEN', 16),
+      hsts: exportPublicUrl?.startsWith('https:') ?? false,
     },
   };
 }
