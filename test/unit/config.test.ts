@@ -128,3 +128,27 @@ describe('security settings', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('logging and shutdown', () => {
+  it('defaults to LOG_LEVEL=info and a 20 s shutdown deadline', () => {
+    const config = loadConfig({});
+    expect(config.logLevel).toBe('info');
+    expect(config.shutdownTimeoutSeconds).toBe(20);
+  });
+
+  it('reads LOG_LEVEL in any case and SHUTDOWN_TIMEOUT_SECONDS', () => {
+    const config = loadConfig({ LOG_LEVEL: 'DEBUG', SHUTDOWN_TIMEOUT_SECONDS: '45' });
+    expect(config.logLevel).toBe('debug');
+    expect(config.shutdownTimeoutSeconds).toBe(45);
+    expect(loadConfig({ LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
+  });
+
+  it.each([
+    ['LOG_LEVEL', 'verbose'],
+    ['LOG_LEVEL', 'log'],
+    ['SHUTDOWN_TIMEOUT_SECONDS', '0'],
+    ['SHUTDOWN_TIMEOUT_SECONDS', 'soon'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});

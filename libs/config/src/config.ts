@@ -52,6 +52,10 @@ export interface AppConfig {
   smtp: { url: string | undefined; from: string };
   /** Scheduled reports: their webhook's signature and the retries of a run. */
   reports: ReportSettings;
+  /** LOG_LEVEL: the least severe level written (debug adds per-second and per-request detail). */
+  logLevel: LogLevel;
+  /** SHUTDOWN_TIMEOUT_SECONDS: a stop that takes longer is forced, and the process exits non-zero. */
+  shutdownTimeoutSeconds: number;
   /** HTTP and socket exposure: CORS, security headers, authentication failures, /metrics. */
   security: SecuritySettings;
 }
@@ -140,6 +144,17 @@ export class ConfigError extends Error {
 }
 
 type Env = Record<string, string | undefined>;
+
+export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+function logLevel(env: Env, name: string, fallback: LogLevel): LogLevel {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  const level = LOG_LEVELS.find((candidate) => candidate === raw);
+  if (!level) throw new ConfigError(name, `expected one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
+  return level;
+}
 
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
@@ -257,6 +272,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     realTimeRefreshSeconds: integer(env, 'REAL_TIME_REFRESH_SECONDS', 30, 1, 3600),
     realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
+    logLevel: logLevel(env, 'LOG_LEVEL', 'info'),
+    shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 3600),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),
