@@ -88,3 +88,71 @@ describe('health', () => {
     expect(details.body.ingest.applied_lsn).toMatch(/^[0-9A-F]+\/[0-9A-F]+$/);
   });
 });
+
+describe('CORS (CORS_ORIGINS=https://dashboard.example.ml)', () => {
+  const preflight = (origin: string, method: string): Promise<Answer> =>
+    call('/depannage/api/statistics/alert-rules/1', {
+      method: 'OPTIONS',
+      token: null,
+      headers: { Origin: origin, 'Access-Control-Request-Method': method, 'Access-Control-Request-Headers': 'authorization,content-type' },
+    });
+
+  it('allows a listed origin to PATCH and DELETE with a Bearer token', async () => {
+    for (const method of ['PATCH', 'DELETE', 'POST']) {
+      const answer = await preflight('https://dashboard.example.ml', method);
+      expect(answer.status).toBe(204);
+      expect(answer.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.ml');
+      expect(answer.headers.get('access-control-allow-methods')?.replace(/\s/g, '')).toBe('GET,HEAD,POST,PATCH,DELETE,OPTIONS');
+      expect(answer.headers.get('access-control-allow-headers')?.replace(/\s/g, '')).toBe('Authorization,Content-Type');
+      expect(answer.headers.get('access-control-allow-credentials')).toBeNull();
+    }
+    const read = await call('/depannage/api/statistics/global_statistics/?period=7d', { headers: { Origin: 'https://dashboard.example.ml' } });
+    expect(read.status).toBe(200);
+    expect(read.headers.get('access-control-allow-origin')).toBe('https://dashboard.example.ml');
+    expect(read.headers.get('access-control-expose-headers')?.replace(/\s/g, '')).toBe('Content-Disposition,Retry-After');
+  });
+
+  it('gives an origin not listed no CORS header, so the browser refuses', async () => {
+    const answer = await preflight('https://evil.example.com', 'DELETE');
+    expect(answer.headers.get('access-control-allow-origin')).toBeNull();
+    const read = await call('/health', { token: null, headers: { Origin: 'https://evil.example.com' } });
+    expect(read.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('applies the same list to the Socket.IO handshake', async () => {
+    const polling = (origin: string): Promise<Response> => fetch(`${runtime.url}/socket.io/?EIO=4&transport=polling`, { headers: { Origin: origin } });
+    expect((await polling('https://dashboard.example.ml')).headers.get('access-control-allow-origin')).toBe('https://dashboard.example.ml');
+    expect((await polling('https://evil.example.com')).headers.get('access-control-allow-origin')).toBeNull();
+  });
+});
+
+describe('security headers', () => {
+  it('sends helmet headers, without HSTS over plain http', async () => {
+    const answer = await call('/health', { token: null });
+    expect(answer.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(answer.headers.get('x-frame-options')).toBe('SAMEORIGIN');
+    expect(answer.headers.get('content-security-policy')).toContain("default-src 'self'");
+    expect(answer.headers.get('content-security-policy')).not.toContain('upgrade-insecure-requests');
+    expect(answer.headers.get('strict-transport-security')).toBeNull();
+  });
+
+  it('keeps the Swagger UI loadable under its content security policy', async () => {
+    const page = await fetch(`${runtime.url}/docs`);
+    expect(page.status).toBe(200);
+    const csp = page.headers.get('content-security-policy')!;
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("style-src 'self' https: 'unsafe-inline'");
+    const html = await page.text();
+    // script-src 'self' forbids inline scripts: every script must be an external file that loads.
+    const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThanOrEqual(3);
+    for (const [, attributes, body] of scripts) {
+      expect(body!.trim()).toBe('');
+      const source = /src=["']([^"']+)["']/.exec(attributes!)![1]!;
+      expect(source.startsWith('http')).toBe(false);
+      const asset = await fetch(new URL(source, `${runtime.url}/docs`));
+      expect(asset.status, source).toBe(200);
+      expect(asset.headers.get('content-type')).toMatch(/javascript/);
+    }
+  });
+});

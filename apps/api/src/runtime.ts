@@ -25,6 +25,7 @@ import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
 import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
 import { ErrorsFilter } from './errors.filter.js';
+import { applyHttpSecurity, corsPolicy } from './security/http-security.js';
 import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { isWriteRoute } from './write-routes.js';
@@ -170,7 +171,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       { logger: options.logger ?? undefined, abortOnError: false },
     );
     app.useGlobalFilters(new ErrorsFilter());
-    app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds }));
+    app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds, cors: corsPolicy(config.security) }));
     const fastify = app.getHttpAdapter().getInstance();
     telemetry.attach(fastify);
     // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in
@@ -184,7 +185,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     });
     // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).
     acceptQueryBodies(fastify, '/clickhouse');
-    app.enableCors({ origin: true, allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['Content-Disposition'] });
+    await applyHttpSecurity(app, config.security);
     const document = SwaggerModule.createDocument(
       app,
       new DocumentBuilder()

@@ -10,6 +10,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { REDIS_OPERATION_TIMEOUT_MS, REDIS_SOCKET, redisLocation } from '../cache/cache-backend.js';
+import type { CorsPolicy } from '../security/http-security.js';
 
 export interface RealtimeAdapter {
   kind: 'redis-streams' | 'memory';
@@ -72,7 +73,7 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
 export class StatisticsIoAdapter extends IoAdapter {
   constructor(
     app: INestApplicationContext,
-    private readonly settings: { adapter: RealtimeAdapter; recoverySeconds: number },
+    private readonly settings: { adapter: RealtimeAdapter; recoverySeconds: number; cors?: CorsPolicy },
   ) {
     super(app);
   }
@@ -81,6 +82,8 @@ export class StatisticsIoAdapter extends IoAdapter {
     const { adapter, recoverySeconds } = this.settings;
     return super.createIOServer(port, {
       ...options,
+      // CORS_ORIGINS, as for HTTP (security/http-security.ts), whatever the gateway's decorator says.
+      ...(this.settings.cors ? { cors: this.settings.cors } : {}),
       ...(adapter.factory ? { adapter: adapter.factory } : {}),
       ...(recoverySeconds > 0
         ? { connectionStateRecovery: { maxDisconnectionDuration: recoverySeconds * 1000, skipMiddlewares: false } }

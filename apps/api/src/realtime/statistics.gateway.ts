@@ -84,7 +84,8 @@ export interface RealtimeStatus {
   last_tick_at: string | null;
 }
 
-@WebSocketGateway({ namespace: REALTIME_NAMESPACE, cors: { origin: true } })
+// Its CORS comes from CORS_ORIGINS through StatisticsIoAdapter.
+@WebSocketGateway({ namespace: REALTIME_NAMESPACE })
 export class StatisticsGateway
   implements OnGatewayInit<StatisticsNamespace>, OnGatewayConnection<StatisticsSocket>, OnGatewayDisconnect<StatisticsSocket>, OnModuleInit, OnModuleDestroy
 {
