@@ -152,3 +152,14 @@ describe('logging and shutdown', () => {
     expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
   });
 });
+
+describe('analyst gateway rate limit', () => {
+  it('defaults to 60 queries a minute per user and reads ANALYST_RATE_LIMIT', () => {
+    expect(loadConfig({}).analyst.ratePerMinute).toBe(60);
+    expect(loadConfig({ ANALYST_RATE_LIMIT: '5' }).analyst.ratePerMinute).toBe(5);
+  });
+
+  it.each(['0', 'many', '-1'])('rejects ANALYST_RATE_LIMIT=%s naming the variable', (value) => {
+    expect(() => loadConfig({ ANALYST_RATE_LIMIT: value })).toThrow(/ANALYST_RATE_LIMIT/);
+  });
+});

@@ -125,6 +125,8 @@ export interface AnalystLimits {
   maxExecutionSeconds: number;
   /** The embedded engine runs one query at a time, so this bounds how long the ingest can be kept waiting. */
   maxConcurrentQueries: number;
+  /** Queries one user may start per minute (ANALYST_RATE_LIMIT); more is a 429 with Retry-After. */
+  ratePerMinute: number;
 }
 
 export interface AlertThresholds {
@@ -286,6 +288,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxMemoryBytes: integer(env, 'ANALYST_MAX_MEMORY_BYTES', 1024 * 1024 * 1024, 16 * 1024 * 1024, 64 * 1024 * 1024 * 1024),
       maxExecutionSeconds: integer(env, 'ANALYST_MAX_EXECUTION_SECONDS', 10, 1, 3600),
       maxConcurrentQueries: integer(env, 'ANALYST_MAX_CONCURRENT_QUERIES', 2, 1, 64),
+      ratePerMinute: integer(env, 'ANALYST_RATE_LIMIT', 60, 1, 100_000),
     },
     alerting: {
       evaluationSeconds: integer(env, 'ALERT_EVALUATION_SECONDS', 60, 1, 3600),
