@@ -2,6 +2,7 @@
 // Postgres down, a bug) is a 500 {"error": ...} as in the original, logged with its cause.
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
+import { EngineBusyError } from '../../../libs/clickhouse/src/admission.js';
 import { ClickHouseError } from '../../../libs/clickhouse/src/clickhouse.js';
 
 @Catch()
@@ -14,6 +15,14 @@ export class ErrorsFilter implements ExceptionFilter {
       const body = exception.getResponse();
       if (exception.getStatus() === 401) void response.header('WWW-Authenticate', 'Bearer realm="api"');
       void response.code(exception.getStatus()).send(typeof body === 'string' ? { detail: body } : body);
+      return;
+    }
+    if (exception instanceof EngineBusyError) {
+      // Not a fault: too much at once. The client is told when to come back, nothing is computed.
+      void response
+        .code(503)
+        .header('Retry-After', String(exception.retryAfterSeconds))
+        .send({ error: `Statistiques momentanément indisponibles : ${exception.message}`, reason: exception.reason, retry_after: exception.retryAfterSeconds });
       return;
     }
     const error = exception instanceof Error ? exception : new Error(String(exception));

@@ -16,10 +16,13 @@ import { fromRoot } from '../../../libs/config/src/paths.js';
 import { openStateStore } from '../../../libs/state/src/open.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../demo/src/embedded-postgres.js';
 import { createOperationalSchema } from '../../demo/src/operational-schema.js';
+import { demoCredentialsDir, loadOrCreateDemoSecret } from './demo-credentials.js';
 import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { Ingest } from '../../ingest/src/ingest.js';
+import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
+import { admitRequests } from './engine/request-priority.js';
 import { AppModule } from './app.module.js';
 import { openCacheBackend } from './cache/cache-backend.js';
 import { signAccessToken } from './auth/jwt.js';
@@ -52,16 +55,52 @@ export interface Runtime {
   simulator: Simulator | null;
   /** Resolves once the snapshot is in ClickHouse and changes stream; rejects if the ingest cannot start. */
   ready: Promise<void>;
+  /**
+   * Stops everything in a fixed order (HTTP, sockets and workers → ingest → simulator → ClickHouse
+   * → operational pool → embedded Postgres → state store), each step logged; a failed step does
+   * not keep the later ones from running. Calling it again returns the same promise.
+   */
   close(): Promise<void>;
+  /** The step close() is waiting on, for a shutdown that overruns its deadline; null when idle or done. */
+  closingStep(): string | null;
+  /** True while the embedded engine is open: exiting then may wait on its exit handlers. */
+  embeddedEngineOpen(): boolean;
+  /** For a forced exit: stops the embedded Postgres at once (the next start runs its crash recovery). */
+  forceStop(): void;
 }
 
 const MIGRATIONS_LOCK = 'depanneteliman_statistics.clickhouse_migrations';
 
 export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = new Logger('statistics.runtime');
-  const cleanups: Array<() => Promise<void>> = [];
-  const close = async (): Promise<void> => {
-    for (const cleanup of cleanups.reverse()) await cleanup();
+  // Run in reverse order of registration, so each part stops before what it depends on.
+  const cleanups: Array<{ step: string; run: () => Promise<void> }> = [];
+  let closing: Promise<void> | null = null;
+  let currentStep: string | null = null;
+  let engineOpen = false;
+  let embedded: RunningPostgres | null = null;
+  const close = (): Promise<void> =>
+    (closing ??= (async () => {
+      const failures: string[] = [];
+      for (const { step, run } of [...cleanups].reverse()) {
+        currentStep = step;
+        const started = Date.now();
+        try {
+          await run();
+          logger.log({ message: 'stopped', step, ms: Date.now() - started });
+        } catch (error) {
+          const reason = error instanceof Error ? error.message : String(error);
+          failures.push(`${step}: ${reason}`);
+          logger.error({ message: 'could not stop cleanly', step, error: reason });
+        }
+      }
+      currentStep = null;
+      if (failures.length > 0) throw new Error(`shutdown steps failed: ${failures.join('; ')}`);
+    })());
+  const shutdownControls = {
+    closingStep: () => currentStep,
+    embeddedEngineOpen: () => engineOpen,
+    forceStop: () => embedded?.kill(),
   };
   try {
     if (config.databaseUrl && !config.jwtSecret) {
@@ -69,18 +108,17 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     }
     // The service's own state (alert rules…), never in the operational database; closed last.
     const stateStore = await openStateStore(config);
-    cleanups.push(() => stateStore.close());
+    cleanups.push({ step: 'state store', run: () => stateStore.close() });
     let databaseUrl = config.databaseUrl;
-    let embedded: RunningPostgres | null = null;
     if (!databaseUrl) {
       if (options.reset) await rm(config.clickhouseDataDir, { recursive: true, force: true });
       embedded = await startEmbeddedPostgres({
         dataDir: config.demo.dataDir,
         port: config.demo.port,
         reset: options.reset ?? false,
-        log: (message) => logger.log(message),
+        log: logger,
       });
-      cleanups.push(() => embedded!.stop());
+      cleanups.push({ step: 'embedded Postgres', run: () => embedded!.stop() });
       databaseUrl = embedded.url;
     } else if (options.reset && !config.clickhouseUrl) {
       // Only our own data: the operational database is never written.
@@ -89,7 +127,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
 
     const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c TimeZone=UTC' });
     operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
-    cleanups.push(() => operationalDb.end());
+    cleanups.push({ step: 'operational database pool', run: () => operationalDb.end() });
 
     let adminUserId: number | null = null;
     // The demo database gets its schema and data unless it has them (a start that died between
@@ -113,10 +151,29 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       dataDir: config.clickhouseDataDir,
       database: config.clickhouseDatabase,
     });
-    cleanups.push(() => clickhouse.close());
+    engineOpen = clickhouse.engine === 'embedded';
+    cleanups.push({
+      step: 'ClickHouse',
+      run: async () => {
+        await clickhouse.close();
+        engineOpen = false;
+      },
+    });
+    const admitted = new AdmittedClickHouse(
+      clickhouse,
+      new AdmissionControl({ concurrency: config.engine.concurrency, maxQueued: config.engine.maxQueued, defaultWaitMs: config.engine.queueTimeoutSeconds * 1000 }),
+    );
+    // Runs before the engine closes (cleanups run in reverse): what still waits is refused at once.
+    cleanups.push({ step: 'engine admission queue', run: async () => admitted.admission.close() });
     const migrations = await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'), async (work) => {
       // ClickHouse has no lock; replicas starting together serialise on a Postgres advisory lock.
       const client = await operationalDb.connect();
+      // Checked out, the client has no pool listener for a lost connection; the query fails anyway.
+      let lost: Error | undefined;
+      const onLost = (error: Error): void => {
+        lost = error;
+      };
+      client.on('error', onLost);
       try {
         await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
         try {
@@ -125,7 +182,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
           await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
         }
       } finally {
-        client.release();
+        client.off('error', onLost);
+        client.release(lost);
       }
     });
     if (migrations.applied.length + migrations.skipped.length > 0) {
@@ -135,7 +193,19 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
     const telemetry = new ApiTelemetry(clickhouse);
     telemetry.start();
-    cleanups.push(() => telemetry.stop());
+    cleanups.push({ step: 'API telemetry', run: () => telemetry.stop() });
+
+    let simulator: Simulator | null = null;
+    if (embedded && options.simulate !== false && config.demo.simulatorRate > 0) {
+      simulator = new Simulator(operationalDb, {
+        ratePerSecond: config.demo.simulatorRate,
+        log: (message) => logger.log(message),
+        warn: (message) => logger.warn(message),
+      });
+      simulator.start();
+      // Registered before the ingest, so stopped after it (the ingest reads what it writes).
+      cleanups.push({ step: 'simulator', run: () => simulator!.stop() });
+    }
 
     const ingest = new Ingest({
       databaseUrl,
@@ -145,28 +215,22 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       batchRows: config.ingestBatchRows,
       batchDelayMs: config.ingestBatchDelayMs,
     });
-    cleanups.push(() => ingest.stop());
+    cleanups.push({ step: 'ingest', run: () => ingest.stop() });
 
-    let simulator: Simulator | null = null;
-    if (embedded && options.simulate !== false && config.demo.simulatorRate > 0) {
-      simulator = new Simulator(operationalDb, {
-        ratePerSecond: config.demo.simulatorRate,
-        log: (message) => logger.log(message),
-      });
-      simulator.start();
-      cleanups.push(() => simulator!.stop());
-    }
-
-    // The demo signs its own tokens when no secret is configured; a real deployment shares Django's.
-    const jwtSecret = config.jwtSecret ?? randomBytes(32).toString('hex');
+    // The demo signs its own tokens when no secret is configured (kept across restarts beside its
+    // data, so earlier tokens keep working); a real deployment shares Django's.
+    const jwtSecret =
+      config.jwtSecret ??
+      (embedded ? await loadOrCreateDemoSecret(demoCredentialsDir(config.demo.dataDir)) : randomBytes(32).toString('hex'));
     const cacheBackend = await openCacheBackend(config);
-    cleanups.push(() => cacheBackend.close());
+    cleanups.push({ step: 'statistics cache', run: () => cacheBackend.close() });
     const realtimeAdapter = await openRealtimeAdapter(config);
-    cleanups.push(() => realtimeAdapter.close());
+    cleanups.push({ step: 'realtime adapter', run: () => realtimeAdapter.close() });
     // Fastify rather than Express: the same Nest application answers a cached response about three
     // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
     const app = await NestFactory.create<NestFastifyApplication>(
-      AppModule.forRoot({ config, clickhouse, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter }),
+      // The API's reads wait their turn in the admission queue; the ingest writes with the engine itself.
+      AppModule.forRoot({ config, clickhouse: admitted, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter }),
       new FastifyAdapter({ ignoreTrailingSlash: true }),
       { logger: options.logger ?? undefined, abortOnError: false },
     );
@@ -174,6 +238,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds, cors: corsPolicy(config.security) }));
     const fastify = app.getHttpAdapter().getInstance();
     telemetry.attach(fastify);
+    admitRequests(fastify, config.engine.queueTimeoutSeconds);
     // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in
     // the original, except the admin write routes listed in write-routes.ts.
     fastify.addHook('onRequest', (request, reply, done) => {
@@ -197,7 +262,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     );
     SwaggerModule.setup('docs', app, document);
     await app.listen(config.port, config.host);
-    cleanups.push(() => app.close());
+    // Nest's close: HTTP stops accepting, sockets close, then the modules' workers (exports, alerts, schedules).
+    cleanups.push({ step: 'HTTP server, sockets and workers', run: () => app.close() });
     const address = app.getHttpServer().address() as { port: number };
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
@@ -219,7 +285,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     ready.catch((error: unknown) =>
       logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) }),
     );
-    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, ready, close };
+    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
   } catch (error) {
     await close().catch((cleanupError: unknown) =>
       logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }),

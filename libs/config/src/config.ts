@@ -42,6 +42,8 @@ export interface AppConfig {
   demo: { dataDir: string; port: number; requests: number; simulatorRate: number };
   /** Limits of the analyst SQL gateway (/clickhouse, embedded engine only). */
   analyst: AnalystLimits;
+  /** Admission control in front of the analytical engine (libs/clickhouse/src/admission.ts). */
+  engine: EngineSettings;
   /** Alert evaluation and delivery. */
   alerting: AlertingSettings;
   /** Export jobs and their files. */
@@ -115,6 +117,15 @@ export interface AlertingSettings {
   /** Signs each webhook body (HMAC-SHA256) when set. */
   webhookSecret: string | undefined;
   webhookMaxAttempts: number;
+}
+
+export interface EngineSettings {
+  /** Reads handed to the engine at once (ENGINE_CONCURRENCY; 1 for the embedded engine, 8 for a server). */
+  concurrency: number;
+  /** Reads waiting at most (ENGINE_MAX_QUEUED); beyond, the least urgent is refused (503, Retry-After). */
+  maxQueued: number;
+  /** Longest an HTTP request's query waits for its turn (ENGINE_QUEUE_TIMEOUT_SECONDS) before a 503. */
+  queueTimeoutSeconds: number;
 }
 
 export interface AnalystLimits {
@@ -289,6 +300,11 @@ export function loadConfig(env: Env = process.env): AppConfig {
       maxExecutionSeconds: integer(env, 'ANALYST_MAX_EXECUTION_SECONDS', 10, 1, 3600),
       maxConcurrentQueries: integer(env, 'ANALYST_MAX_CONCURRENT_QUERIES', 2, 1, 64),
       ratePerMinute: integer(env, 'ANALYST_RATE_LIMIT', 60, 1, 100_000),
+    },
+    engine: {
+      concurrency: integer(env, 'ENGINE_CONCURRENCY', optional(env, 'CLICKHOUSE_URL') ? 8 : 1, 1, 64),
+      maxQueued: integer(env, 'ENGINE_MAX_QUEUED', 200, 1, 100_000),
+      queueTimeoutSeconds: integer(env, 'ENGINE_QUEUE_TIMEOUT_SECONDS', 10, 1, 600),
     },
     alerting: {
       evaluationSeconds: integer(env, 'ALERT_EVALUATION_SECONDS', 60, 1, 3600),

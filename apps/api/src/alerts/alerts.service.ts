@@ -11,6 +11,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Alert, AlertRule } from '../../../../libs/metrics/src/alerts.js';
+import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import { releaseLease, tryAcquireLease } from '../../../../libs/state/src/leases.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
@@ -145,8 +146,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   /** One evaluation round; `threshold` evaluates only the threshold rules (cheap, after batches). */
   evaluate(which: 'all' | 'threshold' = 'all', now?: Date): Promise<EvaluationReport> {
+    // Background work: after live screens, dashboards, exports and analysts in the engine's queue.
     return this.serial(() =>
-      this.evaluateNow(which, now ?? new Date()).finally(() => {
+      withEngineContext({ priority: 'background', deadline: Date.now() + ROUND_LIMIT_MS }, () => this.evaluateNow(which, now ?? new Date())).finally(() => {
         this.step = 'idle';
       }),
     );

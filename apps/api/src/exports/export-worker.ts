@@ -9,6 +9,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { HttpException, Inject, Injectable, Logger, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { SchedulerRegistry } from '@nestjs/schedule';
+import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest } from '../../../ingest/src/ingest.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
@@ -25,6 +26,8 @@ const POLL_MS = 1000;
 const RETENTION_SWEEP_MS = 10 * 60_000;
 /** A temporary file older than this belongs to no running job (a crash): removed. */
 const STRAY_TEMP_MS = 6 * 3600_000;
+/** Longest a query of an export job waits for its turn in the engine's queue. */
+const EXPORT_QUERY_WAIT_MS = 10 * 60_000;
 /** Longest a stop waits for the jobs under way to notice it. */
 const SHUTDOWN_WAIT_MS = 10_000;
 
@@ -161,7 +164,11 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
       }
     };
     try {
-      const rendered = await this.renderer.render(job.request, temporary, progress);
+      // Exports wait behind live screens and dashboards in the engine's queue, each query up to
+      // the job's lease-renewed lifetime: a busy engine slows an export down, never fails it quickly.
+      const rendered = await withEngineContext({ priority: 'export', deadline: Date.now() + EXPORT_QUERY_WAIT_MS, signal: abort.signal }, () =>
+        this.renderer.render(job.request, temporary, progress),
+      );
       progress(99);
       const name = storedName(job.id, rendered.extension);
       await rename(temporary, join(this.config.exports.dir, name));

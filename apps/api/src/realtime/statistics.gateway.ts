@@ -20,6 +20,7 @@ import type { Namespace, Socket } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
 import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import { AccessAuthenticator, AccessRefused, isAdministrator } from '../auth/admin.guard.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
 import {
@@ -151,8 +152,8 @@ export class StatisticsGateway
     const auth = socket.handshake.auth as Record<string, unknown> | undefined;
     const token = typeof auth?.token === 'string' ? auth.token.replace(/^Bearer\s+/i, '') : undefined;
     const session = token
-      ? await this.authenticator.fromToken(token, isAdministrator)
-      : await this.authenticator.fromHeader(socket.handshake.headers.authorization, isAdministrator);
+      ? await this.authenticator.fromToken(token, isAdministrator, socket.handshake.address)
+      : await this.authenticator.fromHeader(socket.handshake.headers.authorization, isAdministrator, socket.handshake.address);
     socket.data.userId = session.user.id;
     socket.data.user = session.user;
     socket.data.expiresAtMs = session.expiresAtMs;
@@ -281,7 +282,9 @@ export class StatisticsGateway
     const promise = (computing ? computing.promise.catch(() => undefined) : Promise.resolve())
       .then(() => {
         this.counters.computations++;
-        return state.source.current();
+        // Live screens come first in the engine's queue; a payload not computed within a refresh
+        // period is skipped (the next tick or change tries again).
+        return withEngineContext({ priority: 'live', deadline: Date.now() + this.config.realTimeRefreshSeconds * 1000 }, () => state.source.current());
       })
       .then((payload) => {
         if (!state.latest || state.latest.changes <= changes) state.latest = { payload, changes, at: Date.now() };

@@ -1,0 +1,263 @@
+// Admission control in front of the analytical engine. The embedded engine runs one query at a
+// time and keeps whatever is handed to it, in order, even for a client that went away: without a
+// gate of ours, 200 concurrent requests meant 30 s hangs for everyone, health probes included.
+// Every read goes through a bounded queue with priorities (live screens and health, then
+// dashboards, then exports, then analysts, then background work), each waiting with a deadline
+// and a cancellation signal taken from the caller's context (AsyncLocalStorage, set per HTTP
+// request or by the worker that runs the query). A full queue or a passed deadline is an
+// EngineBusyError (the API answers 503 with Retry-After), never an unbounded wait. Writes of the
+// ingest do not come through here: they must never be refused.
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { ClickHouse, InsertRequest, QueryParams } from './clickhouse.js';
+
+/** Highest first. */
+export const ENGINE_PRIORITIES = ['live', 'interactive', 'export', 'analyst', 'background'] as const;
+export type EnginePriority = (typeof ENGINE_PRIORITIES)[number];
+
+export interface EngineContext {
+  priority: EnginePriority;
+  /** Epoch ms after which a query still waiting is refused. */
+  deadline: number;
+  /** Aborted when the caller no longer wants the answer (its client went away). */
+  signal?: AbortSignal;
+}
+
+const contexts = new AsyncLocalStorage<EngineContext>();
+
+/** Runs `work` with queries admitted as `context` says (priority, deadline, cancellation). */
+export function withEngineContext<T>(context: EngineContext, work: () => T): T {
+  return contexts.run(context, work);
+}
+
+export function currentEngineContext(): EngineContext | undefined {
+  return contexts.getStore();
+}
+
+export type RefusalReason = 'queue_full' | 'deadline' | 'cancelled' | 'closed';
+
+/** The engine is too busy to take this query now; retry after `retryAfterSeconds`. */
+export class EngineBusyError extends Error {
+  constructor(
+    readonly reason: RefusalReason,
+    readonly retryAfterSeconds: number,
+    detail: string,
+  ) {
+    super(detail);
+    this.name = 'EngineBusyError';
+  }
+}
+
+export interface AdmissionSettings {
+  /** Queries handed to the engine at once (1 for the embedded engine). */
+  concurrency: number;
+  /** Queries waiting at most, all priorities together. */
+  maxQueued: number;
+  /** Deadline of a query run outside any context (ms). */
+  defaultWaitMs: number;
+}
+
+interface Waiter {
+  priority: number;
+  context: EngineContext;
+  enqueuedAt: number;
+  start: () => void;
+  refuse: (error: EngineBusyError) => void;
+  timer: NodeJS.Timeout;
+  onAbort?: () => void;
+}
+
+export interface AdmissionStatus {
+  concurrency: number;
+  running: number;
+  queued: Record<EnginePriority, number>;
+  admitted: number;
+  refused: Record<RefusalReason, number>;
+  /** Time spent waiting for a turn, over the last 1 000 admitted queries (ms). */
+  wait_ms: { p50: number; p99: number; max: number };
+}
+
+const WAIT_SAMPLES = 1000;
+
+export class AdmissionControl {
+  private running = 0;
+  /** One FIFO per priority. */
+  private readonly queues: Waiter[][] = ENGINE_PRIORITIES.map(() => []);
+  private queued = 0;
+  private admitted = 0;
+  private readonly refused: Record<RefusalReason, number> = { queue_full: 0, deadline: 0, cancelled: 0, closed: 0 };
+  private readonly waits: number[] = [];
+  private closed = false;
+
+  constructor(readonly settings: AdmissionSettings) {
+    if (settings.concurrency < 1 || settings.maxQueued < 0) throw new RangeError('admission: concurrency ≥ 1 and maxQueued ≥ 0');
+  }
+
+  /** Runs `work` when its turn comes under the current context; refuses with EngineBusyError. */
+  async run<T>(work: () => Promise<T>): Promise<T> {
+    const context = currentEngineContext() ?? { priority: 'interactive', deadline: Date.now() + this.settings.defaultWaitMs };
+    await this.admit(context);
+    try {
+      return await work();
+    } finally {
+      this.running--;
+      this.next();
+    }
+  }
+
+  status(): AdmissionStatus {
+    const sorted = [...this.waits].sort((a, b) => a - b);
+    const at = (p: number): number => (sorted.length === 0 ? 0 : sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!);
+    return {
+      concurrency: this.settings.concurrency,
+      running: this.running,
+      queued: Object.fromEntries(ENGINE_PRIORITIES.map((name, i) => [name, this.queues[i]!.length])) as Record<EnginePriority, number>,
+      admitted: this.admitted,
+      refused: { ...this.refused },
+      wait_ms: { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+    };
+  }
+
+  /** Refuses everything waiting (shutdown). */
+  close(): void {
+    this.closed = true;
+    for (const queue of this.queues) {
+      for (const waiter of queue.splice(0)) this.drop(waiter, new EngineBusyError('closed', 5, 'the service is stopping'), 'closed');
+    }
+    this.queued = 0;
+  }
+
+  private admit(context: EngineContext): Promise<void> {
+    if (this.closed) return Promise.reject(this.count(new EngineBusyError('closed', 5, 'the service is stopping')));
+    if (context.signal?.aborted) return Promise.reject(this.count(new EngineBusyError('cancelled', 1, 'the request was abandoned')));
+    const priority = ENGINE_PRIORITIES.indexOf(context.priority);
+    if (this.running < this.settings.concurrency && this.queued === 0) {
+      this.running++;
+      this.record(0);
+      return Promise.resolve();
+    }
+    if (this.queued >= this.settings.maxQueued && !this.evictBelow(priority)) {
+      return Promise.reject(
+        this.count(new EngineBusyError('queue_full', this.retryAfter(), `the analytics engine is busy (${this.queued} queries waiting); retry shortly`)),
+      );
+    }
+    return new Promise<void>((resolve, reject) => {
+      const waiter: Waiter = {
+        priority,
+        context,
+        enqueuedAt: Date.now(),
+        start: resolve,
+        refuse: reject,
+        timer: setTimeout(
+          () => this.remove(waiter, new EngineBusyError('deadline', this.retryAfter(), 'the analytics engine is busy: no turn before the deadline; retry shortly'), 'deadline'),
+          Math.max(0, context.deadline - Date.now()),
+        ),
+      };
+      if (context.signal) {
+        waiter.onAbort = () => this.remove(waiter, new EngineBusyError('cancelled', 1, 'the request was abandoned'), 'cancelled');
+        context.signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
+      this.queues[priority]!.push(waiter);
+      this.queued++;
+    });
+  }
+
+  /** Makes room for a query of `priority` by refusing the newest waiter of a lower one. */
+  private evictBelow(priority: number): boolean {
+    for (let lower = this.queues.length - 1; lower > priority; lower--) {
+      const waiter = this.queues[lower]!.pop();
+      if (waiter) {
+        this.queued--;
+        this.drop(waiter, new EngineBusyError('queue_full', this.retryAfter(), 'the analytics engine is busy with more urgent work; retry shortly'), 'queue_full');
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private next(): void {
+    while (this.running < this.settings.concurrency && this.queued > 0) {
+      const queue = this.queues.find((candidates) => candidates.length > 0)!;
+      const waiter = queue.shift()!;
+      this.queued--;
+      this.release(waiter);
+      this.running++;
+      this.record(Date.now() - waiter.enqueuedAt);
+      waiter.start();
+    }
+  }
+
+  private remove(waiter: Waiter, error: EngineBusyError, reason: RefusalReason): void {
+    const queue = this.queues[waiter.priority]!;
+    const index = queue.indexOf(waiter);
+    if (index < 0) return;
+    queue.splice(index, 1);
+    this.queued--;
+    this.drop(waiter, error, reason);
+  }
+
+  private drop(waiter: Waiter, error: EngineBusyError, reason: RefusalReason): void {
+    this.release(waiter);
+    this.refused[reason]++;
+    waiter.refuse(error);
+  }
+
+  private release(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    if (waiter.onAbort) waiter.context.signal?.removeEventListener('abort', waiter.onAbort);
+  }
+
+  private count(error: EngineBusyError): EngineBusyError {
+    this.refused[error.reason]++;
+    return error;
+  }
+
+  private record(waitMs: number): void {
+    this.admitted++;
+    this.waits.push(waitMs);
+    if (this.waits.length > WAIT_SAMPLES) this.waits.shift();
+  }
+
+  /** Seconds a refused client should wait: about the time to drain what is queued, at least 1. */
+  private retryAfter(): number {
+    const { p50 } = this.status().wait_ms;
+    return Math.max(1, Math.min(30, Math.ceil(((p50 || 50) * Math.max(1, this.queued)) / 1000)));
+  }
+}
+
+/**
+ * The engine as the API sees it: reads (query, command, ping) wait their turn; inserts go straight
+ * through (the ingest writes with the engine itself; the API's own measurements are small).
+ */
+export class AdmittedClickHouse implements ClickHouse {
+  readonly engine: ClickHouse['engine'];
+  readonly database: string;
+
+  constructor(
+    readonly inner: ClickHouse,
+    readonly admission: AdmissionControl,
+  ) {
+    this.engine = inner.engine;
+    this.database = inner.database;
+  }
+
+  query<Row = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<Row[]> {
+    return this.admission.run(() => this.inner.query<Row>(sql, params));
+  }
+
+  command(sql: string, params?: QueryParams): Promise<void> {
+    return this.admission.run(() => this.inner.command(sql, params));
+  }
+
+  insert(request: InsertRequest): Promise<void> {
+    return this.inner.insert(request);
+  }
+
+  ping(): Promise<void> {
+    return this.admission.run(() => this.inner.ping());
+  }
+
+  close(): Promise<void> {
+    this.admission.close();
+    return this.inner.close();
+  }
+}
