@@ -1,54 +1,130 @@
 // `npm start`: API + ingest in one process. Without DATABASE_URL it runs the embedded demo
-// (Postgres with a live simulator, embedded ClickHouse) and prints a ready admin token.
-// `--reset` starts the demo over from a fresh data set.
+// (Postgres with a live simulator, embedded ClickHouse) and prints a ready admin token once the
+// statistics are live. `--reset` starts the demo over from a fresh data set.
+// Ctrl-C / SIGTERM stop everything in order within SHUTDOWN_TIMEOUT_SECONDS (exit 0); past that
+// deadline, or on a second Ctrl-C, the stop is forced and the exit code is 1.
 import 'reflect-metadata';
-import { ConsoleLogger } from '@nestjs/common';
-import { loadConfig } from '../../../libs/config/src/config.js';
-import { startRuntime } from './runtime.js';
+import { ConsoleLogger, Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
+import { loadConfig, type LogLevel } from '../../../libs/config/src/config.js';
+import { demoCredentialsDir, writeDemoToken } from './demo-credentials.js';
+import { startRuntime, type Runtime } from './runtime.js';
+
+const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
+  error: ['fatal', 'error'],
+  warn: ['fatal', 'error', 'warn'],
+  info: ['fatal', 'error', 'warn', 'log'],
+  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
+};
+
+// Nest's own start-up lines (one per module and route, some seventy) are detail: DEBUG.
+const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
+
+class StatisticsLogger extends ConsoleLogger {
+  override log(message: unknown, ...optionalParams: unknown[]): void {
+    const context = optionalParams.at(-1);
+    if (typeof context === 'string' && NEST_START_UP.has(context)) return this.debug(message, ...optionalParams);
+    super.log(message, ...optionalParams);
+  }
+}
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: process.stdout.isTTY });
-  const runtime = await startRuntime(config, { reset: process.argv.includes('--reset'), logger });
-  const lines = [
-    '',
-    'DepanneTeliman statistics is running',
-    `  API      ${runtime.url}/depannage/api/statistics/global_statistics/`,
-    `  Docs     ${runtime.url}/docs`,
-    `  Health   ${runtime.url}/health/ready  (details for admins: /health/details)`,
-    `  Live     ${runtime.url}/statistics  (Socket.IO namespace; rooms realtime, section:<name>, alerts; docs/realtime.md)`,
-  ];
-  if (runtime.adminToken) {
-    lines.push(
-      '  Admin bearer token (demo, valid 7 days):',
-      `    ${runtime.adminToken}`,
-      `  Try: curl -H "Authorization: Bearer ${runtime.adminToken}" '${runtime.url}/depannage/api/statistics/global_statistics/?period=7d'`,
-    );
-  }
-  process.stdout.write(lines.join('\n') + '\n\n');
-  runtime.ready.then(
-    () => logger.log('ingest streaming: statistics are live', 'statistics.runtime'),
-    async (error: unknown) => {
-      process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
-      await runtime.close();
-      process.exit(1);
-    },
-  );
+  const logger = new StatisticsLogger({
+    json: process.env.LOG_FORMAT === 'json',
+    colors: process.stdout.isTTY,
+    logLevels: NEST_LEVELS[config.logLevel],
+  });
+  // Also for what logs before the Nest application exists (embedded Postgres, seeding, migrations).
+  Logger.overrideLogger(logger);
+  const log = (message: string): void => logger.log(message, 'statistics.runtime');
+
+  let runtime: Runtime | null = null;
   let stopping = false;
-  const stop = (signal: string): void => {
-    if (stopping) return;
+  // Past the deadline or on a second signal: the embedded Postgres is told to stop at once, and the
+  // process exits 1. While the embedded engine is still open its exit handlers may wait on a query
+  // in flight (seen once: a hang until SIGKILL), so then the process kills itself instead.
+  const force = (reason: string): void => {
+    process.stderr.write(`forced exit: ${reason}\n`);
+    runtime?.forceStop();
+    if (runtime?.embeddedEngineOpen()) process.kill(process.pid, 'SIGKILL');
+    process.exit(1);
+  };
+  const stop = (signal: NodeJS.Signals): void => {
+    if (stopping) return force(`second ${signal} while stopping${runtime?.closingStep() ? ` (was stopping: ${runtime.closingStep()})` : ''}`);
     stopping = true;
-    logger.log(`${signal} received, stopping`, 'statistics.runtime');
+    if (!runtime) {
+      // Still starting: nothing serves yet; the embedded Postgres is stopped by its exit hook.
+      process.stderr.write(`${signal} during start-up: exiting\n`);
+      process.exit(130);
+    }
+    log(`${signal} received, stopping (at most ${config.shutdownTimeoutSeconds} s; Ctrl-C again to force)`);
+    const started = Date.now();
+    const deadline = setTimeout(
+      () => force(`shutdown did not finish within ${config.shutdownTimeoutSeconds} s (SHUTDOWN_TIMEOUT_SECONDS); still stopping: ${runtime?.closingStep() ?? 'unknown'}`),
+      config.shutdownTimeoutSeconds * 1000,
+    );
     runtime.close().then(
-      () => process.exit(0),
+      () => {
+        clearTimeout(deadline);
+        log(`stopped in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        process.exit(0);
+      },
       (error: unknown) => {
-        logger.error(`shutdown failed: ${String(error)}`, 'statistics.runtime');
+        clearTimeout(deadline);
+        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'statistics.runtime');
         process.exit(1);
       },
     );
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
+
+  runtime = await startRuntime(config, { reset: process.argv.includes('--reset'), logger });
+  if (stopping) return; // a signal arrived as the start finished: close() is under way
+  const started = runtime;
+  const lines = [
+    '',
+    'DepanneTeliman statistics is running',
+    `  API      ${started.url}/depannage/api/statistics/global_statistics/`,
+    `  Docs     ${started.url}/docs`,
+    `  Health   ${started.url}/health/ready  (details for admins: /health/details)`,
+    `  Live     ${started.url}/statistics  (Socket.IO namespace; rooms realtime, section:<name>, alerts; docs/realtime.md)`,
+  ];
+  if (started.adminToken) {
+    const tokenFile = await writeDemoToken(demoCredentialsDir(config.demo.dataDir), started.adminToken);
+    lines.push(
+      `  Admin bearer token (demo, valid 7 days; also in ${tokenFile}):`,
+      `    ${started.adminToken}`,
+      `  Try: curl -H "Authorization: Bearer $(cat ${tokenFile})" '${started.url}/depannage/api/statistics/global_statistics/?period=7d'`,
+    );
+  }
+  // The snapshot of a first start (or --reset) takes a while: say so, once, rather than stay silent.
+  const notice = setTimeout(() => {
+    const snapshot = started.ingest.status().snapshot;
+    const rows = snapshot.rowsTotal > 0 ? ` (${snapshot.rowsDone} of ${snapshot.rowsTotal} rows so far)` : '';
+    log(`copying the operational data into ClickHouse${rows}; the addresses and token follow when the statistics are live`);
+  }, 1000);
+  started.ready.then(
+    () => {
+      clearTimeout(notice);
+      if (stopping) return;
+      log('ingest streaming: statistics are live');
+      process.stdout.write(lines.join('\n') + '\n\n');
+    },
+    (error: unknown) => {
+      clearTimeout(notice);
+      if (stopping) return; // a stop during the snapshot ends it; close() reports its own outcome
+      process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      stopping = true;
+      started.close().then(
+        () => process.exit(1),
+        (closeError: unknown) => {
+          process.stderr.write(`and the shutdown after it failed: ${closeError instanceof Error ? closeError.message : String(closeError)}\n`);
+          process.exit(1);
+        },
+      );
+    },
+  );
 }
 
 main().catch((error: unknown) => {

@@ -45,6 +45,8 @@ export interface SimulatorOptions {
   /** PRNG seed for the choice of actions and values; defaults to the clock. */
   seed?: number;
   log?: (msg: string) => void;
+  /** A failed action (rolled back); defaults to `log`. */
+  warn?: (msg: string) => void;
 }
 
 // Relative frequency of each action per step: traffic is mostly requests and logins; deletes,
@@ -517,6 +519,7 @@ export class Simulator {
   private readonly rng: Random;
   private readonly intervalMs: number;
   private readonly log: (msg: string) => void;
+  private readonly warn: (msg: string) => void;
   private readonly counters: Record<string, number> = { steps: 0, skipped: 0, failed: 0 };
   private running = false;
   private loop: Promise<void> | null = null;
@@ -528,6 +531,7 @@ export class Simulator {
     this.rng = new Random(opts.seed ?? Date.now() % 2_147_483_647);
     this.actions = new MarketplaceActions(this.rng);
     this.log = opts.log ?? ((msg) => console.error(msg));
+    this.warn = opts.warn ?? this.log;
   }
 
   /** Counts per applied action kind, plus steps, skipped (nothing to act on) and failed. */
@@ -603,7 +607,7 @@ export class Simulator {
         consecutiveFailures = 0;
       } catch (error) {
         consecutiveFailures += 1;
-        this.log(error instanceof Error ? error.message : String(error)); // "simulator action <kind> failed: ..."
+        this.warn(error instanceof Error ? error.message : String(error)); // "simulator action <kind> failed: ..."
       }
       // Back off while the database is unreachable rather than logging at full rate.
       const backoff = consecutiveFailures > 1 ? Math.min(30_000, this.intervalMs * 2 ** consecutiveFailures) : 0;

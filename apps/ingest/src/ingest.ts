@@ -184,7 +184,7 @@ export class Ingest extends EventEmitter {
 
   /** Resolves once every change committed in Postgres so far is in ClickHouse. */
   async catchUp(timeoutMs = 120_000): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    const client = this.sourceClient('catch-up');
     await client.connect();
     try {
       const { rows } = await client.query<{ lsn: string }>('SELECT pg_current_wal_lsn()::text AS lsn');
@@ -212,8 +212,18 @@ export class Ingest extends EventEmitter {
     return replication;
   }
 
-  private async withSourceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+  /**
+   * A plain connection to the source. pg emits 'error' on a lost connection (Postgres shutting
+   * down: 57P01) besides failing the query in flight; without a listener that event kills the process.
+   */
+  private sourceClient(purpose: string): pg.Client {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
+    client.on('error', (error) => this.logger.warn({ message: 'source connection lost', purpose, error: error.message }));
+    return client;
+  }
+
+  private async withSourceClient<T>(work: (client: pg.Client) => Promise<T>): Promise<T> {
+    const client = this.sourceClient('snapshot and catalogue queries');
     await client.connect();
     try {
       return await work(client);

@@ -78,6 +78,12 @@ export class PostgresStateStore implements StateStore {
     // A client whose ROLLBACK failed is in an unknown state: destroyed rather than reused.
     let broken: Error | undefined;
     let open = true;
+    // Checked out, the client has no pool listener: a lost connection's 'error' event would kill
+    // the process. The query in flight fails with the same error; the client is then discarded.
+    const lost = (error: Error): void => {
+      broken ??= error;
+    };
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       try {
@@ -96,6 +102,7 @@ export class PostgresStateStore implements StateStore {
         throw error;
       }
     } finally {
+      client.off('error', lost);
       client.release(broken);
     }
   }
