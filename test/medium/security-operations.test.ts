@@ -1,6 +1,9 @@
 // Security and operations of the running service, over real HTTP: liveness that never waits on the
 // engine, readiness without internals, details for administrators only.
+import { request as httpRequest } from 'node:http';
+import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REALTIME_NAMESPACE } from '../../apps/api/src/realtime/protocol.js';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -30,6 +33,35 @@ async function call(path: string, options: { method?: string; token?: string | n
   const text = await response.text();
   const json = (response.headers.get('content-type') ?? '').includes('json') && text ? JSON.parse(text) : text;
   return { status: response.status, body: json, headers: response.headers };
+}
+
+/** A GET from another loopback address (Linux routes all of 127/8 to lo): failures are counted per address. */
+function getFrom(localAddress: string, path: string, token: string | null): Promise<{ status: number; headers: Record<string, unknown>; body: any }> {
+  return new Promise((resolve, reject) => {
+    const outgoing = httpRequest(runtime.url + path, { localAddress, headers: token === null ? {} : { Authorization: `Bearer ${token}` } }, (incoming) => {
+      const chunks: Buffer[] = [];
+      incoming.on('data', (chunk: Buffer) => chunks.push(chunk));
+      incoming.on('end', () => resolve({ status: incoming.statusCode!, headers: incoming.headers, body: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+      incoming.on('error', reject);
+    });
+    outgoing.on('error', reject);
+    outgoing.end();
+  });
+}
+
+/** A socket handshake from another loopback address: the server's refusal code, or 'connected'. */
+function handshakeFrom(localAddress: string, token: string): Promise<string> {
+  const socket = io(runtime.url + REALTIME_NAMESPACE, { transports: ['websocket'], forceNew: true, reconnection: false, auth: { token }, localAddress } as Parameters<typeof io>[1]);
+  return new Promise((resolve) => {
+    socket.once('connect', () => {
+      socket.disconnect();
+      resolve('connected');
+    });
+    socket.once('connect_error', (error: Error & { data?: { code: string } }) => {
+      socket.disconnect();
+      resolve(error.data?.code ?? error.message);
+    });
+  });
 }
 
 async function userId(where: string): Promise<number> {
@@ -154,5 +186,32 @@ describe('security headers', () => {
       expect(asset.status, source).toBe(200);
       expect(asset.headers.get('content-type')).toMatch(/javascript/);
     }
+  });
+});
+
+describe('authentication failures (AUTH_FAILURE_LIMIT=5 per minute per address)', () => {
+  const GLOBAL = '/depannage/api/statistics/global_statistics/?period=7d';
+
+  it('answers 429 with Retry-After after 5 refused tokens from one address, before reading the token', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) {
+      expect((await getFrom('127.0.0.2', GLOBAL, attempt % 2 ? 'not-a-token' : signAccessToken(adminId, 'another-secret', 60))).status).toBe(401);
+    }
+    const limited = await getFrom('127.0.0.2', GLOBAL, 'not-a-token');
+    expect(limited.status).toBe(429);
+    expect(limited.body).toMatchObject({ code: 'too_many_failures' });
+    const retryAfter = Number(limited.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(60);
+    // The address is refused whatever it presents, for the rest of the minute.
+    expect((await getFrom('127.0.0.2', GLOBAL, adminToken)).status).toBe(429);
+    // Other addresses are not affected, and valid tokens are never counted.
+    for (let attempt = 0; attempt < 10; attempt++) expect((await getFrom('127.0.0.4', GLOBAL, adminToken)).status).toBe(200);
+    expect((await call(GLOBAL)).status).toBe(200);
+  });
+
+  it('counts refused socket handshakes too', async () => {
+    for (let attempt = 0; attempt < 5; attempt++) expect(await handshakeFrom('127.0.0.3', 'not-a-token')).toBe('token_not_valid');
+    expect(await handshakeFrom('127.0.0.3', adminToken)).toBe('too_many_failures');
+    expect(await handshakeFrom('127.0.0.1', adminToken)).toBe('connected');
   });
 });

@@ -1,17 +1,21 @@
 // Statistics are for administrators: a valid access token of an active user whose user_type is
-// 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403.
+// 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403;
+// an address with too many 401s in the last minute → 429 (auth-failures.ts), before its token is read.
 // One verification path (AccessAuthenticator) for HTTP guards and socket handshakes.
 import {
   CanActivate,
   ExecutionContext,
   ForbiddenException,
+  HttpException as NestHttpException,
+  HttpStatus,
   Inject,
   Injectable,
   UnauthorizedException,
   type HttpException,
 } from '@nestjs/common';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { JWT_SECRET } from '../tokens.js';
+import { AuthFailureLimiter } from './auth-failures.js';
 import { InvalidTokenError, verifyAccessToken } from './jwt.js';
 import { UserDirectory } from './user-directory.js';
 
@@ -29,15 +33,18 @@ export function isAdministrator(user: AuthenticatedUser): boolean {
 /** Why a credential was refused; `status` is the HTTP answer, `code` the machine-readable reason. */
 export class AccessRefused extends Error {
   constructor(
-    readonly status: 401 | 403,
-    readonly code: 'not_authenticated' | 'token_not_valid' | 'permission_denied',
+    readonly status: 401 | 403 | 429,
+    readonly code: 'not_authenticated' | 'token_not_valid' | 'permission_denied' | 'too_many_failures',
     readonly detail: string,
+    /** With 429: seconds until the address may try again. */
+    readonly retryAfterSeconds?: number,
   ) {
     super(detail);
     this.name = 'AccessRefused';
   }
 
   toHttp(): HttpException {
+    if (this.status === 429) return new NestHttpException({ detail: this.detail, code: this.code }, HttpStatus.TOO_MANY_REQUESTS);
     if (this.status === 403) return new ForbiddenException({ error: 'Accès non autorisé' });
     if (this.code === 'not_authenticated') return new UnauthorizedException({ detail: this.detail });
     return new UnauthorizedException({ detail: this.detail, code: this.code });
@@ -49,17 +56,41 @@ export class AccessAuthenticator {
   constructor(
     @Inject(UserDirectory) private readonly users: UserDirectory,
     @Inject(JWT_SECRET) private readonly secret: string,
+    @Inject(AuthFailureLimiter) private readonly failures: AuthFailureLimiter,
   ) {}
 
-  /** The `Authorization` header's Bearer token, verified; throws AccessRefused. */
-  fromHeader(header: string | undefined, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedSession> {
-    if (!header) throw new AccessRefused(401, 'not_authenticated', "Informations d'authentification non fournies.");
-    const match = /^Bearer\s+(\S+)$/i.exec(header);
-    if (!match) throw new AccessRefused(401, 'token_not_valid', 'Authorization header must contain two space-delimited values: Bearer <token>');
-    return this.fromToken(match[1]!, admits);
+  /**
+   * The `Authorization` header's Bearer token, verified; throws AccessRefused. With `client` (the
+   * caller's address), its 401s are counted and a client over the limit is refused first.
+   */
+  fromHeader(header: string | undefined, admits: (user: AuthenticatedUser) => boolean, client?: string): Promise<AuthenticatedSession> {
+    return this.counted(client, () => {
+      if (!header) throw new AccessRefused(401, 'not_authenticated', "Informations d'authentification non fournies.");
+      const match = /^Bearer\s+(\S+)$/i.exec(header);
+      if (!match) throw new AccessRefused(401, 'token_not_valid', 'Authorization header must contain two space-delimited values: Bearer <token>');
+      return this.verify(match[1]!, admits);
+    });
   }
 
-  async fromToken(token: string, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedSession> {
+  fromToken(token: string, admits: (user: AuthenticatedUser) => boolean, client?: string): Promise<AuthenticatedSession> {
+    return this.counted(client, () => this.verify(token, admits));
+  }
+
+  private async counted(client: string | undefined, verify: () => Promise<AuthenticatedSession>): Promise<AuthenticatedSession> {
+    if (client === undefined) return verify();
+    const retryAfter = this.failures.retryAfterSeconds(client);
+    if (retryAfter !== null) {
+      throw new AccessRefused(429, 'too_many_failures', `Trop d'échecs d'authentification depuis cette adresse ; réessayez dans ${retryAfter} s.`, retryAfter);
+    }
+    try {
+      return await verify();
+    } catch (error) {
+      if (error instanceof AccessRefused && error.status === 401) this.failures.recordFailure(client);
+      throw error;
+    }
+  }
+
+  private async verify(token: string, admits: (user: AuthenticatedUser) => boolean): Promise<AuthenticatedSession> {
     let claims;
     try {
       claims = verifyAccessToken(token, this.secret);
@@ -97,10 +128,13 @@ export abstract class BearerUserGuard implements CanActivate {
   async canActivate(context: ExecutionContext): Promise<boolean> {
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthenticatedUser }>();
     try {
-      const session = await this.authenticator.fromHeader(request.headers.authorization, (user) => this.admits(user));
+      const session = await this.authenticator.fromHeader(request.headers.authorization, (user) => this.admits(user), request.ip);
       request.user = session.user;
       return true;
     } catch (error) {
+      if (error instanceof AccessRefused && error.retryAfterSeconds !== undefined) {
+        void context.switchToHttp().getResponse<FastifyReply>().header('Retry-After', String(error.retryAfterSeconds));
+      }
       if (error instanceof AccessRefused) throw this.refusal(error);
       throw error;
     }

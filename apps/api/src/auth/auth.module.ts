@@ -4,6 +4,7 @@ import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
 import { JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
 import { AccessAuthenticator } from './admin.guard.js';
+import { AuthFailureLimiter } from './auth-failures.js';
 import { USER_CACHE_SECONDS, UserDirectory } from './user-directory.js';
 
 @Global()
@@ -17,9 +18,10 @@ export class AuthModule {
         { provide: JWT_SECRET, useValue: dependencies.jwtSecret },
         { provide: USER_CACHE_SECONDS, useValue: dependencies.userCacheSeconds },
         { provide: UserDirectory, useClass: UserDirectory },
+        AuthFailureLimiter,
         AccessAuthenticator,
       ],
-      exports: [JWT_SECRET, UserDirectory, AccessAuthenticator],
+      exports: [JWT_SECRET, UserDirectory, AccessAuthenticator, AuthFailureLimiter],
     };
   }
 }

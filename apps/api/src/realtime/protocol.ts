@@ -48,6 +48,6 @@ export interface ClientToServerEvents {
 
 /** The `data` of a refused connection's connect_error (its `message` is the detail). */
 export interface ConnectRefusal {
-  code: 'not_authenticated' | 'token_not_valid' | 'permission_denied';
+  code: 'not_authenticated' | 'token_not_valid' | 'permission_denied' | 'too_many_failures';
   detail: string;
 }
