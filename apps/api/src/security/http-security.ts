@@ -7,7 +7,7 @@ import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { SecuritySettings } from '../../../../libs/config/src/config.js';
 
 export interface CorsPolicy {
-  origin: '*' | string[];
+  origin: true | string[];
   methods: string[];
   allowedHeaders: string[];
   exposedHeaders: string[];
@@ -18,7 +18,9 @@ export interface CorsPolicy {
 /** The one CORS policy, from CORS_ORIGINS: HTTP (@fastify/cors) and Socket.IO take the same object. */
 export function corsPolicy(settings: SecuritySettings): CorsPolicy {
   return {
-    origin: settings.corsOrigins,
+    // '*' reflects the caller's origin (with Vary: Origin) rather than sending a literal '*':
+    // the same grant, and what the legacy clients saw.
+    origin: settings.corsOrigins === '*' ? true : settings.corsOrigins,
     // PATCH and DELETE: dashboards on another origin edit alert rules, purge the cache, delete exports.
     methods: ['GET', 'HEAD', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
     allowedHeaders: ['Authorization', 'Content-Type'],
