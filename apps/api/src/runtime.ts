@@ -87,11 +87,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         const started = Date.now();
         try {
           await run();
-          logger.log({ message: 'stopped', step, ms: Date.now() - started });
+          logger.log(`stopped: ${step} (${Date.now() - started} ms)`);
         } catch (error) {
           const reason = error instanceof Error ? error.message : String(error);
           failures.push(`${step}: ${reason}`);
-          logger.error({ message: 'could not stop cleanly', step, error: reason });
+          logger.error(`could not stop cleanly: ${step}: ${reason}`);
         }
       }
       currentStep = null;
