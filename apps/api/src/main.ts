@@ -4,17 +4,11 @@
 // Ctrl-C / SIGTERM stop everything in order within SHUTDOWN_TIMEOUT_SECONDS (exit 0); past that
 // deadline, or on a second Ctrl-C, the stop is forced and the exit code is 1.
 import 'reflect-metadata';
-import { ConsoleLogger, Logger, type LogLevel as NestLogLevel } from '@nestjs/common';
-import { loadConfig, type LogLevel } from '../../../libs/config/src/config.js';
+import { ConsoleLogger, Logger } from '@nestjs/common';
+import { loadConfig } from '../../../libs/config/src/config.js';
+import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
 import { demoCredentialsDir, writeDemoToken } from './demo-credentials.js';
 import { startRuntime, type Runtime } from './runtime.js';
-
-const NEST_LEVELS: Record<LogLevel, NestLogLevel[]> = {
-  error: ['fatal', 'error'],
-  warn: ['fatal', 'error', 'warn'],
-  info: ['fatal', 'error', 'warn', 'log'],
-  debug: ['fatal', 'error', 'warn', 'log', 'debug', 'verbose'],
-};
 
 // Nest's own start-up lines (one per module and route, some seventy) are detail: DEBUG.
 const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
@@ -32,7 +26,7 @@ async function main(): Promise<void> {
   const logger = new StatisticsLogger({
     json: process.env.LOG_FORMAT === 'json',
     colors: process.stdout.isTTY,
-    logLevels: NEST_LEVELS[config.logLevel],
+    logLevels: nestLogLevels(config.logLevel),
   });
   // Also for what logs before the Nest application exists (embedded Postgres, seeding, migrations).
   Logger.overrideLogger(logger);

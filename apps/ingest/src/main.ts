@@ -7,12 +7,13 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
 import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
+import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { Ingest } from './ingest.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Logger.overrideLogger(new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: false }));
+  Logger.overrideLogger(new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: false, logLevels: nestLogLevels(config.logLevel) }));
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the standalone ingest');
   const clickhouse = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.clickhouseDataDir, database: config.clickhouseDatabase });
   await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'));
