@@ -8,8 +8,14 @@ import { ClickHouseError, type ClickHouse, type InsertRequest, type QueryParams 
 function wrap(error: unknown, sql: string): ClickHouseError {
   const cause = error as { message?: string; clickhouseCode?: number };
   const firstLine = sql.trim().split('\n')[0]?.slice(0, 120);
-  return new ClickHouseError(`${cause.message ?? String(error)} (in: ${firstLine})`, cause.clickhouseCode, { cause: error });
+  const message = cause.message ?? String(error);
+  // A stream's errors (ChdbStreamError) carry the engine's code in their text only.
+  const codeInText = /^Code: (\d+)\./.exec(message)?.[1];
+  const code = cause.clickhouseCode ?? (codeInText === undefined ? undefined : Number(codeInText));
+  return new ClickHouseError(`${message} (in: ${firstLine})`, code, { cause: error });
 }
+
+const CONNECTION_ARGS = ['--async_load_databases=0', '--async_load_system_database=0'];
 
 export interface RawQueryResult {
   body: Buffer;
@@ -21,20 +27,21 @@ export interface RawQueryResult {
 export class EmbeddedClickHouse implements ClickHouse {
   readonly engine = 'embedded' as const;
   private closed = false;
+  /** Connections opened by streamRaw and not yet closed, closed with the engine. */
+  private readonly streamSessions = new Set<Session>();
 
   private constructor(
     private readonly session: Session,
     readonly database: string,
+    private readonly dataDir: string,
   ) {}
 
   static async open(dataDir: string, database: string): Promise<EmbeddedClickHouse> {
     mkdirSync(dataDir, { recursive: true });
-    const session = new Session(dataDir, {
-      connectionArgs: ['--async_load_databases=0', '--async_load_system_database=0'],
-    });
+    const session = new Session(dataDir, { connectionArgs: CONNECTION_ARGS });
     await session.queryAsync(`CREATE DATABASE IF NOT EXISTS ${database}`);
     await session.queryAsync(`USE ${database}`);
-    return new EmbeddedClickHouse(session, database);
+    return new EmbeddedClickHouse(session, database, dataDir);
   }
 
   async query<Row>(sql: string, params: QueryParams = {}): Promise<Row[]> {
@@ -69,6 +76,32 @@ export class EmbeddedClickHouse implements ClickHouse {
       };
     } catch (error) {
       throw wrap(error, sql);
+    }
+  }
+
+  /**
+   * Streams one statement's output, block by block, on a connection of its own (same engine, same
+   * data directory): the caller can stop reading after any block (the stream is then cancelled),
+   * and the queries of the shared session keep running meanwhile instead of waiting behind it.
+   * No bound parameters: chdb serialises parameter binding on one process-wide chain, which a
+   * stream cannot join, so the caller substitutes them first.
+   */
+  async *streamRaw(sql: string, format: string): AsyncGenerator<Buffer, void, undefined> {
+    this.assertOpen();
+    const session = new Session(this.dataDir, { connectionArgs: CONNECTION_ARGS });
+    this.streamSessions.add(session);
+    try {
+      await session.queryAsync(`USE ${this.database}`);
+      for await (const chunk of session.queryStream(sql, { format })) {
+        const bytes = chunk.raw();
+        yield Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+      }
+    } catch (error) {
+      throw wrap(error, sql);
+    } finally {
+      // Leaving the loop early cancels the stream; close() waits for a fetch still in flight.
+      this.streamSessions.delete(session);
+      session.close();
     }
   }
 
@@ -113,6 +146,8 @@ export class EmbeddedClickHouse implements ClickHouse {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    for (const session of this.streamSessions) session.close();
+    this.streamSessions.clear();
     this.session.close();
   }
 

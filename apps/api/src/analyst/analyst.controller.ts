@@ -1,7 +1,8 @@
 // /clickhouse: a read-only ClickHouse HTTP endpoint over the embedded engine, for analysts with
 // curl or @clickhouse/client (createClient({ url: <api>, pathname: '/clickhouse', access_token })).
-import { gzipSync } from 'node:zlib';
-import { Controller, Get, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
+import { Readable } from 'node:stream';
+import { createGzip } from 'node:zlib';
+import { Controller, Get, HttpCode, Inject, Post, Req, Res, UseFilters, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
@@ -39,6 +40,7 @@ export class AnalystController {
   }
 
   @Post()
+  @HttpCode(200)
   @UseGuards(AnalystGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Same as GET; the body holds the query (after ?query= if both are given)' })
@@ -56,10 +58,12 @@ export class AnalystController {
       .header('X-ClickHouse-Query-Id', result.queryId)
       .header('X-ClickHouse-Timezone', result.timezone)
       .header('X-ClickHouse-Summary', JSON.stringify(result.summary));
+    // Streamed from the engine's blocks: no concatenated copy, and gzip off the event loop.
+    const body = Readable.from(result.body, { objectMode: false });
     if (gatewayRequest.gzip) {
-      await response.header('Content-Encoding', 'gzip').send(gzipSync(result.body));
+      await response.header('Content-Encoding', 'gzip').send(body.pipe(createGzip()));
     } else {
-      await response.send(result.body);
+      await response.header('Content-Length', String(result.bytes)).send(body);
     }
   }
 }

@@ -20,8 +20,9 @@ export class ProtocolErrorsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof GatewayError) {
+      // Only our faults are errors; the analyst's own are logged by the service as warnings.
       if (exception.status >= 500) this.logger.error({ message: 'analyst query failed', error: exception.message });
-      if (exception.status === 429) void response.header('Retry-After', '1');
+      if (exception.status === 429) void response.header('Retry-After', String(exception.retryAfterSeconds));
       sendError(response, exception);
       return;
     }

@@ -13,6 +13,7 @@ export const ErrorCode = {
   UNKNOWN_SETTING: 115,
   READONLY: 164,
   TOO_MANY_SIMULTANEOUS_QUERIES: 202,
+  QUOTA_EXCEEDED: 201,
   EMPTY_QUERY: 211,
   QUERY_IS_TOO_LARGE: 229,
   CANNOT_DECOMPRESS: 271,
@@ -30,13 +31,15 @@ export class GatewayError extends Error {
     readonly codeName: string,
     message: string,
     readonly status: number,
+    /** For a 429: seconds after which a retry is admitted (the Retry-After header). */
+    readonly retryAfterSeconds = 1,
   ) {
     super(message);
     this.name = 'GatewayError';
   }
 
-  static of(codeName: ErrorCodeName, message: string, status: number): GatewayError {
-    return new GatewayError(ErrorCode[codeName], codeName, message, status);
+  static of(codeName: ErrorCodeName, message: string, status: number, retryAfterSeconds?: number): GatewayError {
+    return new GatewayError(ErrorCode[codeName], codeName, message, status, retryAfterSeconds);
   }
 }
 

@@ -47,6 +47,59 @@ const ALLOWED_TABLE_FUNCTIONS = new Set(
 /** Scalar functions that read files named in the query. */
 const REFUSED_SCALAR_FUNCTIONS = new Set(['file', 'catboostevaluate']);
 
+/**
+ * The system tables an analyst may read: the engine's catalogue of what SQL can do (functions,
+ * types, formats...), the same on every ClickHouse and saying nothing about this deployment.
+ * Everything else in `system` (disks and tables with their paths, processes, errors, logs, users,
+ * grants, settings, parts) and `information_schema` (every database's tables) is refused.
+ * system.tables and system.columns are refused too: a row filter cannot hide their path columns,
+ * and SHOW TABLES, SHOW COLUMNS and DESCRIBE give the same schema, scoped to this database.
+ */
+export const VISIBLE_SYSTEM_TABLES = [
+  'one',
+  'numbers',
+  'numbers_mt',
+  'zeros',
+  'zeros_mt',
+  'functions',
+  'table_functions',
+  'aggregate_function_combinators',
+  'data_type_families',
+  'formats',
+  'time_zones',
+  'collations',
+  'keywords',
+] as const;
+const VISIBLE_SYSTEM = new Set<string>(VISIBLE_SYSTEM_TABLES);
+/** Databases whose names, written as the first part of an identifier, mean the engine's own. */
+const ENGINE_DATABASES = new Set(['system', 'information_schema']);
+/** Scalar functions that read the server's state or other databases' tables by name. */
+const REVEALING_FUNCTIONS = new Set(
+  ['getServerSetting', 'getMergeTreeSetting', 'getMacro', 'hasColumnInTable', 'joinGet', 'joinGetOrNull', 'filesystemAvailable', 'filesystemCapacity', 'filesystemUnreserved', 'hostName', 'fqdn', 'serverUUID', 'currentProfiles', 'currentRoles', 'enabledRoles', 'defaultRoles', 'dictGet'].map((name) => name.toLowerCase()),
+);
+/** SHOW statements scoped to this database (by their canonical text); other SHOWs are refused. */
+const VISIBLE_SHOW = /^SHOW\s+(?:FULL\s+)?(?:TABLES|COLUMNS|FIELDS|CREATE\s+(?:TEMPORARY\s+)?(?:TABLE|VIEW)|FUNCTIONS|INDEX|INDEXES|INDICES|KEYS)\b/i;
+
+function accessDenied(what: string): GatewayError {
+  return GatewayError.of(
+    'ACCESS_DENIED',
+    `${what} is not visible through the analyst gateway: it serves this database's tables and the engine's catalogue (system.${VISIBLE_SYSTEM_TABLES.join(', system.')}) only. Use SHOW TABLES, SHOW COLUMNS FROM <table> or DESCRIBE <table> for the schema`,
+    403,
+  );
+}
+
+/** Refuses a `database.table` name outside this database, unless it is a visible system table. */
+function checkTableName(databaseName: string, tableName: string, database: string): void {
+  if (databaseName === '' || databaseName === database) return;
+  if (databaseName.toLowerCase() === 'system' && VISIBLE_SYSTEM.has(tableName.toLowerCase())) return;
+  throw accessDenied(`${databaseName}.${tableName}`);
+}
+
+/** `a.b` of an identifier's detail, without backquotes and a trailing `(alias x)`. */
+function nameParts(detail: string): string[] {
+  return detail.replace(/ \(alias [^)]*\)$/, '').split('.').map((part) => part.replace(/^`|`$/g, '').replace(/^"|"$/g, ''));
+}
+
 export const ALLOWED_STATEMENTS = 'SELECT, WITH ... SELECT, SHOW, DESCRIBE, EXPLAIN and EXISTS';
 
 function isReadStatement(root: AstNode): boolean {
@@ -67,6 +120,10 @@ function walk(node: AstNode, parent: AstNode | null, visit: (node: AstNode, pare
 }
 
 /** The canonical text without string literals and quoted identifiers, for keyword checks. */
+function withoutQuotedStrings(text: string): string {
+  return text.replace(/'(?:[^'\\]|\\.)*'/g, "''");
+}
+
 function withoutQuoted(text: string): string {
   return text.replace(/'(?:[^'\\]|\\.)*'|"(?:[^"\\]|\\.)*"|`(?:[^`\\]|\\.)*`/g, "''");
 }
@@ -80,7 +137,7 @@ export interface CheckedStatement {
  * Throws a GatewayError (400, READONLY) naming what is refused; `tableFunctions` is the engine's
  * system.table_functions list, lower-cased.
  */
-export function checkStatement(formatted: string, ast: AstNode, tableFunctions: ReadonlySet<string>): CheckedStatement {
+export function checkStatement(formatted: string, ast: AstNode, tableFunctions: ReadonlySet<string>, database: string): CheckedStatement {
   const keyword = formatted.trimStart().split(/\s+/)[0]!.toUpperCase();
   if (!isReadStatement(ast)) {
     throw GatewayError.of(
@@ -90,6 +147,7 @@ export function checkStatement(formatted: string, ast: AstNode, tableFunctions: 
     );
   }
   const unquoted = withoutQuoted(formatted);
+  checkVisibility(formatted, ast, database);
   if (/\bINTO\s+OUTFILE\b/i.test(unquoted)) {
     throw GatewayError.of('READONLY', 'INTO OUTFILE is refused: results come back in the HTTP response only', 400);
   }
@@ -120,4 +178,55 @@ export function checkStatement(formatted: string, ast: AstNode, tableFunctions: 
   // line breaks inside literals, so a line starting with FORMAT is that clause.
   const formatLines = [...formatted.matchAll(/^FORMAT\s+`?([A-Za-z0-9_]+)`?\s*$/gm)];
   return { format: formatLines.length > 0 ? formatLines[formatLines.length - 1]![1] : undefined };
+}
+
+/**
+ * What the statement reads must be this database's tables or the visible system tables, whichever
+ * way it is named: FROM, JOIN, IN, subqueries and CTEs are all TableIdentifier or Identifier nodes
+ * of the one tree; merge() takes a database argument, so only its one-argument form (this
+ * database) is allowed; view() and the rest are walked like any subquery.
+ */
+function checkVisibility(formatted: string, ast: AstNode, database: string): void {
+  const statement = ast.type === 'Explain' ? (ast.children.find((child) => child.type !== 'Set' && child.type !== 'Identifier') ?? ast) : ast;
+  if (/^Show/.test(statement.type) || statement.type === 'SHOW') {
+    const text = formatted.replace(/^EXPLAIN\b[^\n]*?\b(?=SHOW\b)/i, '').trimStart();
+    if (!VISIBLE_SHOW.test(text)) throw accessDenied(text.split(/\s+/).slice(0, 2).join(' '));
+    // SHOW COLUMNS/INDEX FROM <table> [FROM <db>] keep their names in the text only.
+    const source = /\b(?:FROM|IN)\s+([`"]?[\w.]+[`"]?)(?:\s+(?:FROM|IN)\s+([`"]?\w+[`"]?))?/i.exec(withoutQuotedStrings(text));
+    if (source !== null && /^SHOW\s+(?:FULL\s+)?TABLES\b/i.test(text)) {
+      const databaseName = source[1]!.replace(/[`"]/g, '');
+      if (databaseName !== database) throw accessDenied(`Database ${databaseName}`);
+    } else if (source !== null) {
+      const [first, second] = [source[1]!, source[2]].map((part) => part?.replace(/[`"]/g, ''));
+      const parts = second !== undefined ? [second, first!] : nameParts(first!);
+      if (parts.length >= 2) checkTableName(parts[0]!, parts[1]!, database);
+    }
+  }
+  walk(ast, null, (node, parent) => {
+    if (node.type === 'TableIdentifier') {
+      const parts = nameParts(node.detail);
+      if (parts.length >= 2) checkTableName(parts[0]!, parts[1]!, database);
+    } else if (node.type === 'Identifier' && parent?.type !== 'Explain') {
+      // `x IN system.tables`, SHOW TABLES FROM system, SHOW CREATE/EXISTS <db> <table>: an
+      // identifier naming an engine database is refused whatever its role.
+      const parts = nameParts(node.detail);
+      const first = parts[0]!.toLowerCase();
+      if (ENGINE_DATABASES.has(first) && !(parts.length === 2 && first === 'system' && VISIBLE_SYSTEM.has(parts[1]!.toLowerCase()))) {
+        throw accessDenied(parts.join('.'));
+      }
+    } else if (/^(Show|Exists)[A-Za-z]*Query$/.test(node.type)) {
+      // SHOW CREATE / EXISTS print `<database> <table>` (database empty when not written).
+      const [databaseName, tableName] = node.detail.replace(/ \(children \d+\)$/, '').split(' ');
+      if (tableName !== undefined) checkTableName(databaseName!, tableName, database);
+    } else if (node.type === 'Function') {
+      const name = node.detail.split(' ')[0]!;
+      if (REVEALING_FUNCTIONS.has(name.toLowerCase()) || name.toLowerCase().startsWith('dictget')) throw accessDenied(`Function ${name}`);
+      if (name.toLowerCase() === 'merge' && parent?.type === 'TableExpression') {
+        const args = node.children[0]?.children ?? [];
+        if (args.length !== 1 || args[0]!.type !== 'Literal') {
+          throw accessDenied(`merge() over another database`);
+        }
+      }
+    }
+  });
 }
