@@ -1,9 +1,11 @@
 // Security and operations of the running service, over real HTTP: liveness that never waits on the
-// engine, readiness without internals, details for administrators only.
+// engine, readiness without internals, details for administrators only; CORS and security headers;
+// refused credentials limited per address; the audit log of administrators' actions.
 import { request as httpRequest } from 'node:http';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REALTIME_NAMESPACE } from '../../apps/api/src/realtime/protocol.js';
+import { hourlyRequestsRule } from '../factories/alert-rules.js';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -213,5 +215,94 @@ describe('authentication failures (AUTH_FAILURE_LIMIT=5 per minute per address)'
     for (let attempt = 0; attempt < 5; attempt++) expect(await handshakeFrom('127.0.0.3', 'not-a-token')).toBe('token_not_valid');
     expect(await handshakeFrom('127.0.0.3', adminToken)).toBe('too_many_failures');
     expect(await handshakeFrom('127.0.0.1', adminToken)).toBe('connected');
+  });
+});
+
+describe('audit log', () => {
+  const BASE = '/depannage/api/statistics';
+  const AUDIT = `${BASE}/audit-log/`;
+
+  it("records administrators' actions with who, what, target, when and from where, newest first", async () => {
+    const startedAt = new Date().toISOString();
+    const rule = await call(`${BASE}/alert-rules/`, { method: 'POST', body: hourlyRequestsRule('Kayes', 50) });
+    expect(rule.status).toBe(201);
+    expect((await call(`${BASE}/alert-rules/${rule.body.id}`, { method: 'PATCH', body: { threshold: 60 } })).status).toBe(200);
+    expect((await call(`${BASE}/alert-rules/${rule.body.id}`, { method: 'DELETE' })).status).toBe(204);
+    expect((await call(`${BASE}/cache/`, { method: 'DELETE' })).status).toBe(200);
+    const exported = await call(`${BASE}/exports/`, { method: 'POST', body: { type: 'json', sections: ['overview'] } });
+    expect(exported.status).toBe(202);
+    const exportId = exported.body.export_id as string;
+    const deadline = Date.now() + 60_000;
+    while (!['completed', 'failed'].includes((await call(`${BASE}/exports/${exportId}`)).body.status)) {
+      if (Date.now() > deadline) throw new Error('export not done within 60 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await call(`${BASE}/exports/${exportId}/download`)).status).toBe(200);
+    expect((await call(`${BASE}/exports/${exportId}`, { method: 'DELETE' })).status).toBe(204);
+    const schedule = await call(`${BASE}/report-schedules/`, {
+      method: 'POST',
+      body: { name: 'Audit', cron: '0 8 * * 1', type: 'csv', period: '7d', sections: ['overview'], webhook_url: 'http://127.0.0.1:9/hook' },
+    });
+    expect(schedule.status, JSON.stringify(schedule.body)).toBe(201);
+    expect((await call(`${BASE}/report-schedules/${schedule.body.id}`, { method: 'PATCH', body: { enabled: false } })).status).toBe(200);
+    expect((await call(`${BASE}/report-schedules/${schedule.body.id}/run`, { method: 'POST' })).status).toBe(202);
+    expect((await call(`${BASE}/report-schedules/${schedule.body.id}`, { method: 'DELETE' })).status).toBe(204);
+
+    const log = await call(`${AUDIT}?from=${startedAt}`);
+    expect(log.status).toBe(200);
+    expect(log.body).toMatchObject({ count: 11, page: 1, page_size: 50 });
+    const actions = log.body.results.map((entry: { action: string }) => entry.action);
+    expect(actions).toEqual([
+      'report_schedule.deleted',
+      'report_schedule.run',
+      'report_schedule.updated',
+      'report_schedule.created',
+      'export.deleted',
+      'export.downloaded',
+      'export.created',
+      'cache.purged',
+      'alert_rule.deleted',
+      'alert_rule.updated',
+      'alert_rule.created',
+    ]);
+    for (const entry of log.body.results) {
+      expect(entry).toMatchObject({ user_id: adminId, ip: '127.0.0.1' });
+      expect(Date.parse(entry.at)).toBeGreaterThanOrEqual(Date.parse(startedAt));
+    }
+    const byAction = (action: string) => log.body.results.find((entry: { action: string }) => entry.action === action);
+    expect(byAction('alert_rule.created')).toMatchObject({ target_id: rule.body.id, detail: { kind: 'threshold', metric: 'requests' } });
+    expect(byAction('alert_rule.updated')).toMatchObject({ target_id: rule.body.id, detail: { fields: ['threshold'] } });
+    expect(byAction('cache.purged')).toMatchObject({ target_id: null, detail: { purged: expect.any(Number) } });
+    expect(byAction('export.created')).toMatchObject({ target_id: exportId, detail: { type: 'json' } });
+    expect(byAction('export.downloaded')).toMatchObject({ target_id: exportId, detail: { via: 'bearer' } });
+    expect(byAction('report_schedule.run')).toMatchObject({ target_id: schedule.body.id, detail: { run_id: expect.any(String) } });
+
+    // Filters and pagination.
+    const created = await call(`${AUDIT}?action=alert_rule.created&from=${startedAt}`);
+    expect(created.body).toMatchObject({ count: 1, results: [{ target_id: rule.body.id }] });
+    expect((await call(`${AUDIT}?user=${adminId}&from=${startedAt}&page_size=5&page=3`)).body).toMatchObject({ count: 11, page: 3, page_size: 5, results: [{ action: 'alert_rule.created' }] });
+    expect((await call(`${AUDIT}?user=987654321`)).body).toMatchObject({ count: 0, results: [] });
+    expect((await call(`${AUDIT}?to=${startedAt}&from=2000-01-01`)).body.count).toBe(0);
+  });
+
+  it('is for administrators only, and refuses bad parameters with a 400 naming them', async () => {
+    expect((await call(AUDIT, { token: null })).status).toBe(401);
+    expect((await call(AUDIT, { token: clientToken })).status).toBe(403);
+    for (const [query, parameter] of [
+      ['action=alert_rule.renamed', 'action'],
+      ['user=abc', 'user'],
+      ['user=0', 'user'],
+      ['from=yesterday', 'from'],
+      ['from=2026-02-01&to=2026-01-01', 'to'],
+      ['page=0', 'page'],
+      ['page_size=501', 'page_size'],
+      ['ip=127.0.0.1', 'ip'],
+    ]) {
+      const answer = await call(`${AUDIT}?${query}`);
+      expect(answer.status, query).toBe(400);
+      expect(JSON.stringify(answer.body), query).toContain(parameter!);
+    }
+    // Read-only: no way to write or erase the trail over HTTP.
+    expect((await call(AUDIT, { method: 'DELETE' })).status).toBe(405);
   });
 });

@@ -10,6 +10,7 @@ import { AlertsModule } from './alerts/alerts.module.js';
 import { AnalystController } from './analyst/analyst.controller.js';
 import { AnalystGuard } from './analyst/analyst.guard.js';
 import { AnalystService } from './analyst/analyst.service.js';
+import { AuditModule } from './audit/audit.module.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import { AuthModule } from './auth/auth.module.js';
 import type { CacheBackend } from './cache/cache-backend.js';
@@ -51,6 +52,7 @@ export class AppModule {
           userCacheSeconds: dependencies.config.authUserCacheSeconds,
         }),
         ScheduleModule.forRoot(),
+        AuditModule,
         RealtimeModule.forRoot({ config: dependencies.config, ingest: dependencies.ingest, adapter: dependencies.realtimeAdapter }),
         StatisticsCacheModule.forRoot({
           config: dependencies.config,

@@ -20,6 +20,7 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AlertRule } from '../../../../libs/metrics/src/alerts.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
 import { AlertRulesRepository } from './alert-rules.repository.js';
 import { AlertRuleValidationError, parseAlertRuleInput, parseAlertRulePatch } from './dto/alert-rule.js';
@@ -50,7 +51,10 @@ function notFound(id: string): never {
 export class AlertRulesController {
   private readonly logger = new Logger('statistics.alerts');
 
-  constructor(@Inject(AlertRulesRepository) private readonly rules: AlertRulesRepository) {}
+  constructor(
+    @Inject(AlertRulesRepository) private readonly rules: AlertRulesRepository,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Every alert rule, oldest first: {results, count}' })
@@ -66,6 +70,7 @@ export class AlertRulesController {
     const input = await validated(() => parseAlertRuleInput(body));
     const rule = await this.rules.create(input);
     this.logger.log({ message: 'alert rule created', rule_id: rule.id, user_id: request.user?.id ?? null, kind: rule.kind, metric: rule.metric });
+    await this.audit.record(request, 'alert_rule.created', rule.id, { kind: rule.kind, metric: rule.metric });
     return rule;
   }
 
@@ -81,6 +86,7 @@ export class AlertRulesController {
     const patch = await validated(() => parseAlertRulePatch(body));
     const rule = (await validated(() => this.rules.update(id, patch))) ?? notFound(id);
     this.logger.log({ message: 'alert rule updated', rule_id: id, user_id: request.user?.id ?? null, fields: Object.keys(patch) });
+    await this.audit.record(request, 'alert_rule.updated', id, { fields: Object.keys(patch) });
     return rule;
   }
 
@@ -90,5 +96,6 @@ export class AlertRulesController {
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
     if (!(await this.rules.delete(id))) notFound(id);
     this.logger.log({ message: 'alert rule deleted', rule_id: id, user_id: request.user?.id ?? null });
+    await this.audit.record(request, 'alert_rule.deleted', id);
   }
 }

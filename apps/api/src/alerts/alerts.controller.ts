@@ -4,6 +4,7 @@ import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger'
 import type { FastifyRequest } from 'fastify';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
 import { ALERT_STATUSES } from '../../../../libs/metrics/src/alerts.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
 import { AlertConflict, AlertNotFound, AlertsService } from './alerts.service.js';
 import { MAX_PAGE_SIZE, parseAlertQuery } from './dto/alert-query.js';
@@ -15,7 +16,10 @@ type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 @Controller('depannage/api/statistics/alerts')
 @UseGuards(AdminGuard)
 export class AlertsController {
-  constructor(@Inject(AlertsService) private readonly alerts: AlertsService) {}
+  constructor(
+    @Inject(AlertsService) private readonly alerts: AlertsService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
 
   @Get()
   @ApiOperation({ summary: 'Alert history, newest first (first_seen), paginated' })
@@ -34,15 +38,19 @@ export class AlertsController {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Acknowledge an open alert (it stays open for de-duplication until resolved)' })
-  acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
-    return this.act(() => this.alerts.acknowledge(id, request.user.id));
+  async acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
+    const alert = await this.act(() => this.alerts.acknowledge(id, request.user.id));
+    await this.audit.record(request, 'alert.acknowledged', id, { rule_id: alert.rule_id });
+    return alert;
   }
 
   @Post(':id/resolve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resolve an alert; if its condition still holds, a new one is raised after the rule cooldown' })
-  resolve(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
-    return this.act(() => this.alerts.resolve(id, request.user.id));
+  async resolve(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
+    const alert = await this.act(() => this.alerts.resolve(id, request.user.id));
+    await this.audit.record(request, 'alert.resolved', id, { rule_id: alert.rule_id });
+    return alert;
   }
 
   private async act(action: () => Promise<Alert>): Promise<Alert> {

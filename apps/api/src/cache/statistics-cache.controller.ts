@@ -1,7 +1,8 @@
 // Manual purge of the statistics cache, for admins (e.g. after fixing data by hand in a way the
 // ingest does not see, or to measure cold timings).
-import { Controller, Delete, HttpCode, Inject, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Inject, Req, ServiceUnavailableException, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { AuditLog, type AuditedRequest } from '../audit/audit-log.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { CacheUnavailableError, StatisticsCacheService } from './statistics-cache.service.js';
 
@@ -13,15 +14,20 @@ export const CACHE_PURGE_PATH = '/depannage/api/statistics/cache';
 @Controller('depannage/api/statistics/cache')
 @UseGuards(AdminGuard)
 export class StatisticsCacheController {
-  constructor(@Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService) {}
+  constructor(
+    @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
+    @Inject(AuditLog) private readonly audit: AuditLog,
+  ) {}
 
   @Delete()
   @HttpCode(200)
   @ApiOperation({ summary: 'Delete every cached statistics response of this service (its key prefix only)' })
   @ApiOkResponse({ description: '{"purged": <number of entries deleted>}' })
-  async purge(): Promise<{ purged: number }> {
+  async purge(@Req() request: AuditedRequest): Promise<{ purged: number }> {
     try {
-      return await this.cache.purge();
+      const purged = await this.cache.purge();
+      await this.audit.record(request, 'cache.purged', null, purged);
+      return purged;
     } catch (error) {
       if (error instanceof CacheUnavailableError) throw new ServiceUnavailableException({ error: error.message });
       throw error;

@@ -25,6 +25,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { EXPORT_TYPES, type ExportJobView } from '../../../../libs/metrics/src/exports.js';
 import { SECTIONS } from '../../../../libs/metrics/src/types.js';
+import { AuditLog } from '../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
 import { parsePage } from '../statistics/dto/filters.js';
 import { APP_CONFIG } from '../tokens.js';
@@ -76,6 +77,7 @@ export class ExportsController {
   constructor(
     @Inject(ExportsService) private readonly exports: ExportsService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   @Get('export_statistics')
@@ -89,6 +91,7 @@ export class ExportsController {
   ): Promise<{ export_id: string; status: string; download_url: string | null; file_size: number | null }> {
     const parsed = parseExportQuery(query);
     const created = await this.exports.create(request.user.id, parsed);
+    await this.audit.record(request, 'export.created', created.id, { type: parsed.type, via: 'export_statistics' });
     let job: ExportJob;
     try {
       job = await this.exports.waitFor(created, this.config.exports.waitSeconds * 1000);
@@ -104,7 +107,9 @@ export class ExportsController {
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: 'Queues an export: body {type, period?, from?, to?, city?, specialty?, sections?, raw?}; 202 {export_id, status}' })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<{ export_id: string; status: string }> {
-    const job = await this.exports.create(request.user.id, parseExportBody(body));
+    const parsed = parseExportBody(body);
+    const job = await this.exports.create(request.user.id, parsed);
+    await this.audit.record(request, 'export.created', job.id, { type: parsed.type });
     return { export_id: job.id, status: job.status };
   }
 
@@ -135,6 +140,7 @@ export class ExportsController {
       if (error instanceof ExportNotFound) throw notFound(id);
       throw error;
     }
+    await this.audit.record(request, 'export.deleted', id);
   }
 
   @Get('exports/:id/download')
@@ -151,6 +157,7 @@ export class ExportsController {
       if (error instanceof ExportNotReady) throw new ConflictException({ detail: error.message, status: job.status, progress: job.progress });
       throw error;
     }
+    await this.audit.record(request, 'export.downloaded', id, { via: request.grantedExport === id ? 'signed_link' : 'bearer', file_size: file.size });
     await reply
       .header('Content-Type', job.contentType!)
       .header('Content-Length', String(file.size))

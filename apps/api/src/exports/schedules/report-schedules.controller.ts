@@ -23,6 +23,7 @@ import {
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { ReportRunView, ReportScheduleView } from '../../../../../libs/metrics/src/report-schedules.js';
+import { AuditLog } from '../../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../../auth/admin.guard.js';
 import { parsePage } from '../../statistics/dto/filters.js';
 import { EXPORT_ID } from '../export-files.js';
@@ -68,6 +69,7 @@ export class ReportSchedulesController {
     @Inject(ReportSchedulesRepository) private readonly schedules: ReportSchedulesRepository,
     @Inject(ReportScheduler) private readonly scheduler: ReportScheduler,
     @Inject(ReportDelivery) private readonly delivery: ReportDelivery,
+    @Inject(AuditLog) private readonly audit: AuditLog,
   ) {}
 
   @Get()
@@ -87,6 +89,7 @@ export class ReportSchedulesController {
     const schedule = await this.schedules.insert(randomUUID(), request.user.id, input);
     this.scheduler.changed(schedule);
     this.logger.log({ message: 'report schedule created', schedule_id: schedule.id, user_id: request.user.id, cron: schedule.cron, timezone: schedule.timezone, type: schedule.request.type });
+    await this.audit.record(request, 'report_schedule.created', schedule.id, { cron: schedule.cron, timezone: schedule.timezone, type: schedule.request.type });
     return scheduleView(schedule, null, this.delivery.smtpConfigured);
   }
 
@@ -104,6 +107,7 @@ export class ReportSchedulesController {
     const schedule = (await validated(() => this.schedules.update(request.user.id, id, patch))) ?? notFound(id);
     this.scheduler.changed(schedule);
     this.logger.log({ message: 'report schedule updated', schedule_id: id, user_id: request.user.id, fields: Object.keys(patch) });
+    await this.audit.record(request, 'report_schedule.updated', id, { fields: Object.keys(patch) });
     return this.view(schedule);
   }
 
@@ -114,6 +118,7 @@ export class ReportSchedulesController {
     if (!EXPORT_ID.test(id) || !(await this.schedules.delete(request.user.id, id))) notFound(id);
     this.scheduler.removed(id);
     this.logger.log({ message: 'report schedule deleted', schedule_id: id, user_id: request.user.id });
+    await this.audit.record(request, 'report_schedule.deleted', id);
   }
 
   @Get(':id/runs')
@@ -132,6 +137,7 @@ export class ReportSchedulesController {
     const schedule = await this.owned(request.user.id, id);
     const run = await this.scheduler.runNow(schedule);
     this.logger.log({ message: 'report run asked for', schedule_id: id, run_id: run.id, user_id: request.user.id });
+    await this.audit.record(request, 'report_schedule.run', id, { run_id: run.id });
     return runView(run);
   }
 
