@@ -62,7 +62,7 @@ describe('admission control', () => {
     expect(admission.status().refused).toMatchObject({ deadline: 1, cancelled: 1 });
   });
 
-  it('when full, refuses the newcomer or evicts the newest less urgent waiter', async () => {
+  it('when full, refuses the newcomer or evicts the newest less urgent waiter; a started request keeps its place', async () => {
     const admission = new AdmissionControl({ concurrency: 1, maxQueued: 2, defaultWaitMs: 1000 });
     const blocker = gate();
     const running = admission.run(() => blocker.promise);
@@ -74,13 +74,15 @@ describe('admission control', () => {
     await expect(refused).rejects.toBeInstanceOf(EngineBusyError);
     await expect(refused).rejects.toMatchObject({ reason: 'queue_full' });
     expect(((await refused.catch((error: EngineBusyError) => error)) as EngineBusyError).retryAfterSeconds).toBeGreaterThanOrEqual(1);
-    // A live query takes the analyst's place.
-    const live = queued(admission, 'live', order, 'live');
+    // A dashboard takes the analyst's place; live work is never refused for a full queue.
+    const dashboard = queued(admission, 'interactive', order, 'dashboard');
     await expect(analyst).rejects.toMatchObject({ reason: 'queue_full' });
+    const live = queued(admission, 'live', order, 'live');
+    expect(admission.status().queued).toMatchObject({ live: 1, interactive: 1, export: 1, analyst: 0 });
     blocker.open();
     await running;
-    expect(await Promise.all([live, export1])).toEqual(['live', 'export']);
-    expect(order).toEqual(['live', 'export']);
+    expect(await Promise.all([live, dashboard, export1])).toEqual(['live', 'dashboard', 'export']);
+    expect(order).toEqual(['live', 'dashboard', 'export']);
   });
 
   it('never waits when idle, runs `concurrency` at once, and refuses everything once closed', async () => {
@@ -104,5 +106,26 @@ describe('admission control', () => {
     await expect(admission.run(async () => 'after')).rejects.toMatchObject({ reason: 'closed' });
     blocker.open();
     await Promise.all([a, b]);
+  });
+});
+
+describe('admission control of requests that fan out', () => {
+  it('once a request is in, its later queries are never refused for a full queue and run before later requests', async () => {
+    const admission = new AdmissionControl({ concurrency: 1, maxQueued: 2, defaultWaitMs: 1000 });
+    const blocker = gate();
+    const running = admission.run(() => blocker.promise);
+    const order: string[] = [];
+    const context = { priority: 'interactive' as const, deadline: Date.now() + 5000 };
+    const later = { priority: 'interactive' as const, deadline: Date.now() + 5000 };
+    const run = (ctx: typeof context, name: string): Promise<string> => withEngineContext(ctx, () => admission.run(async () => (order.push(name), name)));
+    const first = [run(context, 'a1'), run(context, 'a2')];
+    const other = run(later, 'b1');
+    await expect(other).rejects.toMatchObject({ reason: 'queue_full' });
+    // The queue is full, but request a is in: its third query waits with the others.
+    first.push(run(context, 'a3'));
+    blocker.open();
+    await running;
+    expect(await Promise.all(first)).toEqual(['a1', 'a2', 'a3']);
+    expect(order).toEqual(['a1', 'a2', 'a3']);
   });
 });

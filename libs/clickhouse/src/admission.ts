@@ -58,6 +58,8 @@ export interface AdmissionSettings {
 
 interface Waiter {
   priority: number;
+  /** Arrival order of the waiter's context: a request's queries are served before later requests'. */
+  sequence: number;
   context: EngineContext;
   enqueuedAt: number;
   start: () => void;
@@ -87,6 +89,17 @@ export class AdmissionControl {
   private readonly refused: Record<RefusalReason, number> = { queue_full: 0, deadline: 0, cancelled: 0, closed: 0 };
   private readonly waits: number[] = [];
   private closed = false;
+  /**
+   * Contexts (requests) in arrival order, and those already let in: a request fans out into many
+   * queries, some after others; once one of its queries got a turn, the rest are never refused
+   * for a full queue (that would waste what it already computed), only newcomers are.
+   */
+  private readonly sequences = new WeakMap<EngineContext, number>();
+  /** Contexts with a query queued or run: never refused for a full queue again. */
+  private readonly accepted = new WeakSet<EngineContext>();
+  /** Contexts with a query run: never evicted (what they computed would be lost). */
+  private readonly entered = new WeakSet<EngineContext>();
+  private nextSequence = 0;
 
   constructor(readonly settings: AdmissionSettings) {
     if (settings.concurrency < 1 || settings.maxQueued < 0) throw new RangeError('admission: concurrency ≥ 1 and maxQueued ≥ 0');
@@ -130,12 +143,21 @@ export class AdmissionControl {
     if (this.closed) return Promise.reject(this.count(new EngineBusyError('closed', 5, 'the service is stopping')));
     if (context.signal?.aborted) return Promise.reject(this.count(new EngineBusyError('cancelled', 1, 'the request was abandoned')));
     const priority = ENGINE_PRIORITIES.indexOf(context.priority);
+    let sequence = this.sequences.get(context);
+    if (sequence === undefined) {
+      sequence = this.nextSequence++;
+      this.sequences.set(context, sequence);
+    }
     if (this.running < this.settings.concurrency && this.queued === 0) {
       this.running++;
+      this.accepted.add(context);
+      this.entered.add(context);
       this.record(0);
       return Promise.resolve();
     }
-    if (this.queued >= this.settings.maxQueued && !this.evictBelow(priority)) {
+    // Live work (health, live rooms) is small and bounded: never refused for a full queue.
+    const capped = context.priority !== 'live' && !this.accepted.has(context);
+    if (capped && this.queued >= this.settings.maxQueued && !this.evictBelow(priority)) {
       return Promise.reject(
         this.count(new EngineBusyError('queue_full', this.retryAfter(), `the analytics engine is busy (${this.queued} queries waiting); retry shortly`)),
       );
@@ -143,6 +165,7 @@ export class AdmissionControl {
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         priority,
+        sequence: sequence!,
         context,
         enqueuedAt: Date.now(),
         start: resolve,
@@ -156,18 +179,31 @@ export class AdmissionControl {
         waiter.onAbort = () => this.remove(waiter, new EngineBusyError('cancelled', 1, 'the request was abandoned'), 'cancelled');
         context.signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      this.queues[priority]!.push(waiter);
+      // In arrival order of requests (a request's later queries join its earlier ones' place).
+      const queue = this.queues[priority]!;
+      let index = queue.length;
+      while (index > 0 && queue[index - 1]!.sequence > waiter.sequence) index--;
+      queue.splice(index, 0, waiter);
       this.queued++;
+      this.accepted.add(context);
     });
   }
 
-  /** Makes room for a query of `priority` by refusing the newest waiter of a lower one. */
+  /**
+   * Makes room for a query of `priority` by refusing the newest waiter of a lower one whose request
+   * has not started yet (refusing a started one would waste what it computed).
+   */
   private evictBelow(priority: number): boolean {
     for (let lower = this.queues.length - 1; lower > priority; lower--) {
-      const waiter = this.queues[lower]!.pop();
-      if (waiter) {
-        this.queued--;
-        this.drop(waiter, new EngineBusyError('queue_full', this.retryAfter(), 'the analytics engine is busy with more urgent work; retry shortly'), 'queue_full');
+      const queue = this.queues[lower]!;
+      let index = queue.length - 1;
+      while (index >= 0 && this.entered.has(queue[index]!.context)) index--;
+      if (index >= 0) {
+        // Every waiting query of that request goes: one refused query fails the whole request.
+        const victim = queue[index]!.context;
+        for (const waiter of queue.filter((candidate) => candidate.context === victim)) {
+          this.remove(waiter, new EngineBusyError('queue_full', this.retryAfter(), 'the analytics engine is busy with more urgent work; retry shortly'), 'queue_full');
+        }
         return true;
       }
     }
@@ -181,6 +217,7 @@ export class AdmissionControl {
       this.queued--;
       this.release(waiter);
       this.running++;
+      this.entered.add(waiter.context);
       this.record(Date.now() - waiter.enqueuedAt);
       waiter.start();
     }

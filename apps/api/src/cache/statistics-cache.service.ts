@@ -16,6 +16,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
+import { currentEngineContext, withEngineContext, type EngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
 import { parseLsn } from '../../../ingest/src/pgoutput.js';
@@ -69,6 +70,20 @@ export class CacheUnavailableError extends Error {
 
 const noop = (): void => undefined;
 
+/** A lookup under way, shared by every request for the same key. */
+interface SharedLookup {
+  promise: Promise<CachedResult<unknown>>;
+  /** Aborted when the last waiting request has gone: its queued queries give up their place. */
+  controller: AbortController;
+  waiters: number;
+}
+
+function withoutCancellation(context: EngineContext | undefined): EngineContext | undefined {
+  if (!context) return undefined;
+  const { signal: _, ...rest } = context;
+  return rest;
+}
+
 /** Pseudo-table carrying the snapshot generation among the versions. */
 const SNAPSHOT_VERSION = '_snapshot';
 
@@ -86,7 +101,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
   /** Applied LSN when versions were first needed: the version of tables untouched since. */
   private baseline: bigint | null = null;
   /** Single-flight: the lookup under way for each key, shared by concurrent identical requests. */
-  private readonly inFlight = new Map<string, Promise<CachedResult<unknown>>>();
+  private readonly inFlight = new Map<string, SharedLookup>();
   /**
    * Per answer (endpoint and filters, whatever the versions): the lookup under way and the one
    * queued behind it for requests that arrived after a change (see getOrCompute).
@@ -154,7 +169,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
     }
     const key = this.keyFor(endpoint, filters, tables, status.appliedLsn, status.snapshotStartedAt, shared ?? new Map());
     const running = this.inFlight.get(key);
-    if (running) return running as Promise<CachedResult<T>>;
+    if (running) return this.join(running) as Promise<CachedResult<T>>;
     const answer = `${endpoint}\u0000${canonicalFilters(filters)}`;
     const earlier = this.computing.get(answer);
     if (earlier && earlier.key !== key && !this.readLocal(key)) {
@@ -163,17 +178,50 @@ export class StatisticsCacheService implements OnModuleDestroy {
       // one, started when that one ends, whose data is at least as new as this request's arrival
       // and which every request arriving meanwhile shares: at most two per answer at any time.
       this.counters.sharedNext++;
-      earlier.next ??= earlier.done.then(() => this.getOrCompute(endpoint, filters, tables, compute));
+      // Several requests wait for it: no single one's departure may cancel it.
+      const detached = withoutCancellation(currentEngineContext());
+      earlier.next ??= earlier.done.then(() =>
+        detached ? withEngineContext(detached, () => this.getOrCompute(endpoint, filters, tables, compute)) : this.getOrCompute(endpoint, filters, tables, compute),
+      );
       return earlier.next as Promise<CachedResult<T>>;
     }
-    const work = shared === null ? this.computeFresh(compute) : this.lookup(key, compute);
-    const lookup = work.finally(() => {
-      this.inFlight.delete(key);
-      if (this.computing.get(answer)?.key === key) this.computing.delete(answer);
-    });
+    // The computation's queries give up their place in the engine's queue only when every request
+    // waiting for them has gone (one abandoned request must not fail the others).
+    const requester = currentEngineContext();
+    const controller = new AbortController();
+    const start = (): Promise<CachedResult<T>> => (shared === null ? this.computeFresh(compute) : this.lookup(key, compute));
+    const work = requester ? withEngineContext({ ...requester, signal: controller.signal }, start) : start();
+    const lookup: SharedLookup = {
+      controller,
+      waiters: 0,
+      promise: work.finally(() => {
+        this.inFlight.delete(key);
+        if (this.computing.get(answer)?.key === key) this.computing.delete(answer);
+      }),
+    };
     this.inFlight.set(key, lookup);
-    this.computing.set(answer, { key, done: lookup.then(noop, noop), next: null });
-    return lookup;
+    this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null });
+    return this.join(lookup) as Promise<CachedResult<T>>;
+  }
+
+  /** Counts the current request among those waiting for `lookup`, until it leaves or is answered. */
+  private join(lookup: SharedLookup): Promise<CachedResult<unknown>> {
+    const signal = currentEngineContext()?.signal;
+    lookup.waiters++;
+    if (!signal) return lookup.promise;
+    const leave = (): void => {
+      lookup.waiters--;
+      if (lookup.waiters === 0) lookup.controller.abort();
+    };
+    if (signal.aborted) leave();
+    else {
+      signal.addEventListener('abort', leave, { once: true });
+      void lookup.promise.then(
+        () => signal.removeEventListener('abort', leave),
+        () => signal.removeEventListener('abort', leave),
+      );
+    }
+    return lookup.promise;
   }
 
   /** Deletes every entry of this data source (our prefix and scope only: the Redis may be shared). */
