@@ -306,3 +306,66 @@ describe('audit log', () => {
     expect((await call(AUDIT, { method: 'DELETE' })).status).toBe(405);
   });
 });
+
+describe('Prometheus /metrics', () => {
+  const SCRAPER = 'scraper-token-0123456789';
+  // Go's ParseFloat (Prometheus) reads NaN in any case; prom-client writes "Nan" before the loop is measured.
+  const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\]|\\.)*",?)*\})? (-?[0-9.e+-]+|[Nn]a[Nn]|\+Inf|-Inf)$/;
+
+  /** Every line parsed (a sample, # HELP or # TYPE): name{labels} → value. */
+  async function scrape(token = SCRAPER): Promise<Map<string, number>> {
+    const answer = await call('/metrics', { token });
+    expect(answer.status).toBe(200);
+    expect(answer.headers.get('content-type')).toContain('text/plain; version=0.0.4');
+    const samples = new Map<string, number>();
+    for (const line of (answer.body as string).split('\n')) {
+      if (line === '' || line.startsWith('# HELP ') || line.startsWith('# TYPE ')) continue;
+      const match = SAMPLE.exec(line);
+      expect(match, line).not.toBeNull();
+      samples.set(`${match![1]}${match![2] ?? ''}`, Number(match![3]));
+    }
+    return samples;
+  }
+
+  const sum = (samples: Map<string, number>, pattern: RegExp): number =>
+    [...samples].filter(([key]) => pattern.test(key)).reduce((total, [, value]) => total + value, 0);
+
+  it('is for administrators and the METRICS_TOKEN scraper only', async () => {
+    expect((await call('/metrics', { token: null })).status).toBe(401);
+    expect((await call('/metrics', { token: clientToken })).status).toBe(403);
+    expect((await call('/metrics', { token: 'scraper-token-0123456788' })).status).toBe(401);
+    expect((await call('/metrics', { token: adminToken })).status).toBe(200);
+  });
+
+  it('parses, and its counters move with the requests served', async () => {
+    const GLOBAL = '/depannage/api/statistics/global_statistics/?period=30d';
+    const requests = /^statistics_http_request_duration_seconds_count\{method="GET",route="\/depannage\/api\/statistics\/global_statistics\/?",status="200"\}$/;
+    const before = await scrape();
+    for (let attempt = 0; attempt < 3; attempt++) expect((await call(GLOBAL)).status).toBe(200);
+    const after = await scrape();
+    expect(sum(after, requests) - sum(before, requests)).toBe(3);
+    expect(sum(after, /^statistics_cache_(hits|misses)_total$/) - sum(before, /^statistics_cache_(hits|misses)_total$/)).toBe(3);
+    // A histogram's buckets, its sum and count per route.
+    expect([...after.keys()].some((key) => key.startsWith('statistics_http_request_duration_seconds_bucket{') && key.includes('le="0.005"'))).toBe(true);
+    for (const name of [
+      'statistics_ingest_lag_bytes',
+      'statistics_ingest_lag_seconds',
+      'statistics_ingest_streaming',
+      'statistics_realtime_sockets',
+      'statistics_realtime_rooms',
+      'statistics_auth_refused_requests_total',
+      'process_cpu_user_seconds_total',
+      'process_resident_memory_bytes',
+      'nodejs_eventloop_lag_p99_seconds',
+    ]) {
+      expect(after.has(name), name).toBe(true);
+    }
+    expect(after.get('statistics_ingest_streaming')).toBe(1);
+    expect(after.get('statistics_ingest_lag_bytes')).toBeGreaterThanOrEqual(0);
+    expect(after.has('statistics_alert_rounds_total{which="all"}')).toBe(true);
+    expect(after.has('statistics_export_jobs{status="completed"}')).toBe(true);
+    // The 429s of the authentication-failure tests above were counted.
+    expect(after.get('statistics_auth_refused_requests_total')).toBeGreaterThanOrEqual(2);
+    expect([...after.keys()].some((key) => key.startsWith('statistics_engine_queue_depth{'))).toBe(true);
+  });
+});

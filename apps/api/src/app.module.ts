@@ -26,6 +26,7 @@ import { PdfModule } from './exports/pdf/pdf.module.js';
 import { LegacyModule } from './statistics/legacy/legacy.module.js';
 import { RuntimeModule } from './runtime.module.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
+import { MetricsController, MetricsGuard } from './telemetry/metrics.controller.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -70,9 +71,10 @@ export class AppModule {
         ExportsModule,
         LegacyModule,
       ],
-      controllers: [HealthController, AnalystController],
+      controllers: [HealthController, AnalystController, MetricsController],
       providers: [
         AdminGuard,
+        MetricsGuard,
         { provide: AnalystService, useClass: AnalystService },
         AnalystGuard,
         StatisticsRooms,

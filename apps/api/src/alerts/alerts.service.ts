@@ -62,6 +62,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   /** What the round under way is doing (logged if it does not finish). */
   private step = 'idle';
   private lastEvaluation: { at: string; which: 'all' | 'threshold'; report: EvaluationReport } | null = null;
+  /** Evaluation rounds finished by this process, for /metrics. */
+  readonly evaluationRounds: Record<'all' | 'threshold', number> = { all: 0, threshold: 0 };
   private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
 
   constructor(
@@ -227,6 +229,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       }
     }
     this.lastEvaluation = { at: now.toISOString(), which, report };
+    this.evaluationRounds[which] += 1;
     return report;
   }
 

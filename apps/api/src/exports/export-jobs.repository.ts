@@ -138,6 +138,14 @@ export class ExportJobsRepository {
   }
 
   /** Jobs waiting or running (health). */
+  /** Jobs kept (within the retention) by status, for /metrics. */
+  async countsByStatus(): Promise<Record<ExportStatus, number>> {
+    const rows = await this.store.query<{ status: ExportStatus; n: number }>('SELECT status, CAST(COUNT(*) AS INTEGER) AS n FROM export_jobs GROUP BY status');
+    const counts: Record<ExportStatus, number> = { pending: 0, running: 0, completed: 0, failed: 0 };
+    for (const row of rows) counts[row.status] = Number(row.n);
+    return counts;
+  }
+
   async activeCounts(): Promise<{ pending: number; running: number }> {
     const rows = await this.store.query<{ status: ExportStatus; n: number }>(
       "SELECT status, CAST(COUNT(*) AS INTEGER) AS n FROM export_jobs WHERE status IN ('pending', 'running') GROUP BY status",

@@ -10,6 +10,7 @@ import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../libs/c
 import { percent, ratio } from '../../../../libs/metrics/src/exact.js';
 import type { StatisticsQuery, TechnicalKpis } from '../../../../libs/metrics/src/types.js';
 import { inWindow, windowParams } from '../statistics/queries/params.js';
+import { PrometheusMetrics } from './prometheus.js';
 
 interface Sample {
   at: string;
@@ -35,6 +36,8 @@ export class ApiTelemetry {
   private readonly logger = new Logger('statistics.telemetry');
   readonly instance = `${hostname()}:${process.pid}`;
   private readonly startedAt = Date.now();
+  /** The same measurements for Prometheus (/metrics), in memory. */
+  readonly prometheus = new PrometheusMetrics();
   private buffer: Sample[] = [];
   private dropped = 0;
   private flushing: Promise<void> = Promise.resolve();
@@ -67,15 +70,17 @@ export class ApiTelemetry {
   /** Times every request, from its arrival to the end of its response. */
   attach(fastify: FastifyInstance): void {
     fastify.addHook('onResponse', (request, reply, done) => {
+      // The matched route pattern, not the raw path: ids and query strings would explode cardinality.
+      const route = request.routeOptions.url ?? 'unmatched';
       this.record({
         at: toClickHouseDateTime(new Date()),
         instance: this.instance,
         method: request.method,
-        // The matched route pattern, not the raw path: ids and query strings would explode cardinality.
-        route: request.routeOptions.url ?? 'unmatched',
+        route,
         status: reply.statusCode,
         duration_us: Math.min(Math.round(reply.elapsedTime * 1000), 4_294_967_295),
       });
+      this.prometheus.observeRequest(request.method, route, reply.statusCode, reply.elapsedTime / 1000);
       done();
     });
   }
