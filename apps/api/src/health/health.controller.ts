@@ -8,6 +8,7 @@ import { Controller, Get, HttpStatus, Inject, Res, UseGuards } from '@nestjs/com
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
+import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
@@ -127,7 +128,9 @@ export class HealthController {
     else if (ingest.state === 'reconnecting') reasons.push('ingest_reconnecting');
     else if (ingest.state === 'stopped') reasons.push('ingest_stopped');
     const [clickhouse, postgres, stateStore] = await Promise.all([
-      answersWithin(() => this.clickhouse.ping(), READINESS_DEADLINE_MS),
+      // Its own place in the engine's queue, not the first caller's: concurrent probes share this
+      // ping, so one probe that hangs up must not cancel it for the others.
+      answersWithin(() => withEngineContext({ priority: 'live', deadline: Date.now() + READINESS_DEADLINE_MS }, () => this.clickhouse.ping()), READINESS_DEADLINE_MS),
       answersWithin(() => this.db.query('SELECT 1'), READINESS_DEADLINE_MS),
       answersWithin(() => this.state.query('SELECT 1 AS ok'), READINESS_DEADLINE_MS),
     ]);
