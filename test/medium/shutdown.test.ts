@@ -207,12 +207,15 @@ describe('stopping npm start like a terminal does', () => {
     }
   });
 
-  it('SIGTERM (a supervisor, to the process alone) stops it the same way', async () => {
+  it('SIGTERM (a supervisor, to the process alone) stops it the same way, a client with half a request cut after the grace', async () => {
     const started = await start();
+    const client = await halfRequest(started.url);
     started.markStop();
     process.kill(started.child.pid!, 'SIGTERM');
     const output = await expectCleanStop(started);
     expect(output).toContain('SIGTERM received, stopping');
+    expect(output).toContain('HTTP connections still open after 5 s of shutdown: closing them');
+    client.destroy();
   });
 
   it('a second Ctrl-C while a stop waits forces: non-zero at once, the embedded Postgres stopped too', async () => {

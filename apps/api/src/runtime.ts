@@ -3,6 +3,7 @@
 // data directory, hence API and ingest together), the CDC ingest, then the HTTP API.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
+import type { Server as HttpServer } from 'node:http';
 import { ConsoleLogger, Logger, type INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
@@ -70,6 +71,7 @@ export interface Runtime {
 }
 
 const MIGRATIONS_LOCK = 'depanneteliman_statistics.clickhouse_migrations';
+const HTTP_CLOSE_GRACE_MS = 5000;
 
 export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
   const logger = new Logger('statistics.runtime');
@@ -264,7 +266,23 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     SwaggerModule.setup('docs', app, document);
     await app.listen(config.port, config.host);
     // Nest's close: HTTP stops accepting, sockets close, then the modules' workers (exports, alerts, schedules).
-    cleanups.push({ step: 'HTTP server, sockets and workers', run: () => app.close() });
+    cleanups.push({
+      step: 'HTTP server, sockets and workers',
+      run: async () => {
+        // The server's close waits for every open request, and a client that sent half its headers
+        // would hold it until Node's headersTimeout (60 s): after a grace, such connections are cut.
+        const server = app.getHttpServer() as HttpServer;
+        const grace = setTimeout(() => {
+          logger.warn(`HTTP connections still open after ${HTTP_CLOSE_GRACE_MS / 1000} s of shutdown: closing them`);
+          server.closeAllConnections();
+        }, HTTP_CLOSE_GRACE_MS);
+        try {
+          await app.close();
+        } finally {
+          clearTimeout(grace);
+        }
+      },
+    });
     const address = app.getHttpServer().address() as { port: number };
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
