@@ -2,7 +2,7 @@
 // (Postgres with a live simulator, embedded ClickHouse) and prints a ready admin token once the
 // statistics are live. `--reset` starts the demo over from a fresh data set.
 // Ctrl-C / SIGTERM stop everything in order within SHUTDOWN_TIMEOUT_SECONDS (exit 0); past that
-// deadline, or on a second Ctrl-C, the stop is forced and the exit code is 1.
+// deadline, or on a second Ctrl-C, the stop is forced and the exit status is non-zero.
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { loadConfig } from '../../../libs/config/src/config.js';

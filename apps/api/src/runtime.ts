@@ -189,7 +189,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       }
     });
     if (migrations.applied.length + migrations.skipped.length > 0) {
-      logger.log({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
+      // One line at INFO (a first start applies some forty); the names at DEBUG.
+      logger.log(`clickhouse migrations applied: ${migrations.applied.length} (${migrations.skipped.length} server-only skipped)`);
+      logger.debug({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
     }
 
     // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
