@@ -1,11 +1,11 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load> [options]
   --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine; pdf: sequential renders (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
-  --duration S    cdc, live: seconds of steady load (default 20)
+  --duration S    cdc, live, load: seconds of steady load (default 20)
   --sockets N     live: concurrent sockets of the fan-out (default 10000)
   --parallelism N generator connections (default 2)
   --jit-off       stats: also time the Postgres figures with jit=off
@@ -60,6 +60,6 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
-  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

@@ -4,6 +4,7 @@
 //   serve     cached statistics over HTTP with wrk (req/s vs a bare node:http server), API memory
 //   live      commit → socket latency at 100 and 1 000 changes/s; tick fan-out to 10 000 sockets
 //   generate  the data generator alone (rows/s), then drops the database
+//   load      crowds (1 000 connections), constant writes (50 changes/s), /health alongside, a greedy analyst
 //   xlsx      a raw Excel export of every request, payment and review (vs exceljs writing the same rows from memory), RSS
 //   pdf       the full PDF report through the warm browser pool, 1 and 20 at once (vs a bare page.pdf()), browser memory
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
@@ -16,6 +17,7 @@ import { Cleanups } from './report.js';
 import { runLiveBench } from './live.js';
 import { runPdfBench } from './pdf.js';
 import { runXlsxBench } from './xlsx.js';
+import { runLoadBench } from './load.js';
 import { runServeBench } from './serve.js';
 import { runStatsBench } from './stats.js';
 
@@ -41,6 +43,7 @@ async function main(): Promise<void> {
     else if (args.name === 'live') await runLiveBench(args, cleanups);
     else if (args.name === 'pdf') await runPdfBench(args, cleanups);
     else if (args.name === 'xlsx') await runXlsxBench(args, cleanups);
+    else if (args.name === 'load') await runLoadBench(args, cleanups);
     else await runGenerateBench(args, cleanups);
   } finally {
     await cleanups.runAll();
