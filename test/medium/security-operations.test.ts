@@ -285,6 +285,30 @@ describe('audit log', () => {
     expect((await call(`${AUDIT}?to=${startedAt}&from=2000-01-01`)).body.count).toBe(0);
   });
 
+  it('records acknowledged and resolved alerts', async () => {
+    const rule = await call(`${BASE}/alert-rules/`, { method: 'POST', body: hourlyRequestsRule('Tombouctou', 0) });
+    expect(rule.status).toBe(201);
+    const startedAt = new Date().toISOString();
+    await db.pool.query(
+      `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at)
+       VALUES ('audit', 'plumber', 'a', 'Tombouctou', (SELECT id FROM depannage_client ORDER BY id LIMIT 1), 'pending', now() - interval '2 minutes')`,
+    );
+    // Threshold rules are evaluated after each ingest batch.
+    const deadline = Date.now() + 30_000;
+    let alertId: string | undefined;
+    while (!(alertId = (await call(`${BASE}/alerts/?rule=${rule.body.id}`)).body.results[0]?.id)) {
+      if (Date.now() > deadline) throw new Error('no alert raised within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect((await call(`${BASE}/alerts/${alertId}/acknowledge/`, { method: 'POST' })).status).toBe(200);
+    expect((await call(`${BASE}/alerts/${alertId}/resolve/`, { method: 'POST' })).status).toBe(200);
+    const log = await call(`${AUDIT}?from=${startedAt}`);
+    expect(log.body.results).toMatchObject([
+      { action: 'alert.resolved', target_id: alertId, user_id: adminId, detail: { rule_id: rule.body.id } },
+      { action: 'alert.acknowledged', target_id: alertId, user_id: adminId, detail: { rule_id: rule.body.id } },
+    ]);
+  });
+
   it('is for administrators only, and refuses bad parameters with a 400 naming them', async () => {
     expect((await call(AUDIT, { token: null })).status).toBe(401);
     expect((await call(AUDIT, { token: clientToken })).status).toBe(403);
