@@ -25,8 +25,10 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new StatisticsLogger({
     json: process.env.LOG_FORMAT === 'json',
-    colors: process.stdout.isTTY,
+    colors: process.stdout.isTTY === true, // undefined (a file, a pipe) would mean Nest's default: colours
     logLevels: nestLogLevels(config.logLevel),
+    // One line per record (objects inline): a record is one line to read, grep or count.
+    compact: true,
   });
   // Also for what logs before the Nest application exists (embedded Postgres, seeding, migrations).
   Logger.overrideLogger(logger);
