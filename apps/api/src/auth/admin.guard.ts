@@ -1,6 +1,6 @@
 // Statistics are for administrators: a valid access token of an active user whose user_type is
-// 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401; others → 403;
-// an address with too many 401s in the last minute → 429 (auth-failures.ts), before its token is read.
+// 'admin' or who is staff. Missing/bad/expired token or unknown/inactive user → 401 (429 once its
+// address has had too many of them this minute, auth-failures.ts); others → 403.
 // One verification path (AccessAuthenticator) for HTTP guards and socket handshakes.
 import {
   CanActivate,
@@ -76,17 +76,24 @@ export class AccessAuthenticator {
     return this.counted(client, () => this.verify(token, admits));
   }
 
+  /**
+   * A valid credential always passes, even from an address over the limit: behind a proxy or a
+   * NAT many users share one address, and one broken client must not lock the others out. A
+   * refused one is a 401 until the address reaches the limit, then a 429 with the seconds left in
+   * its minute, so a client retrying in a loop is told to back off.
+   */
   private async counted(client: string | undefined, verify: () => Promise<AuthenticatedSession>): Promise<AuthenticatedSession> {
     if (client === undefined) return verify();
-    const retryAfter = this.failures.retryAfterSeconds(client);
-    if (retryAfter !== null) {
-      throw new AccessRefused(429, 'too_many_failures', `Trop d'échecs d'authentification depuis cette adresse ; réessayez dans ${retryAfter} s.`, retryAfter);
-    }
     try {
       return await verify();
     } catch (error) {
-      if (error instanceof AccessRefused && error.status === 401) this.failures.recordFailure(client);
-      throw error;
+      if (!(error instanceof AccessRefused) || error.status !== 401) throw error;
+      const retryAfter = this.failures.retryAfterSeconds(client);
+      if (retryAfter === null) {
+        this.failures.recordFailure(client);
+        throw error;
+      }
+      throw new AccessRefused(429, 'too_many_failures', `Trop d'échecs d'authentification depuis cette adresse ; réessayez dans ${retryAfter} s.`, retryAfter);
     }
   }
 

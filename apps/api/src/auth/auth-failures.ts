@@ -1,8 +1,8 @@
 // Refused credentials per client address: after AUTH_FAILURE_LIMIT 401s within a minute, the
-// address is refused (429 with Retry-After) for the rest of that minute, before any token is read.
-// Counted in process memory, not in Redis: a valid token never touches this (one Map lookup, none
-// while no address is being counted), so the cached dashboard path pays no round trip. With several
-// replicas each counts its own share, so an address gets at most limit × replicas tries a minute.
+// address's further refused credentials are answered 429 with Retry-After for the rest of that
+// minute (valid ones still pass: admin.guard.ts). Counted in process memory, not in Redis: a valid
+// token never touches this, so the cached dashboard path pays no round trip. With several replicas
+// each counts its own share, so an address gets at most limit × replicas 401s a minute.
 import { Inject, Injectable } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { APP_CONFIG } from '../tokens.js';
