@@ -33,6 +33,17 @@ export function currentEngineContext(): EngineContext | undefined {
   return contexts.getStore();
 }
 
+/**
+ * Runs `work` with the current priority and deadline but no cancellation: for a computation shared
+ * by several requests, which one of them going away must not cancel.
+ */
+export function withoutCancellation<T>(work: () => T): T {
+  const context = contexts.getStore();
+  if (!context?.signal) return work();
+  const { signal: _, ...rest } = context;
+  return contexts.run(rest, work);
+}
+
 export type RefusalReason = 'queue_full' | 'deadline' | 'cancelled' | 'closed';
 
 /** The engine is too busy to take this query now; retry after `retryAfterSeconds`. */

@@ -16,7 +16,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { currentEngineContext, withEngineContext, type EngineContext } from '../../../../libs/clickhouse/src/admission.js';
+import { currentEngineContext, withEngineContext, withoutCancellation } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
 import { parseLsn } from '../../../ingest/src/pgoutput.js';
@@ -78,11 +78,6 @@ interface SharedLookup {
   waiters: number;
 }
 
-function withoutCancellation(context: EngineContext | undefined): EngineContext | undefined {
-  if (!context) return undefined;
-  const { signal: _, ...rest } = context;
-  return rest;
-}
 
 /** Pseudo-table carrying the snapshot generation among the versions. */
 const SNAPSHOT_VERSION = '_snapshot';
@@ -179,10 +174,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
       // and which every request arriving meanwhile shares: at most two per answer at any time.
       this.counters.sharedNext++;
       // Several requests wait for it: no single one's departure may cancel it.
-      const detached = withoutCancellation(currentEngineContext());
-      earlier.next ??= earlier.done.then(() =>
-        detached ? withEngineContext(detached, () => this.getOrCompute(endpoint, filters, tables, compute)) : this.getOrCompute(endpoint, filters, tables, compute),
-      );
+      earlier.next ??= earlier.done.then(() => withoutCancellation(() => this.getOrCompute(endpoint, filters, tables, compute)));
       return earlier.next as Promise<CachedResult<T>>;
     }
     // The computation's queries give up their place in the engine's queue only when every request

@@ -1,6 +1,7 @@
 // Computes the statistics in ClickHouse, through the cache, and stamps them with when, how fast,
 // for which filters and as of which operational change they were computed.
 import { Inject, Injectable, Logger, ServiceUnavailableException } from '@nestjs/common';
+import { withoutCancellation } from '../../../../libs/clickhouse/src/admission.js';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type {
@@ -22,6 +23,7 @@ import { APP_CONFIG, CLICKHOUSE, INGEST } from '../tokens.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from './compute.js';
 import { computeLegacyStatistics } from './project-statistics.js';
 import { resolveFilters } from './dto/filters.js';
+import { FreshShare } from './fresh-share.js';
 
 export type WithCalculationInfo<T> = T & { calculation_info: CalculationInfo };
 
@@ -31,6 +33,7 @@ export class StatisticsService {
   /** The response built from each cached value, and its JSON: a hit serves the same bytes again. */
   private readonly cachedResponses = new WeakMap<object, object>();
   private readonly serialized = new WeakMap<object, string>();
+  private readonly realTime = new FreshShare<RealTimeStats>();
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
@@ -141,9 +144,13 @@ export class StatisticsService {
     });
   }
 
+  /**
+   * Never cached, but shared: concurrent requests wait for the next computation (at least as new
+   * as each of them) rather than each start one; no single request's departure cancels it.
+   */
   async realTimeStats(): Promise<RealTimeStats> {
     this.assertReady();
-    return computeRealTimeStats(this.clickhouse, new Date());
+    return this.realTime.run('real_time_stats', () => withoutCancellation(() => computeRealTimeStats(this.clickhouse, new Date())));
   }
 
   /**
