@@ -2,7 +2,7 @@
 // survives restarts (a token printed by an earlier start keeps working while the data is kept),
 // and the token is in a file a newcomer can `cat` after the banner scrolled away. Both 0600.
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 
 /** Where the demo keeps them: the directory that holds the demo Postgres data directory (./data by default). */
@@ -10,9 +10,14 @@ export function demoCredentialsDir(demoDataDir: string): string {
   return dirname(resolve(demoDataDir));
 }
 
-/** The demo's JWT secret: read from `<dir>/demo-jwt-secret`, or generated once and stored there. */
-export async function loadOrCreateDemoSecret(dir: string): Promise<string> {
+/**
+ * The demo's JWT secret: read from `<dir>/demo-jwt-secret`, or generated once and stored there.
+ * `renew` (a --reset start: new data, other users behind the same ids) replaces it, so tokens
+ * signed for the old data set stop working.
+ */
+export async function loadOrCreateDemoSecret(dir: string, options: { renew?: boolean } = {}): Promise<string> {
   const path = join(dir, 'demo-jwt-secret');
+  if (options.renew) await rm(path, { force: true });
   try {
     const stored = (await readFile(path, 'utf8')).trim();
     if (!/^[0-9a-f]{64}$/.test(stored)) {

@@ -225,7 +225,9 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // data, so earlier tokens keep working); a real deployment shares Django's.
     const jwtSecret =
       config.jwtSecret ??
-      (embedded ? await loadOrCreateDemoSecret(demoCredentialsDir(config.demo.dataDir)) : randomBytes(32).toString('hex'));
+      (embedded
+        ? await loadOrCreateDemoSecret(demoCredentialsDir(config.demo.dataDir), { renew: options.reset === true })
+        : randomBytes(32).toString('hex'));
     const cacheBackend = await openCacheBackend(config);
     cleanups.push({ step: 'statistics cache', run: () => cacheBackend.close() });
     const realtimeAdapter = await openRealtimeAdapter(config);
