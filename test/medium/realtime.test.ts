@@ -139,6 +139,10 @@ describe('rooms', () => {
       expect(reply.ok, room).toBe(false);
       expect((reply as { error: string }).error.length).toBeGreaterThan(5);
     }
+    for (const room of ['__proto__', 'constructor', 'toString']) {
+      const reply = await subscribe(socket, room);
+      expect(reply, room).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^unknown room kind "${room}"`)) });
+    }
     const bad = await socket.timeout(5000).emitWithAck('subscribe', 42 as never);
     expect(bad.ok).toBe(false);
     expect(await socket.timeout(5000).emitWithAck('unsubscribe', { room: 'realtime' })).toMatchObject({ ok: false });

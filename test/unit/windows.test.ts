@@ -18,3 +18,22 @@ describe('windows', () => {
     expect(calendar.since.toISOString()).toBe('2025-10-01T00:00:00.000Z');
   });
 });
+
+describe('filter messages (issue 11)', () => {
+  it('accepts the documented range ends and names a date outside it as such', async () => {
+    const { parseFilters } = await import('../../apps/api/src/statistics/dto/filters.js');
+    expect(parseFilters({ to: '2299-12-31' }).to!.toISOString()).toBe('2299-12-31T23:59:59.999Z');
+    expect(parseFilters({ from: '1900-01-01' }).from!.toISOString()).toBe('1900-01-01T00:00:00.000Z');
+    const detail = (query: Record<string, unknown>): string => {
+      try {
+        parseFilters(query);
+      } catch (error) {
+        return (error as { getResponse(): { detail: string } }).getResponse().detail;
+      }
+      return 'accepted';
+    };
+    expect(detail({ from: '0001-01-01' })).toMatch(/outside 1900-01-01 \.\. 2299-12-31/);
+    expect(detail({ from: '2026-02-30' })).toMatch(/not a calendar date/);
+    expect(detail({ to: '2300-01-01' })).toMatch(/outside/);
+  });
+});

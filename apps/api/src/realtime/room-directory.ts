@@ -44,9 +44,9 @@ export type RoomResolver = (argument: string | null) => RoomSource;
 const ROOM_PATTERN = /^([a-z_]{1,32})(?::([A-Za-z0-9_.-]{1,100}))?$/;
 
 /** Kinds the protocol reserves for features that register them later. */
-const RESERVED_KINDS: Record<string, string> = {
+const RESERVED_KINDS: ReadonlyMap<string, string> = new Map(Object.entries({
   dashboard: 'dashboard rooms are not served yet: this server has no dashboards feature',
-};
+}));
 
 @Injectable()
 export class RoomDirectory {
@@ -68,7 +68,8 @@ export class RoomDirectory {
     const [, kind, argument] = match;
     const resolver = this.kinds.get(kind!);
     if (!resolver) {
-      const reserved = RESERVED_KINDS[kind!];
+      // A Map, not an object: a room named `__proto__` or `constructor` is just an unknown kind.
+      const reserved = RESERVED_KINDS.get(kind!);
       throw new RoomRefused(reserved ?? `unknown room kind "${kind}"; available: ${[...this.kinds.keys()].join(', ')}`);
     }
     const source = resolver(argument ?? null);

@@ -267,7 +267,8 @@ export function parseAlertRulePatch(body: unknown): AlertRulePatch {
 /** The rule after `patch`, validated as a whole. */
 export function applyAlertRulePatch(current: AlertRule, patch: AlertRulePatch): AlertRuleInput {
   if (patch.kind !== undefined && patch.kind !== current.kind) {
-    invalid('kind', `a ${current.kind} rule cannot become a ${patch.kind} rule; create a new rule instead`, [current.kind]);
+    const article = (word: string): string => (/^[aeiou]/i.test(word) ? 'an' : 'a');
+    invalid('kind', `${article(current.kind)} ${current.kind} rule cannot become ${article(patch.kind)} ${patch.kind} rule; create a new rule instead`, [current.kind]);
   }
   const { id: _id, source: _source, created_at: _created, updated_at: _updated, ...input } = current;
   const next: AlertRuleInput = { ...input, ...patch };

@@ -54,7 +54,9 @@ export function parseInstant(name: string, value: string, endOfDay: boolean): Da
   const parts = date ?? instant;
   if (!parts) invalid(name, `invalid value ${JSON.stringify(value)}; expected ${INSTANT_FORMAT}`, INSTANT_FORMAT);
   const [year, month, day] = [Number(parts[1]), Number(parts[2]), Number(parts[3])];
-  const calendar = new Date(Date.UTC(year, month - 1, day));
+  // setUTCFullYear, not Date.UTC: Date.UTC reads years 0–99 as 1900–1999 (0001-01-01 is a date, just out of range).
+  const calendar = new Date(0);
+  calendar.setUTCFullYear(year, month - 1, day);
   if (calendar.getUTCFullYear() !== year || calendar.getUTCMonth() !== month - 1 || calendar.getUTCDate() !== day) {
     invalid(name, `${JSON.stringify(value)} is not a calendar date`, INSTANT_FORMAT);
   }
@@ -67,6 +69,9 @@ export function parseInstant(name: string, value: string, endOfDay: boolean): Da
     at = Date.parse(value);
     if (Number.isNaN(at)) invalid(name, `invalid value ${JSON.stringify(value)}; expected ${INSTANT_FORMAT}`, INSTANT_FORMAT);
   }
+  // The last day as a bare end date means "to the end of 2299-12-31": the exclusive end 2300-01-01
+  // itself is past what the columns hold, so it stops a millisecond before (no instant is lost).
+  if (date && endOfDay && at === LATEST) at = LATEST - 1;
   if (at < EARLIEST || at >= LATEST) invalid(name, `${JSON.stringify(value)} is outside 1900-01-01 .. 2299-12-31`, INSTANT_FORMAT);
   return new Date(at);
 }
