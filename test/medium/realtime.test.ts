@@ -139,7 +139,7 @@ describe('rooms', () => {
       expect(reply.ok, room).toBe(false);
       expect((reply as { error: string }).error.length).toBeGreaterThan(5);
     }
-    for (const room of ['__proto__', 'constructor', 'toString']) {
+    for (const room of ['__proto__', 'constructor', 'hasownproperty']) {
       const reply = await subscribe(socket, room);
       expect(reply, room).toEqual({ ok: false, error: expect.stringMatching(new RegExp(`^unknown room kind "${room}"`)) });
     }
