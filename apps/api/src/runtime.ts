@@ -305,9 +305,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // The API answers (health, snapshot progress) while the ingest snapshots; statistics say 503
     // until the snapshot is complete, never a partial number.
     const ready = ingest.start();
-    ready.catch((error: unknown) =>
-      logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) }),
-    );
+    ready.catch((error: unknown) => {
+      // A stop during the snapshot interrupts it (the ingest logs that): not a failure to start.
+      if (closing) return;
+      logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) });
+    });
     return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
   } catch (error) {
     await close().catch((cleanupError: unknown) =>

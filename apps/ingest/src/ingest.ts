@@ -99,6 +99,10 @@ export class Ingest extends EventEmitter {
   private inTransaction = false;
   private paused = false;
   private stopped = false;
+  /** The running start(), which stop() waits for (a snapshot must not write into a closed engine). */
+  private starting: Promise<void> | null = null;
+  /** Open plain connections to the source (catalogue, snapshot COPY): stop() ends them. */
+  private readonly sourceClients = new Set<pg.Client>();
   private streamFailure: Error | null = null;
   private appliedLsn = 0n;
   private readonly currentStatus: IngestStatus = {
@@ -143,7 +147,12 @@ export class Ingest extends EventEmitter {
   }
 
   /** Prepares the source, takes the snapshot if needed, and starts streaming (resolves once streaming). */
-  async start(): Promise<void> {
+  start(): Promise<void> {
+    this.starting = this.startStreaming();
+    return this.starting;
+  }
+
+  private async startStreaming(): Promise<void> {
     this.stopped = false;
     await this.ensurePublication();
     const checkpoint = await this.state.checkpoint();
@@ -175,7 +184,15 @@ export class Ingest extends EventEmitter {
   async stop(): Promise<void> {
     this.stopped = true;
     if (this.flushTimer) clearTimeout(this.flushTimer);
+    // A stop during the snapshot cuts its connections: the COPY fails, start() rejects (its caller
+    // reports that), and the next start takes the snapshot again. Its end is awaited so that no
+    // write reaches the engine after the caller closes it.
+    await Promise.all([...this.sourceClients].map((client) => client.end()));
     await this.replication?.close();
+    await this.starting?.then(
+      () => undefined,
+      (error: unknown) => this.logger.log({ message: 'start interrupted by the stop', error: error instanceof Error ? error.message : String(error) }),
+    );
     await this.supervisor;
     await this.flushing;
     if (!this.derivedDirty) await this.state.saveDerived({ consistent: true });
@@ -218,7 +235,12 @@ export class Ingest extends EventEmitter {
    */
   private sourceClient(purpose: string): pg.Client {
     const client = new pg.Client({ connectionString: this.options.databaseUrl });
-    client.on('error', (error) => this.logger.warn({ message: 'source connection lost', purpose, error: error.message }));
+    client.on('error', (error) => {
+      // After stop() it is our own doing (the connection cut above); the query in flight still fails with it.
+      if (!this.stopped) this.logger.warn({ message: 'source connection lost', purpose, error: error.message });
+    });
+    this.sourceClients.add(client);
+    client.once('end', () => this.sourceClients.delete(client));
     return client;
   }
 
