@@ -114,3 +114,31 @@ describe('under constant writes', () => {
     expect(computations, `${computations} computations for ${answered} answers`).toBeLessThan(answered / 2);
   }, 60_000);
 });
+
+describe('bounded staleness (Cache-Control: max-stale)', () => {
+  async function stats(headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
+    const response = await fetch(`${runtime.url}/depannage/api/statistics/requests/?period=30d`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+    return { status: response.status, body: await response.json() };
+  }
+
+  it('serves the last answer within the client’s bound after a change, says so, and is fresh otherwise', async () => {
+    const first = await stats();
+    expect(first.body.calculation_info).toMatchObject({ stale: false, max_stale_seconds: 0 });
+    await change();
+    const stale = await stats({ 'Cache-Control': 'max-stale=60' });
+    expect(stale.status).toBe(200);
+    expect(stale.body.calculation_info).toMatchObject({ stale: true, max_stale_seconds: 60, cached: true, generated_at: first.body.calculation_info.generated_at });
+    expect(stale.body.calculation_info.data_as_of).toBe(first.body.calculation_info.data_as_of);
+    const fresh = await stats();
+    expect(fresh.body.calculation_info.stale).toBe(false);
+    expect(Date.parse(fresh.body.calculation_info.data_as_of)).toBeGreaterThan(Date.parse(first.body.calculation_info.data_as_of));
+    // A bound shorter than the answer's age is not met: fresh again.
+    await change();
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    const tooOld = await stats({ 'Cache-Control': 'max-stale=1' });
+    expect(tooOld.body.calculation_info.stale).toBe(false);
+    const bad = await stats({ 'Cache-Control': 'max-stale=soon' });
+    expect(bad.status).toBe(400);
+    expect(bad.body.detail).toContain('Cache-Control');
+  });
+});

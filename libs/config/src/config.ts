@@ -15,6 +15,8 @@ export interface AppConfig {
   statisticsCacheTtlSeconds: number;
   /** CACHE_ENABLED=false: every response is computed, nothing is stored. */
   cacheEnabled: boolean;
+  /** Default staleness bound of cached statistics (seconds; 0 = fresh only); a request's Cache-Control: max-stale overrides it. */
+  statisticsMaxStalenessSeconds: number;
   /** The service's own state (alert rules...) in Postgres. Undefined = SQLite at stateSqlitePath. */
   stateDatabaseUrl: string | undefined;
   stateSqlitePath: string;
@@ -267,6 +269,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     // A week at most: rolling windows (24h, 7d) move with the clock, so an older figure misleads.
     statisticsCacheTtlSeconds: integer(env, 'STATISTICS_CACHE_TTL_SECONDS', 3600, 1, 7 * 24 * 3600),
     cacheEnabled: boolean(env, 'CACHE_ENABLED', true),
+    statisticsMaxStalenessSeconds: integer(env, 'STATISTICS_MAX_STALENESS_SECONDS', 0, 0, 3600),
     stateDatabaseUrl: url(env, 'STATE_DATABASE_URL', ['postgres:', 'postgresql:']),
     stateSqlitePath: optional(env, 'STATE_SQLITE_PATH') ?? fromRoot('data', 'state.sqlite'),
     alertThresholds: {

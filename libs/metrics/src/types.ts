@@ -130,6 +130,13 @@ export interface CalculationInfo {
   data_as_of: string | null;
   /** The filters applied (docs/statistics-api.md): the resolved window and the request scope. */
   filters: { period: Period | 'custom'; from: string | null; to: string | null; city: string | null; specialty: string | null };
+  /**
+   * True when served under the client's staleness bound (Cache-Control: max-stale, or
+   * STATISTICS_MAX_STALENESS_SECONDS) although changes were applied since it was computed.
+   */
+  stale?: boolean;
+  /** The staleness bound applied to this answer (seconds; 0 = fresh only). */
+  max_stale_seconds?: number;
 }
 
 /** Every metric of global_statistics; the endpoint adds calculation_info. */

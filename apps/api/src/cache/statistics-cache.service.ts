@@ -32,6 +32,13 @@ export interface CachedResult<T> {
   generatedAt: string;
   /** Ingest commit time the figures reflect (at least), null before any change was applied. */
   dataAsOf: string | null;
+  /** Served under a staleness bound although changes landed since it was computed. */
+  stale?: boolean;
+}
+
+export interface LookupOptions {
+  /** The client accepts an answer computed up to this long ago even if data changed since (0 = fresh only). */
+  maxStaleMs?: number;
 }
 
 interface CacheEntry<T> {
@@ -58,6 +65,8 @@ export interface CacheCounters {
   redisErrors: number;
   /** Requests that waited for the next computation of their answer rather than start one (data changed meanwhile). */
   sharedNext: number;
+  /** Answers served stale within the client's bound (Cache-Control: max-stale). */
+  staleServed: number;
 }
 
 /** A purge could not reach the store: nothing may be reported as purged. */
@@ -102,7 +111,9 @@ export class StatisticsCacheService implements OnModuleDestroy {
    * queued behind it for requests that arrived after a change (see getOrCompute).
    */
   private readonly computing = new Map<string, { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null }>();
-  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0, sharedNext: 0 };
+  /** The latest answer per endpoint and filters, and the key it was computed under. */
+  private readonly recent = new Map<string, { key: string | null; result: CachedResult<unknown> }>();
+  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0, sharedNext: 0, staleServed: 0 };
   /**
    * In-process copy of Redis entries read or written here, so a hit costs no round trip. Safe
    * because keys carry the versions: a copy can only be served for the exact data it was computed
@@ -146,7 +157,13 @@ export class StatisticsCacheService implements OnModuleDestroy {
    * computed, else `compute()` (run once per key however many requests wait for it). Errors of
    * `compute` propagate; errors of the cache are logged and the result is computed.
    */
-  async getOrCompute<T>(endpoint: string, filters: Filters, tables: readonly string[], compute: () => Promise<T>): Promise<CachedResult<T>> {
+  async getOrCompute<T>(
+    endpoint: string,
+    filters: Filters,
+    tables: readonly string[],
+    compute: () => Promise<T>,
+    options: LookupOptions = {},
+  ): Promise<CachedResult<T>> {
     if (this.backend.kind === 'disabled') return this.computeFresh(compute);
     const status = this.ingest.freshness();
     // Nothing applied yet: no versions, so an entry's freshness could not be proven.
@@ -163,9 +180,44 @@ export class StatisticsCacheService implements OnModuleDestroy {
       shared = null;
     }
     const key = this.keyFor(endpoint, filters, tables, status.appliedLsn, status.snapshotStartedAt, shared ?? new Map());
-    const running = this.inFlight.get(key);
-    if (running) return this.join(running) as Promise<CachedResult<T>>;
     const answer = `${endpoint}\u0000${canonicalFilters(filters)}`;
+    const recent = this.recent.get(answer);
+    const maxStaleMs = options.maxStaleMs ?? 0;
+    if (maxStaleMs > 0 && recent && recent.key !== null && recent.key !== key && Date.now() - Date.parse(recent.result.generatedAt) <= maxStaleMs) {
+      // The client prefers speed within its bound: the last answer, said to be stale.
+      this.counters.staleServed++;
+      return { ...(recent.result as CachedResult<T>), cached: true, stale: true };
+    }
+    const [pending, computedUnder] = this.fresh(endpoint, filters, tables, compute, key, answer, shared);
+    return this.remember(answer, computedUnder, pending);
+  }
+
+  /**
+   * Keeps the latest answer per endpoint and filters (bounded), for clients that accept stale ones.
+   * `key` null: computed under versions not known here (a queued next computation), never served stale.
+   */
+  private async remember<T>(answer: string, key: string | null, pending: Promise<CachedResult<T>>): Promise<CachedResult<T>> {
+    const result = await pending;
+    const known = this.recent.get(answer);
+    if (!known || Date.parse(known.result.generatedAt) <= Date.parse(result.generatedAt)) {
+      this.recent.delete(answer);
+      if (this.recent.size >= LOCAL_ENTRIES) this.recent.delete(this.recent.keys().next().value!);
+      this.recent.set(answer, { key, result });
+    }
+    return result;
+  }
+
+  private fresh<T>(
+    endpoint: string,
+    filters: Filters,
+    tables: readonly string[],
+    compute: () => Promise<T>,
+    key: string,
+    answer: string,
+    shared: Map<string, bigint> | null,
+  ): [Promise<CachedResult<T>>, string | null] {
+    const running = this.inFlight.get(key);
+    if (running) return [this.join(running) as Promise<CachedResult<T>>, key];
     const earlier = this.computing.get(answer);
     if (earlier && earlier.key !== key && !this.readLocal(key)) {
       // The same answer is being computed on older versions (a change landed since it began). Under
@@ -175,7 +227,8 @@ export class StatisticsCacheService implements OnModuleDestroy {
       this.counters.sharedNext++;
       // Several requests wait for it: no single one's departure may cancel it.
       earlier.next ??= earlier.done.then(() => withoutCancellation(() => this.getOrCompute(endpoint, filters, tables, compute)));
-      return earlier.next as Promise<CachedResult<T>>;
+      // (Its key is not known yet: computed when it starts, on the versions of that moment.)
+      return [earlier.next as Promise<CachedResult<T>>, null];
     }
     // The computation's queries give up their place in the engine's queue only when every request
     // waiting for them has gone (one abandoned request must not fail the others).
@@ -193,7 +246,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
     };
     this.inFlight.set(key, lookup);
     this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null });
-    return this.join(lookup) as Promise<CachedResult<T>>;
+    return [this.join(lookup) as Promise<CachedResult<T>>, key];
   }
 
   /** Counts the current request among those waiting for `lookup`, until it leaves or is answered. */

@@ -1,12 +1,12 @@
 // The statistics endpoints of the original Django backend (same paths and response keys), plus one
 // endpoint per section for the dashboard tabs and the KPIs (docs/statistics-api.md).
-import { Controller, Get, Inject, NotFoundException, Param, Query, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, Headers, Inject, NotFoundException, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Kpis, RealTimeStats, Section } from '../../../../libs/metrics/src/types.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { parseFilters, rejectUnknownParameters } from './dto/filters.js';
+import { parseFilters, parseMaxStale, rejectUnknownParameters } from './dto/filters.js';
 import { StatisticsService, type WithCalculationInfo } from './statistics.service.js';
 
 /** The filter parameters, documented once for every endpoint that takes them. */
@@ -34,8 +34,13 @@ export class StatisticsController {
   @ApiOperation({ summary: 'Every metric of the platform (overview, requests, financial, satisfaction, technicians, specialties, security, geography, trends, advanced)' })
   @FilterQueries()
   @ApiOkResponse({ description: 'Metrics as defined in shared/contract/metrics.md and docs/statistics-api.md' })
-  async globalStatistics(@Query() query: Record<string, unknown>, @Res({ passthrough: true }) reply: FastifyReply): Promise<string> {
-    return this.json(reply, await this.statistics.globalStatistics(parseFilters(query)));
+  async globalStatistics(
+    @Query() query: Record<string, unknown>,
+    @Headers('cache-control') cacheControl: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<string> {
+    const filters = parseFilters(query);
+    return this.json(reply, await this.statistics.globalStatistics(filters, { maxStaleSeconds: parseMaxStale(cacheControl) }));
   }
 
   @Get('real_time_stats')
@@ -59,6 +64,7 @@ export class StatisticsController {
   async section(
     @Param('section') section: string,
     @Query() query: Record<string, unknown>,
+    @Headers('cache-control') cacheControl: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<string> {
     if (!(SECTIONS as readonly string[]).includes(section)) {
@@ -67,7 +73,8 @@ export class StatisticsController {
         valid: ['global_statistics', 'real_time_stats', 'kpis', ...SECTIONS],
       });
     }
-    return this.json(reply, await this.statistics.section(section as Section, parseFilters(query)));
+    const filters = parseFilters(query);
+    return this.json(reply, await this.statistics.section(section as Section, filters, { maxStaleSeconds: parseMaxStale(cacheControl) }));
   }
 
   /** Cached responses are sent as the JSON text serialised when they were first served. */

@@ -27,6 +27,11 @@ import { FreshShare } from './fresh-share.js';
 
 export type WithCalculationInfo<T> = T & { calculation_info: CalculationInfo };
 
+/** How fresh an answer must be: `maxStaleSeconds` from the request (Cache-Control: max-stale), else the server's default. */
+export interface Freshness {
+  maxStaleSeconds?: number;
+}
+
 @Injectable()
 export class StatisticsService {
   private readonly logger = new Logger('statistics.calculation');
@@ -62,7 +67,9 @@ export class StatisticsService {
     endpoint: CachedEndpoint,
     filters: StatisticsFilters,
     compute: (query: StatisticsQuery) => Promise<T>,
+    freshness: Freshness = {},
   ): Promise<WithCalculationInfo<T>> {
+    const maxStaleSeconds = freshness.maxStaleSeconds ?? this.config.statisticsMaxStalenessSeconds;
     this.assertReady();
     // The requested filters, not the resolved window: "7d" stays one key as time passes.
     const key = {
@@ -72,17 +79,26 @@ export class StatisticsService {
       city: filters.city ?? undefined,
       specialty: filters.specialty ?? undefined,
     };
-    const result = await this.cache.getOrCompute(endpoint, key, STATISTICS_SOURCE_TABLES[endpoint], () =>
-      this.calculate(endpoint, filters, compute),
-    );
-    const known = result.cached ? this.cachedResponses.get(result.value) : undefined;
+    const result = await this.cache.getOrCompute(endpoint, key, STATISTICS_SOURCE_TABLES[endpoint], () => this.calculate(endpoint, filters, compute), {
+      maxStaleMs: maxStaleSeconds * 1000,
+    });
+    const stale = result.stale === true;
+    // A stale answer is a different response from the same value served fresh: not memoised.
+    const known = result.cached && !stale && maxStaleSeconds === 0 ? this.cachedResponses.get(result.value) : undefined;
     if (known) return known as WithCalculationInfo<T>;
     const response = {
       ...result.value,
       // last_calculation and calculation_duration stay those of the computation that was cached.
-      calculation_info: { ...result.value.calculation_info, cached: result.cached, generated_at: result.generatedAt, data_as_of: result.dataAsOf },
+      calculation_info: {
+        ...result.value.calculation_info,
+        cached: result.cached,
+        generated_at: result.generatedAt,
+        data_as_of: result.dataAsOf,
+        stale,
+        max_stale_seconds: maxStaleSeconds,
+      },
     };
-    if (result.cached) this.cachedResponses.set(result.value, response);
+    if (result.cached && !stale && maxStaleSeconds === 0) this.cachedResponses.set(result.value, response);
     return response;
   }
 
@@ -125,12 +141,12 @@ export class StatisticsService {
     };
   }
 
-  globalStatistics(filters: StatisticsFilters): Promise<GlobalStatistics> {
-    return this.cached('global_statistics', filters, (query) => computeGlobalStatistics(this.clickhouse, query));
+  globalStatistics(filters: StatisticsFilters, freshness: Freshness = {}): Promise<GlobalStatistics> {
+    return this.cached('global_statistics', filters, (query) => computeGlobalStatistics(this.clickhouse, query), freshness);
   }
 
-  section<S extends Section>(section: S, filters: StatisticsFilters): Promise<WithCalculationInfo<SectionFigures<S>>> {
-    return this.cached(section, filters, (query) => computeSection(this.clickhouse, section, query));
+  section<S extends Section>(section: S, filters: StatisticsFilters, freshness: Freshness = {}): Promise<WithCalculationInfo<SectionFigures<S>>> {
+    return this.cached(section, filters, (query) => computeSection(this.clickhouse, section, query), freshness);
   }
 
   /** Never cached: the technical KPIs measure the API up to this request. */

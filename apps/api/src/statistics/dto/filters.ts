@@ -129,3 +129,26 @@ export function parsePage(query: Record<string, unknown>, known: readonly string
   rejectUnknownParameters(query, known);
   return { page: positiveInteger(query, 'page', 1, 1_000_000), pageSize: positiveInteger(query, 'page_size', DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE) };
 }
+
+/** Largest staleness a client may ask for (seconds). */
+export const MAX_STALE_LIMIT = 3600;
+
+/**
+ * `Cache-Control: max-stale=N` of a statistics request: the client accepts an answer computed up to
+ * N seconds ago even if data changed since (RFC 9111; `max-stale` alone means the largest bound).
+ * Other directives are ignored; a malformed max-stale is a 400 naming the header. Undefined when absent.
+ */
+export function parseMaxStale(header: string | string[] | undefined): number | undefined {
+  if (header === undefined) return undefined;
+  const text = Array.isArray(header) ? header.join(',') : header;
+  const directive = text
+    .split(',')
+    .map((part) => part.trim())
+    .find((part) => /^max-stale\b/i.test(part));
+  if (directive === undefined) return undefined;
+  const match = /^max-stale(?:\s*=\s*"?(\d{1,9})"?)?$/i.exec(directive);
+  const valid = `max-stale or max-stale=<seconds 0..${MAX_STALE_LIMIT}>`;
+  if (!match) invalid('Cache-Control', `invalid directive ${JSON.stringify(directive)}; expected ${valid}`, valid);
+  if (match[1] === undefined) return MAX_STALE_LIMIT;
+  return Math.min(Number(match[1]), MAX_STALE_LIMIT);
+}
