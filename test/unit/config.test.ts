@@ -25,6 +25,17 @@ describe('cache configuration', () => {
     expect(() => loadConfig({ REDIS_URL: 'http://127.0.0.1:6379' })).toThrow(/REDIS_URL/);
     expect(loadConfig({ STATISTICS_CACHE_TTL_SECONDS: '90' }).statisticsCacheTtlSeconds).toBe(90);
   });
+
+  it('reads the staleness bound and the engine admission settings, naming a bad one', () => {
+    expect(loadConfig({}).statisticsMaxStalenessSeconds).toBe(0);
+    expect(loadConfig({ STATISTICS_MAX_STALENESS_SECONDS: '30' }).statisticsMaxStalenessSeconds).toBe(30);
+    expect(() => loadConfig({ STATISTICS_MAX_STALENESS_SECONDS: '3601' })).toThrow(/STATISTICS_MAX_STALENESS_SECONDS/);
+    expect(loadConfig({}).engine).toEqual({ concurrency: 1, maxQueued: 200, queueTimeoutSeconds: 10 });
+    expect(loadConfig({ CLICKHOUSE_URL: 'http://ch:8123' }).engine.concurrency).toBe(8);
+    expect(() => loadConfig({ ENGINE_CONCURRENCY: '0' })).toThrow(/ENGINE_CONCURRENCY/);
+    expect(() => loadConfig({ ENGINE_MAX_QUEUED: 'lots' })).toThrow(/ENGINE_MAX_QUEUED/);
+    expect(() => loadConfig({ ENGINE_QUEUE_TIMEOUT_SECONDS: '0' })).toThrow(/ENGINE_QUEUE_TIMEOUT_SECONDS/);
+  });
 });
 
 describe('state store configuration', () => {
