@@ -33,7 +33,7 @@ export class StatisticsController {
   @Get('global_statistics')
   @ApiOperation({ summary: 'Every metric of the platform (overview, requests, financial, satisfaction, technicians, specialties, security, geography, trends, advanced)' })
   @FilterQueries()
-  @ApiOkResponse({ description: 'Metrics as defined in shared/contract/metrics.md and docs/statistics-api.md' })
+  @ApiOkResponse({ description: 'Metrics as defined in docs/metrics.md and docs/statistics-api.md' })
   async globalStatistics(
     @Query() query: Record<string, unknown>,
     @Headers('cache-control') cacheControl: string | undefined,
