@@ -32,7 +32,7 @@ import { ErrorsFilter } from './errors.filter.js';
 import { applyHttpSecurity, corsPolicy } from './security/http-security.js';
 import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
-import { isWriteRoute } from './write-routes.js';
+import { isWriteRoute, writeBodyRefusal } from './write-routes.js';
 
 export interface RuntimeOptions {
   /** Wipe the demo database and the embedded ClickHouse data first. */
@@ -252,7 +252,11 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       const path = request.url.split('?')[0]!.replace(/\/+$/, '');
       const readOnly = path.startsWith('/depannage/api/statistics') || LEGACY_PATHS.includes(path);
       if (!readOnly || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
-      if (isWriteRoute(request.method, path)) return done();
+      if (isWriteRoute(request.method, path)) {
+        const refusal = writeBodyRefusal(request.headers);
+        if (refusal === null) return done();
+        return void reply.code(415).send({ detail: refusal });
+      }
       void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
     });
     // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).

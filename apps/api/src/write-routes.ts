@@ -37,3 +37,16 @@ const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
 export function isWriteRoute(method: string, path: string): boolean {
   return WRITE_ROUTES.some((route) => route.method === method && route.path.test(path));
 }
+
+/**
+ * Why a write route's body is refused before parsing, or null: the write routes take JSON only.
+ * Nest's Fastify adapter also parses form bodies, which would turn `name=x&kind=threshold` into a
+ * patch the JSON validators then accept.
+ */
+export function writeBodyRefusal(headers: Record<string, string | string[] | undefined>): string | null {
+  const length = headers['content-length'];
+  const hasBody = headers['transfer-encoding'] !== undefined || (length !== undefined && length !== '0');
+  if (!hasBody) return null;
+  const type = String(headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  return type === 'application/json' ? null : `corps de type « ${type || 'absent'} » refusé : envoyez du JSON (application/json)`;
+}

@@ -81,6 +81,9 @@ export function parseText(query: Record<string, unknown>, name: string, maxLengt
   const value = single(query, name, description);
   if (value === undefined) return null;
   if (value.length > maxLength) invalid(name, `longer than ${maxLength} characters`, description);
+  // Postgres text cannot hold NUL and no city or specialty has a control character: such a value
+  // could only ever match nothing, so it is refused rather than answered with zeros.
+  if (/[\u0000-\u001f\u007f]/.test(value)) invalid(name, 'contains a control character', description);
   return value;
 }
 
