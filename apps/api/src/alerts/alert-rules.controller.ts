@@ -17,7 +17,8 @@ import {
   Req,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ALERT_RULE, ALERT_RULE_INPUT, ALERT_RULE_LIST, ALERT_RULE_PATCH, ApiErrorResponses } from '../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
 import type { AlertRule } from '../../../../libs/metrics/src/alerts.js';
 import { AuditLog } from '../audit/audit-log.js';
@@ -58,6 +59,8 @@ export class AlertRulesController {
 
   @Get()
   @ApiOperation({ summary: 'Every alert rule, oldest first: {results, count}' })
+  @ApiOkResponse({ schema: ALERT_RULE_LIST })
+  @ApiErrorResponses()
   async list(): Promise<{ results: AlertRule[]; count: number }> {
     const results = await this.rules.list();
     return { results, count: results.length };
@@ -66,6 +69,9 @@ export class AlertRulesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create an alert rule (every field of AlertRuleInput; name derived from the rule when absent)' })
+  @ApiBody({ schema: ALERT_RULE_INPUT })
+  @ApiCreatedResponse({ description: 'The rule as stored', schema: ALERT_RULE })
+  @ApiErrorResponses()
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
     const input = await validated(() => parseAlertRuleInput(body));
     const rule = await this.rules.create(input);
@@ -76,12 +82,17 @@ export class AlertRulesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One alert rule' })
+  @ApiOkResponse({ schema: ALERT_RULE })
+  @ApiErrorResponses({ notFound: true })
   async get(@Param('id') id: string): Promise<AlertRule> {
     return (await this.rules.get(id)) ?? notFound(id);
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change some fields of an alert rule (kind cannot change); an edited default rule no longer follows the environment' })
+  @ApiBody({ schema: ALERT_RULE_PATCH })
+  @ApiOkResponse({ description: 'The rule after the change', schema: ALERT_RULE })
+  @ApiErrorResponses({ notFound: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
     const patch = await validated(() => parseAlertRulePatch(body));
     const rule = (await validated(() => this.rules.update(id, patch))) ?? notFound(id);
@@ -93,6 +104,8 @@ export class AlertRulesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete an alert rule (a deleted default rule is not created again)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses({ notFound: true })
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
     if (!(await this.rules.delete(id))) notFound(id);
     this.logger.log({ message: 'alert rule deleted', rule_id: id, user_id: request.user?.id ?? null });

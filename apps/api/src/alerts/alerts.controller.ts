@@ -1,6 +1,7 @@
 // Alert history and its two actions. Thin: parsing here, the lifecycle in AlertsService.
 import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ALERT, ALERT_PAGE, ApiErrorResponses } from '../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
 import { ALERT_STATUSES } from '../../../../libs/metrics/src/alerts.js';
@@ -23,6 +24,8 @@ export class AlertsController {
 
   @Get()
   @ApiOperation({ summary: 'Alert history, newest first (first_seen), paginated' })
+  @ApiOkResponse({ schema: ALERT_PAGE })
+  @ApiErrorResponses()
   @ApiQuery({ name: 'status', required: false, enum: ALERT_STATUSES })
   @ApiQuery({ name: 'rule', required: false, description: 'Rule id' })
   @ApiQuery({ name: 'from', required: false, description: 'first_seen ≥ from (ISO-8601 instant with zone, or date)' })
@@ -38,6 +41,8 @@ export class AlertsController {
   @Post(':id/acknowledge')
   @HttpCode(200)
   @ApiOperation({ summary: 'Acknowledge an open alert (it stays open for de-duplication until resolved)' })
+  @ApiOkResponse({ description: 'The alert after the change', schema: ALERT })
+  @ApiErrorResponses({ notFound: true })
   async acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
     const alert = await this.act(() => this.alerts.acknowledge(id, request.user.id));
     await this.audit.record(request, 'alert.acknowledged', id, { rule_id: alert.rule_id });
@@ -47,6 +52,8 @@ export class AlertsController {
   @Post(':id/resolve')
   @HttpCode(200)
   @ApiOperation({ summary: 'Resolve an alert; if its condition still holds, a new one is raised after the rule cooldown' })
+  @ApiOkResponse({ description: 'The alert after the change', schema: ALERT })
+  @ApiErrorResponses({ notFound: true })
   async resolve(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
     const alert = await this.act(() => this.alerts.resolve(id, request.user.id));
     await this.audit.record(request, 'alert.resolved', id, { rule_id: alert.rule_id });

@@ -20,7 +20,8 @@ import {
   Res,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBody, ApiConflictResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiBearerAuth, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, ERROR_BODY, EXPORT_ACCEPTED, EXPORT_INPUT, EXPORT_JOB, EXPORT_PAGE, EXPORT_STATISTICS } from '../openapi/schemas.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { EXPORT_TYPES, type ExportJobView } from '../../../../libs/metrics/src/exports.js';
@@ -83,6 +84,8 @@ export class ExportsController {
   @Get('export_statistics')
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: "The guide's export: creates the job and waits up to 30 s for it; {export_id, status, download_url, file_size}" })
+  @ApiOkResponse({ schema: EXPORT_STATISTICS })
+  @ApiErrorResponses()
   @ApiQuery({ name: 'type', enum: EXPORT_TYPES })
   @ApiQuery({ name: 'sections', required: false, description: `Comma-separated subset of ${SECTIONS.join(', ')}; default all` })
   async exportStatistics(
@@ -106,6 +109,9 @@ export class ExportsController {
   @HttpCode(202)
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: 'Queues an export: body {type, period?, from?, to?, city?, specialty?, sections?, raw?}; 202 {export_id, status}' })
+  @ApiBody({ schema: EXPORT_INPUT })
+  @ApiAcceptedResponse({ description: 'Queued', schema: EXPORT_ACCEPTED })
+  @ApiErrorResponses()
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<{ export_id: string; status: string }> {
     const parsed = parseExportBody(body);
     const job = await this.exports.create(request.user.id, parsed);
@@ -116,6 +122,8 @@ export class ExportsController {
   @Get('exports')
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: "The caller's exports, newest first, paginated" })
+  @ApiOkResponse({ schema: EXPORT_PAGE })
+  @ApiErrorResponses()
   async list(@Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<{ count: number; page: number; page_size: number; results: ExportJobView[] }> {
     const { page, pageSize } = parsePage(query);
     const { count, jobs } = await this.exports.list(request.user.id, page, pageSize);
@@ -125,6 +133,8 @@ export class ExportsController {
   @Get('exports/:id')
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: 'One export: status, progress, size, a fresh signed download_url once completed' })
+  @ApiOkResponse({ schema: EXPORT_JOB })
+  @ApiErrorResponses({ notFound: true })
   async get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<ExportJobView> {
     return this.exports.view(await this.owned(request.user.id, id), origin(request));
   }
@@ -133,6 +143,8 @@ export class ExportsController {
   @HttpCode(204)
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: 'Deletes the export and its file (a running job stops)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses({ notFound: true })
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
     try {
       await this.exports.delete(request.user.id, id);
@@ -146,6 +158,9 @@ export class ExportsController {
   @Get('exports/:id/download')
   @UseGuards(ExportDownloadGuard)
   @ApiOperation({ summary: 'The file (Bearer of the owner, or the signed grant of download_url)' })
+  @ApiOkResponse({ description: 'The file (Content-Disposition: attachment)' })
+  @ApiConflictResponse({ description: 'Not completed yet: status and progress', schema: ERROR_BODY })
+  @ApiErrorResponses({ notFound: true })
   @ApiQuery({ name: 'grant', required: false, description: 'The signed grant carried by download_url' })
   async download(@Param('id') id: string, @Req() request: DownloadRequest, @Res() reply: FastifyReply): Promise<void> {
     const job = request.grantedExport === id ? await this.exports.find(id) : await this.owned(request.user!.id, id);

@@ -1,13 +1,14 @@
 // The statistics endpoints of the original Django backend (same paths and response keys), plus one
 // endpoint per section for the dashboard tabs and the KPIs (docs/statistics-api.md).
 import { Controller, Get, Headers, Inject, NotFoundException, Param, Query, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import type { Kpis, RealTimeStats, Section } from '../../../../libs/metrics/src/types.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { parseFilters, parseMaxStale, rejectUnknownParameters } from './dto/filters.js';
 import { StatisticsService, type WithCalculationInfo } from './statistics.service.js';
+import { ApiErrorResponses, ERROR_BODY, GLOBAL_STATISTICS, KPIS, REAL_TIME_STATS, SECTION } from '../openapi/schemas.js';
 
 /** The filter parameters, documented once for every endpoint that takes them. */
 function FilterQueries(): MethodDecorator {
@@ -25,6 +26,7 @@ function FilterQueries(): MethodDecorator {
 
 @ApiTags('statistics')
 @ApiBearerAuth()
+@ApiErrorResponses()
 @Controller('depannage/api/statistics')
 @UseGuards(AdminGuard)
 export class StatisticsController {
@@ -33,7 +35,7 @@ export class StatisticsController {
   @Get('global_statistics')
   @ApiOperation({ summary: 'Every metric of the platform (overview, requests, financial, satisfaction, technicians, specialties, security, geography, trends, advanced)' })
   @FilterQueries()
-  @ApiOkResponse({ description: 'Metrics as defined in docs/metrics.md and docs/statistics-api.md' })
+  @ApiOkResponse({ description: 'Every metric, with calculation_info (docs/metrics.md, docs/statistics-api.md)', schema: GLOBAL_STATISTICS })
   async globalStatistics(
     @Query() query: Record<string, unknown>,
     @Headers('cache-control') cacheControl: string | undefined,
@@ -45,6 +47,7 @@ export class StatisticsController {
 
   @Get('real_time_stats')
   @ApiOperation({ summary: 'Activity over the last 24 h and 7 days, never cached, no filter' })
+  @ApiOkResponse({ description: 'Activity over the last 24 h and 7 days', schema: REAL_TIME_STATS })
   realTimeStats(@Query() query: Record<string, unknown>): Promise<RealTimeStats> {
     rejectUnknownParameters(query, []);
     return this.statistics.realTimeStats();
@@ -52,6 +55,7 @@ export class StatisticsController {
 
   @Get('kpis')
   @ApiOperation({ summary: 'Business, operational and technical KPIs' })
+  @ApiOkResponse({ description: 'KPIs with calculation_info', schema: KPIS })
   @FilterQueries()
   kpis(@Query() query: Record<string, unknown>): Promise<WithCalculationInfo<Kpis>> {
     return this.statistics.kpis(parseFilters(query));
@@ -60,6 +64,8 @@ export class StatisticsController {
   @Get(':section')
   @ApiOperation({ summary: "One section of global_statistics (same keys and values for the same filters) plus the section's extra keys" })
   @ApiParam({ name: 'section', enum: SECTIONS })
+  @ApiOkResponse({ description: 'The section named in the path (schema titled with its name)', schema: SECTION })
+  @ApiNotFoundResponse({ description: 'Not a section: `valid` lists the endpoints', schema: ERROR_BODY })
   @FilterQueries()
   async section(
     @Param('section') section: string,

@@ -20,7 +20,8 @@ import {
   Req,
   UseGuards,
 } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, REPORT_RUN, REPORT_SCHEDULE, REPORT_SCHEDULE_INPUT, REPORT_SCHEDULE_PAGE, REPORT_SCHEDULE_PATCH } from '../../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
 import type { ReportRunView, ReportScheduleView } from '../../../../../libs/metrics/src/report-schedules.js';
 import { AuditLog } from '../../audit/audit-log.js';
@@ -74,6 +75,8 @@ export class ReportSchedulesController {
 
   @Get()
   @ApiOperation({ summary: "The caller's report schedules, oldest first, paginated: {count, page, page_size, results}" })
+  @ApiOkResponse({ schema: REPORT_SCHEDULE_PAGE })
+  @ApiErrorResponses()
   async list(@Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<Page<ReportScheduleView>> {
     const { page, pageSize } = parsePage(query);
     const { count, schedules } = await this.schedules.listByOwner(request.user.id, page, pageSize);
@@ -84,6 +87,9 @@ export class ReportSchedulesController {
   @Post()
   @HttpCode(201)
   @ApiOperation({ summary: 'Create a report schedule: {name, cron, timezone?, type, period?|from?/to?, city?, specialty?, sections?, raw?, recipients?, webhook_url?, enabled?}' })
+  @ApiBody({ schema: REPORT_SCHEDULE_INPUT })
+  @ApiCreatedResponse({ schema: REPORT_SCHEDULE })
+  @ApiErrorResponses()
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     const input = await validated(() => parseReportScheduleInput(body));
     const schedule = await this.schedules.insert(randomUUID(), request.user.id, input);
@@ -95,12 +101,17 @@ export class ReportSchedulesController {
 
   @Get(':id')
   @ApiOperation({ summary: 'One report schedule, with next_run_at and last_run' })
+  @ApiOkResponse({ schema: REPORT_SCHEDULE })
+  @ApiErrorResponses({ notFound: true })
   async get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     return this.view(await this.owned(request.user.id, id));
   }
 
   @Patch(':id')
   @ApiOperation({ summary: 'Change some fields of a report schedule (validated as a whole; re-armed at once)' })
+  @ApiBody({ schema: REPORT_SCHEDULE_PATCH })
+  @ApiOkResponse({ schema: REPORT_SCHEDULE })
+  @ApiErrorResponses({ notFound: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     if (!EXPORT_ID.test(id)) notFound(id);
     const patch = await validated(() => parseReportSchedulePatch(body));
@@ -114,6 +125,8 @@ export class ReportSchedulesController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Delete a report schedule and its run history (exports already made stay)' })
+  @ApiNoContentResponse({ description: 'Deleted' })
+  @ApiErrorResponses({ notFound: true })
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
     if (!EXPORT_ID.test(id) || !(await this.schedules.delete(request.user.id, id))) notFound(id);
     this.scheduler.removed(id);
@@ -123,6 +136,8 @@ export class ReportSchedulesController {
 
   @Get(':id/runs')
   @ApiOperation({ summary: "A schedule's runs, newest first, paginated: {count, page, page_size, results}" })
+  @ApiOkResponse({ description: '{count, page, page_size, results}' })
+  @ApiErrorResponses({ notFound: true })
   async runs(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<Page<ReportRunView>> {
     const { page, pageSize } = parsePage(query);
     const schedule = await this.owned(request.user.id, id);
@@ -133,6 +148,8 @@ export class ReportSchedulesController {
   @Post(':id/run')
   @HttpCode(202)
   @ApiOperation({ summary: 'Run the schedule now, whatever its cron (even disabled): 202 with the run, which goes on in the background' })
+  @ApiAcceptedResponse({ description: 'The run, going on in the background', schema: REPORT_RUN })
+  @ApiErrorResponses({ notFound: true })
   async runNow(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<ReportRunView> {
     const schedule = await this.owned(request.user.id, id);
     const run = await this.scheduler.runNow(schedule);

@@ -1,0 +1,182 @@
+// The OpenAPI document tells the truth: for a dozen real requests to a running service (seeded demo
+// data, so lists and maps are not empty), the answer's status code is documented for that path and
+// method, and its JSON body validates against the documented schema. The validator covers the
+// subset of JSON Schema apps/api/src/openapi/schemas.ts uses (type, format date-time, properties,
+// required, additionalProperties, items, enum, nullable, oneOf, anyOf).
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedDemoData } from '../../apps/demo/src/seed.js';
+import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import type { SchemaObject } from '../../apps/api/src/openapi/schemas.js';
+import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
+import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
+
+const API = '/depannage/api/statistics';
+
+interface OpenApiDocument {
+  paths: Record<string, Record<string, { responses: Record<string, { content?: Record<string, { schema?: SchemaObject }> }>; requestBody?: unknown }>>;
+}
+
+/** Where `value` breaks `schema` (JSON-pointer-like paths), empty when it validates. */
+export function violations(schema: SchemaObject, value: unknown, at = '$'): string[] {
+  if (value === null) return schema.nullable || (!schema.type && !schema.oneOf && !schema.anyOf) ? [] : [`${at}: null not allowed`];
+  if (schema.oneOf) {
+    const matching = schema.oneOf.filter((option) => violations(option, value, at).length === 0).length;
+    if (matching !== 1) return [`${at}: matches ${matching} of the ${schema.oneOf.length} oneOf schemas`];
+  }
+  if (schema.anyOf && !schema.anyOf.some((option) => violations({ ...option, type: option.type ?? schema.type }, value, at).length === 0)) {
+    return [`${at}: matches none of the anyOf schemas`];
+  }
+  const problems: string[] = [];
+  switch (schema.type) {
+    case undefined:
+      break;
+    case 'object':
+      if (typeof value !== 'object' || Array.isArray(value)) return [`${at}: expected an object, got ${JSON.stringify(value)?.slice(0, 40)}`];
+      break;
+    case 'array':
+      if (!Array.isArray(value)) return [`${at}: expected an array`];
+      break;
+    case 'integer':
+      if (!Number.isInteger(value)) return [`${at}: expected an integer, got ${JSON.stringify(value)}`];
+      break;
+    default:
+      if (typeof value !== schema.type) return [`${at}: expected ${schema.type}, got ${JSON.stringify(value)?.slice(0, 40)}`];
+  }
+  if (schema.enum && !schema.enum.includes(value as string)) problems.push(`${at}: ${JSON.stringify(value)} not in ${schema.enum.join(', ')}`);
+  if (schema.format === 'date-time' && typeof value === 'string' && !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value)) {
+    problems.push(`${at}: ${value} is not a date-time`);
+  }
+  if (Array.isArray(value) && schema.items) value.forEach((item, index) => problems.push(...violations(schema.items!, item, `${at}[${index}]`)));
+  if (schema.type === 'object' && typeof value === 'object' && value !== null) {
+    const record = value as Record<string, unknown>;
+    for (const key of schema.required ?? []) if (!(key in record)) problems.push(`${at}: missing ${key}`);
+    for (const [key, item] of Object.entries(record)) {
+      const property = schema.properties?.[key];
+      if (property) problems.push(...violations(property, item, `${at}.${key}`));
+      else if (schema.additionalProperties === false) problems.push(`${at}: undocumented key ${key}`);
+      else if (typeof schema.additionalProperties === 'object') problems.push(...violations(schema.additionalProperties, item, `${at}.${key}`));
+    }
+  }
+  return problems;
+}
+
+let db: TestDatabase;
+let runtime: TestRuntime;
+let document: OpenApiDocument;
+let token: string;
+
+async function call(method: string, path: string, options: { body?: unknown; token?: string | null } = {}): Promise<{ status: number; body: unknown }> {
+  const bearer = options.token === undefined ? token : options.token;
+  const headers: Record<string, string> = bearer === null ? {} : { Authorization: `Bearer ${bearer}` };
+  if (options.body !== undefined) headers['Content-Type'] = 'application/json';
+  const response = await fetch(runtime.url + path, { method, headers, body: options.body === undefined ? undefined : JSON.stringify(options.body), signal: AbortSignal.timeout(30_000) });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : null };
+}
+
+/** The documented operation for a concrete path: `{param}` segments match any segment. */
+function operation(method: string, path: string): OpenApiDocument['paths'][string][string] | undefined {
+  const bare = path.split('?')[0]!;
+  const exact = document.paths[bare]?.[method.toLowerCase()];
+  if (exact) return exact;
+  for (const [template, operations] of Object.entries(document.paths)) {
+    const pattern = new RegExp(`^${template.replace(/[.*+?^$()|[\]\\]/g, '\\$&').replace(/\{[^/}]+\}/g, '[^/]+')}$`);
+    if (pattern.test(bare) && operations[method.toLowerCase()]) return operations[method.toLowerCase()];
+  }
+  return undefined;
+}
+
+/** Checks one real answer against the document; returns the body for the next step. */
+async function checked(method: string, path: string, expectedStatus: number, options: { body?: unknown; token?: string | null } = {}): Promise<any> {
+  const answer = await call(method, path, options);
+  expect(answer.status, `${method} ${path}: ${JSON.stringify(answer.body)?.slice(0, 300)}`).toBe(expectedStatus);
+  const documented = operation(method, path);
+  expect(documented, `${method} ${path} is documented`).toBeDefined();
+  const response = documented!.responses[String(answer.status)];
+  expect(response, `${method} ${path}: status ${answer.status} documented (documented: ${Object.keys(documented!.responses).join(', ')})`).toBeDefined();
+  const schema = response!.content?.['application/json']?.schema;
+  expect(schema, `${method} ${path} ${answer.status} has a JSON schema`).toBeDefined();
+  expect(violations(schema!, answer.body), `${method} ${path} ${answer.status}`).toEqual([]);
+  return answer.body;
+}
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedDemoData(db.pool, { requests: 1500, seed: 11 });
+  const { rows } = await db.pool.query<{ id: string }>(
+    "INSERT INTO users_user (username, email, user_type) VALUES ('openapi_admin', 'openapi_admin@example.ml', 'admin') RETURNING id",
+  );
+  token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 3600);
+  runtime = await startTestRuntime(db);
+  const response = await fetch(`${runtime.url}/docs-json`);
+  expect(response.status).toBe(200);
+  document = (await response.json()) as OpenApiDocument;
+}, 180_000);
+
+afterAll(async () => {
+  await runtime?.destroy();
+  await db?.drop();
+});
+
+describe('the validator', () => {
+  it('catches what it claims to', () => {
+    const schema: SchemaObject = { type: 'object', properties: { a: { type: 'integer' }, b: { type: 'string', nullable: true, enum: ['x'] } }, required: ['a'], additionalProperties: false };
+    expect(violations(schema, { a: 1, b: null })).toEqual([]);
+    expect(violations(schema, { a: 1.5 })).toHaveLength(1);
+    expect(violations(schema, { b: 'y', c: 1 })).toHaveLength(3);
+    expect(violations({ oneOf: [schema, { type: 'array' }] }, [])).toEqual([]);
+    expect(violations({ type: 'string', format: 'date-time' }, '2026-01-01')).toHaveLength(1);
+  });
+});
+
+describe('OpenAPI against real answers', () => {
+  it('documents request bodies of the write routes', () => {
+    for (const [path, method] of [
+      [`${API}/alert-rules`, 'post'],
+      [`${API}/alert-rules/{id}`, 'patch'],
+      [`${API}/exports`, 'post'],
+      [`${API}/report-schedules`, 'post'],
+      [`${API}/report-schedules/{id}`, 'patch'],
+    ] as const) {
+      expect(document.paths[path]?.[method]?.requestBody, `${method} ${path}`).toBeDefined();
+    }
+    // The SQL gateway's POST answers 200, not Nest's default 201.
+    expect(Object.keys(document.paths['/clickhouse']!.post!.responses)).toContain('200');
+  });
+
+  it('statistics: global_statistics, sections, kpis, real_time_stats', async () => {
+    const global = await checked('GET', `${API}/global_statistics?period=30d`, 200);
+    expect(global.technicians.top_technicians.length).toBeGreaterThan(0);
+    for (const section of ['overview', 'requests', 'financial', 'satisfaction', 'technicians', 'specialties', 'security', 'geography', 'trends', 'advanced']) {
+      await checked('GET', `${API}/${section}`, 200);
+    }
+    await checked('GET', `${API}/kpis`, 200);
+    await checked('GET', `${API}/real_time_stats`, 200);
+  }, 120_000);
+
+  it('alert rules, alerts, exports and report schedules', async () => {
+    const rules = await checked('GET', `${API}/alert-rules`, 200);
+    expect(rules.count).toBeGreaterThan(0);
+    const created = await checked('POST', `${API}/alert-rules`, 201, {
+      body: { name: 'openapi rule', kind: 'threshold', metric: 'requests', comparison: 'gt', threshold: 10, window: '24h', severity: 'info', cooldown_seconds: 60, scope: { city: null, specialty: null }, enabled: false },
+    });
+    await checked('PATCH', `${API}/alert-rules/${created.id}`, 200, { body: { threshold: 11 } });
+    await checked('GET', `${API}/alerts`, 200);
+    const queued = await checked('POST', `${API}/exports`, 202, { body: { type: 'csv', period: '7d', sections: ['overview'] } });
+    await checked('GET', `${API}/exports/${queued.export_id}`, 200);
+    await checked('GET', `${API}/exports`, 200);
+    const schedule = await checked('POST', `${API}/report-schedules`, 201, { body: { name: 'openapi weekly', cron: '0 7 * * 1', type: 'csv', period: '7d', recipients: ['ops@example.ml'], enabled: false } });
+    await checked('GET', `${API}/report-schedules/${schedule.id}`, 200);
+    await checked('GET', `${API}/report-schedules`, 200);
+  }, 120_000);
+
+  it('errors: 400, 401 and 404, each with its documented body', async () => {
+    await checked('GET', `${API}/global_statistics?period=1y`, 400);
+    await checked('GET', `${API}/kpis`, 401, { token: null });
+    await checked('GET', `${API}/not_a_section`, 404);
+    await checked('GET', `${API}/alert-rules/no-such-rule`, 404);
+    await checked('GET', `${API}/exports/00000000-0000-4000-8000-000000000000`, 404);
+    await checked('POST', `${API}/alert-rules`, 400, { body: { kind: 'ratio' } });
+    await checked('POST', `${API}/exports`, 400, { body: { type: 'docx' } });
+  }, 60_000);
+});
