@@ -168,9 +168,12 @@ describe('OpenAPI against real answers', () => {
     const schedule = await checked('POST', `${API}/report-schedules`, 201, { body: { name: 'openapi weekly', cron: '0 7 * * 1', type: 'csv', period: '7d', recipients: ['ops@example.ml'], enabled: false } });
     await checked('GET', `${API}/report-schedules/${schedule.id}`, 200);
     await checked('GET', `${API}/report-schedules`, 200);
+    const run = await checked('POST', `${API}/report-schedules/${schedule.id}/run`, 202);
+    expect(run.schedule_id).toBe(schedule.id);
+    await checked('GET', `${API}/report-schedules/${schedule.id}/runs`, 200);
   }, 120_000);
 
-  it('errors: 400, 401 and 404, each with its documented body', async () => {
+  it('errors: 400, 401, 404 and 415, each with its documented body', async () => {
     await checked('GET', `${API}/global_statistics?period=1y`, 400);
     await checked('GET', `${API}/kpis`, 401, { token: null });
     await checked('GET', `${API}/not_a_section`, 404);
@@ -178,5 +181,8 @@ describe('OpenAPI against real answers', () => {
     await checked('GET', `${API}/exports/00000000-0000-4000-8000-000000000000`, 404);
     await checked('POST', `${API}/alert-rules`, 400, { body: { kind: 'ratio' } });
     await checked('POST', `${API}/exports`, 400, { body: { type: 'docx' } });
+    const form = await fetch(`${runtime.url}${API}/alert-rules`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'kind=threshold' });
+    expect(form.status).toBe(415);
+    expect(violations(operation('POST', `${API}/alert-rules`)!.responses['415']!.content!['application/json']!.schema!, await form.json())).toEqual([]);
   }, 60_000);
 });

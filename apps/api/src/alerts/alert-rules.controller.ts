@@ -71,7 +71,7 @@ export class AlertRulesController {
   @ApiOperation({ summary: 'Create an alert rule (every field of AlertRuleInput; name derived from the rule when absent)' })
   @ApiBody({ schema: ALERT_RULE_INPUT })
   @ApiCreatedResponse({ description: 'The rule as stored', schema: ALERT_RULE })
-  @ApiErrorResponses()
+  @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
     const input = await validated(() => parseAlertRuleInput(body));
     const rule = await this.rules.create(input);
@@ -92,7 +92,7 @@ export class AlertRulesController {
   @ApiOperation({ summary: 'Change some fields of an alert rule (kind cannot change); an edited default rule no longer follows the environment' })
   @ApiBody({ schema: ALERT_RULE_PATCH })
   @ApiOkResponse({ description: 'The rule after the change', schema: ALERT_RULE })
-  @ApiErrorResponses({ notFound: true })
+  @ApiErrorResponses({ notFound: true, jsonBody: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
     const patch = await validated(() => parseAlertRulePatch(body));
     const rule = (await validated(() => this.rules.update(id, patch))) ?? notFound(id);

@@ -111,7 +111,7 @@ export class ExportsController {
   @ApiOperation({ summary: 'Queues an export: body {type, period?, from?, to?, city?, specialty?, sections?, raw?}; 202 {export_id, status}' })
   @ApiBody({ schema: EXPORT_INPUT })
   @ApiAcceptedResponse({ description: 'Queued', schema: EXPORT_ACCEPTED })
-  @ApiErrorResponses()
+  @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<{ export_id: string; status: string }> {
     const parsed = parseExportBody(body);
     const job = await this.exports.create(request.user.id, parsed);

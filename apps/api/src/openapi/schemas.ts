@@ -3,9 +3,17 @@
 // they export, so that an enum has one definition. test/medium/openapi.test.ts checks real answers
 // against them: a shape that changes without its schema fails there.
 import { applyDecorators } from '@nestjs/common';
-import { ApiBadRequestResponse, ApiForbiddenResponse, ApiNotFoundResponse, ApiServiceUnavailableResponse, ApiUnauthorizedResponse } from '@nestjs/swagger';
+import {
+  ApiBadRequestResponse,
+  ApiForbiddenResponse,
+  ApiNotFoundResponse,
+  ApiServiceUnavailableResponse,
+  ApiUnauthorizedResponse,
+  ApiUnsupportedMediaTypeResponse,
+} from '@nestjs/swagger';
 import { ALERT_COMPARISONS, ALERT_KINDS, ALERT_METRICS, ALERT_SEVERITIES, ALERT_STATUSES, ALERT_WINDOWS, ANOMALY_GROUPS } from '../../../../libs/metrics/src/alerts.js';
 import { EXPORT_STATUSES, EXPORT_TYPES } from '../../../../libs/metrics/src/exports.js';
+import { REPORT_RUN_STATUSES } from '../../../../libs/metrics/src/report-schedules.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 
 /** The subset of OpenAPI 3.0's schema object used here (what the openapi test's validator reads). */
@@ -73,14 +81,18 @@ export const ERROR_BODY: SchemaObject = {
 
 const errorResponse = { schema: ERROR_BODY };
 
-/** 400, 401, 403 and 503 of the admin endpoints; `notFound` adds the 404 of endpoints with an id or a path choice. */
-export function ApiErrorResponses(options: { notFound?: boolean } = {}): MethodDecorator & ClassDecorator {
+/**
+ * 400, 401, 403 and 503 of the admin endpoints; `notFound` adds the 404 of endpoints with an id or a
+ * path choice, `jsonBody` the 415 of the write routes that take a body (runtime.ts: JSON only).
+ */
+export function ApiErrorResponses(options: { notFound?: boolean; jsonBody?: boolean } = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiBadRequestResponse({ description: 'Invalid parameter or body: `detail` says which and why', ...errorResponse }),
     ApiUnauthorizedResponse({ description: 'No token, or one not valid (expired, bad signature)', ...errorResponse }),
     ApiForbiddenResponse({ description: 'The token is valid but not an administrator’s', ...errorResponse }),
     ApiServiceUnavailableResponse({ description: 'The engine or a store is unavailable or saturated (Retry-After when it will be back)', ...errorResponse }),
     ...(options.notFound ? [ApiNotFoundResponse({ description: 'No such resource (or not the caller’s)', ...errorResponse })] : []),
+    ...(options.jsonBody ? [ApiUnsupportedMediaTypeResponse({ description: 'A body that is not application/json', ...errorResponse })] : []),
   );
 }
 
@@ -334,7 +346,19 @@ const scheduleFields = {
 };
 export const REPORT_SCHEDULE_INPUT: SchemaObject = object(scheduleFields, ['timezone', ...Object.keys(filterFields), 'sections', 'raw', 'recipients', 'webhook_url', 'enabled']);
 export const REPORT_SCHEDULE_PATCH: SchemaObject = object(scheduleFields, Object.keys(scheduleFields));
-const reportRun: SchemaObject = { type: 'object', properties: { id: string, status: string }, required: ['id', 'status'] };
+const reportRun = object({
+  id: string,
+  schedule_id: string,
+  due_at: instant,
+  trigger: oneOf(['cron', 'manual']),
+  started_at: instant,
+  finished_at: nullable(instant),
+  status: oneOf(REPORT_RUN_STATUSES),
+  attempts: integer,
+  export_id: nullable(string),
+  error: nullable(string),
+  delivered_to: object({ email: array(string), webhook: boolean }),
+});
 export const REPORT_SCHEDULE: SchemaObject = object({
   id: string,
   name: string,
@@ -360,3 +384,4 @@ export const REPORT_SCHEDULE: SchemaObject = object({
 });
 export const REPORT_SCHEDULE_PAGE: SchemaObject = page(REPORT_SCHEDULE);
 export const REPORT_RUN: SchemaObject = reportRun;
+export const REPORT_RUN_PAGE: SchemaObject = page(reportRun);

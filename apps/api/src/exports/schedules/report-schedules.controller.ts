@@ -21,7 +21,7 @@ import {
   UseGuards,
 } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
-import { ApiErrorResponses, REPORT_RUN, REPORT_SCHEDULE, REPORT_SCHEDULE_INPUT, REPORT_SCHEDULE_PAGE, REPORT_SCHEDULE_PATCH } from '../../openapi/schemas.js';
+import { ApiErrorResponses, REPORT_RUN, REPORT_RUN_PAGE, REPORT_SCHEDULE, REPORT_SCHEDULE_INPUT, REPORT_SCHEDULE_PAGE, REPORT_SCHEDULE_PATCH } from '../../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
 import type { ReportRunView, ReportScheduleView } from '../../../../../libs/metrics/src/report-schedules.js';
 import { AuditLog } from '../../audit/audit-log.js';
@@ -89,7 +89,7 @@ export class ReportSchedulesController {
   @ApiOperation({ summary: 'Create a report schedule: {name, cron, timezone?, type, period?|from?/to?, city?, specialty?, sections?, raw?, recipients?, webhook_url?, enabled?}' })
   @ApiBody({ schema: REPORT_SCHEDULE_INPUT })
   @ApiCreatedResponse({ schema: REPORT_SCHEDULE })
-  @ApiErrorResponses()
+  @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     const input = await validated(() => parseReportScheduleInput(body));
     const schedule = await this.schedules.insert(randomUUID(), request.user.id, input);
@@ -111,7 +111,7 @@ export class ReportSchedulesController {
   @ApiOperation({ summary: 'Change some fields of a report schedule (validated as a whole; re-armed at once)' })
   @ApiBody({ schema: REPORT_SCHEDULE_PATCH })
   @ApiOkResponse({ schema: REPORT_SCHEDULE })
-  @ApiErrorResponses({ notFound: true })
+  @ApiErrorResponses({ notFound: true, jsonBody: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     if (!EXPORT_ID.test(id)) notFound(id);
     const patch = await validated(() => parseReportSchedulePatch(body));
@@ -136,7 +136,7 @@ export class ReportSchedulesController {
 
   @Get(':id/runs')
   @ApiOperation({ summary: "A schedule's runs, newest first, paginated: {count, page, page_size, results}" })
-  @ApiOkResponse({ description: '{count, page, page_size, results}' })
+  @ApiOkResponse({ schema: REPORT_RUN_PAGE })
   @ApiErrorResponses({ notFound: true })
   async runs(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<Page<ReportRunView>> {
     const { page, pageSize } = parsePage(query);
