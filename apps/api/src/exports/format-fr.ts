@@ -13,6 +13,15 @@ export const NBSP = '\u00a0';
 /** Shown for a value the statistics do not have (null), e.g. the acquisition cost without a configured spend. */
 export const MISSING_VALUE = '—';
 
+/** The statistics periods in words, as every report says them. */
+export const PERIOD_NAMES: Readonly<Record<string, string>> = {
+  '24h': 'Dernières 24 heures',
+  '7d': '7 derniers jours',
+  '30d': '30 derniers jours',
+  all: 'Toute la période',
+  custom: 'Période personnalisée',
+};
+
 const groupedInteger = new Intl.NumberFormat('fr-FR', { useGrouping: true, maximumFractionDigits: 0 });
 const shortDate = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const longInstant = new Intl.DateTimeFormat('fr-FR', {

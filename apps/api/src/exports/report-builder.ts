@@ -4,6 +4,7 @@
 // of the daily trends (for the area chart), is a running sum done in exact cents.
 import { centsToNumber, toCents } from '../../../../libs/metrics/src/exact.js';
 import type { CalculationInfo, Section, SectionFigures } from '../../../../libs/metrics/src/types.js';
+import { PERIOD_NAMES } from './format-fr.js';
 import type { CellValue, ReportChart, ReportColumn, ReportFigure, ReportFilters, ReportModel, ReportSection, ReportTable, ValueFormat } from './report-model.js';
 
 export const REPORT_TITLE = 'Rapport des statistiques DepanneTeliman';
@@ -342,13 +343,6 @@ const builders: { [S in Section]: Builder<S> } = {
   }),
 };
 
-const PERIOD_LABELS: Record<string, string> = {
-  all: 'Toute la période',
-  '24h': 'Dernières 24 heures',
-  '7d': '7 derniers jours',
-  '30d': '30 derniers jours',
-};
-
 /** The filters in words: "30 derniers jours · Ville : Bamako · Spécialité : plumber". */
 export function periodLabel(filters: ReportFilters): string {
   const parts: string[] = [];
@@ -358,7 +352,7 @@ export function periodLabel(filters: ReportFilters): string {
     else if (filters.from) parts.push(`Depuis le ${day(filters.from)}`);
     else if (filters.to) parts.push(`Jusqu'au ${day(filters.to)} (exclu)`);
   } else {
-    parts.push(PERIOD_LABELS[filters.period] ?? filters.period);
+    parts.push(PERIOD_NAMES[filters.period] ?? filters.period);
   }
   if (filters.city !== null) parts.push(`Ville : ${filters.city}`);
   if (filters.specialty !== null) parts.push(`Spécialité : ${filters.specialty}`);

@@ -2,7 +2,7 @@
 // and freshness, then one section per page group with its figure cards, charts (inline SVG) and
 // tables, in French. Rows never split across pages and table headers repeat; the running header
 // and the "Page x / y" footer are Chromium's header/footer templates (reportPdfOptions).
-import { formatInstant, formatValue, isNumericFormat } from '../format-fr.js';
+import { formatInstant, formatValue, isNumericFormat, PERIOD_NAMES } from '../format-fr.js';
 import type { ReportChart, ReportFigure, ReportModel, ReportSection, ReportTable } from '../report-model.js';
 import { DEFAULT_MARGIN, type BrowserPool, type PdfRenderOptions } from './browser-pool.js';
 import { CHART_FONT, CHART_PALETTE, chartSvg } from './chart-svg.js';
@@ -13,14 +13,6 @@ const ACCENT = CHART_PALETTE[1];
 /** A4 (210 mm) minus the side margins, in CSS pixels (96 per inch): the width a chart may take. */
 const CONTENT_WIDTH_PX = Math.floor(((210 - 2 * 14) / 25.4) * 96);
 const CHART_SIZE = { width: CONTENT_WIDTH_PX - 4, height: 235 };
-
-const PERIOD_NAMES: Record<string, string> = {
-  '24h': 'Dernières 24 heures',
-  '7d': '7 derniers jours',
-  '30d': '30 derniers jours',
-  all: 'Toute la période',
-  custom: 'Période personnalisée',
-};
 
 const STYLE = `
 @page { size: A4; margin: ${DEFAULT_MARGIN.top} ${DEFAULT_MARGIN.right} ${DEFAULT_MARGIN.bottom} ${DEFAULT_MARGIN.left}; }
