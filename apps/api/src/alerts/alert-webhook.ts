@@ -26,6 +26,18 @@ export interface WebhookStatus {
 
 class PermanentFailure extends Error {}
 
+/** Headers of a signed JSON POST (X-DepanneTeliman-Signature: sha256=<hex HMAC of the body>), shared by every webhook. */
+export function webhookHeaders(body: string, secret: string | undefined): Record<string, string> {
+  const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'depanneteliman-statistics' };
+  if (secret) headers['x-depanneteliman-signature'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+  return headers;
+}
+
+/** 408, 429 and 5xx may pass later; any other failed answer will not. */
+export function isRetryableStatus(status: number): boolean {
+  return status >= 500 || status === 408 || status === 429;
+}
+
 export class AlertWebhook {
   private readonly logger = new Logger('statistics.alerts');
   private readonly queue: Array<{ event: AlertEvent; alert: Alert }> = [];
@@ -70,10 +82,7 @@ export class AlertWebhook {
 
   private async send(event: AlertEvent, alert: Alert): Promise<void> {
     const body = JSON.stringify({ event, sent_at: new Date().toISOString(), alert });
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'depanneteliman-statistics' };
-    if (this.settings.secret) {
-      headers['x-depanneteliman-signature'] = `sha256=${createHmac('sha256', this.settings.secret).update(body).digest('hex')}`;
-    }
+    const headers = webhookHeaders(body, this.settings.secret);
     for (let attempt = 1; ; attempt++) {
       try {
         const response = await fetch(this.settings.url!, { method: 'POST', headers, body, signal: AbortSignal.timeout(this.settings.timeoutMs) });
@@ -83,8 +92,7 @@ export class AlertWebhook {
           this.logger.log({ message: 'alert webhook delivered', event, alert_id: alert.id, attempt });
           return;
         }
-        const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-        if (!retryable) throw new PermanentFailure(`HTTP ${response.status}`);
+        if (!isRetryableStatus(response.status)) throw new PermanentFailure(`HTTP ${response.status}`);
         throw new Error(`HTTP ${response.status}`);
       } catch (error) {
         const reason = error instanceof Error ? error.message : String(error);

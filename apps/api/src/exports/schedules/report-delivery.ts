@@ -5,7 +5,6 @@
 // ALERT_WEBHOOK_SECRET). Each send is one attempt: the caller (report-scheduler.ts) retries with
 // backoff. A DeliveryError says whether retrying can help (a 5xx refusal, a 4xx webhook answer, or
 // SMTP not configured cannot be fixed by waiting).
-import { createHmac } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import nodemailer, { type Transporter } from 'nodemailer';
@@ -13,6 +12,7 @@ import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { AppConfig } from '../../../../../libs/config/src/config.js';
 import type { ExportFilters } from '../../../../../libs/metrics/src/exports.js';
 import type { ReportDeliveredEvent } from '../../../../../libs/metrics/src/report-schedules.js';
+import { isRetryableStatus, webhookHeaders } from '../../alerts/alert-webhook.js';
 import { APP_CONFIG } from '../../tokens.js';
 import { formatInstant } from '../format-fr.js';
 import { periodLabel } from '../report-builder.js';
@@ -150,9 +150,7 @@ export class ReportDelivery implements OnModuleDestroy {
   /** POSTs the event to `url`, signed when a secret is configured. */
   async postWebhook(url: string, event: ReportDeliveredEvent): Promise<void> {
     const body = JSON.stringify(event);
-    const headers: Record<string, string> = { 'content-type': 'application/json', 'user-agent': 'depanneteliman-statistics' };
-    const secret = this.config.reports.webhookSecret;
-    if (secret) headers['x-depanneteliman-signature'] = `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
+    const headers = webhookHeaders(body, this.config.reports.webhookSecret);
     let response: Response;
     try {
       response = await fetch(url, { method: 'POST', headers, body, redirect: 'manual', signal: AbortSignal.timeout(10_000) });
@@ -162,8 +160,6 @@ export class ReportDelivery implements OnModuleDestroy {
     }
     await response.arrayBuffer().catch(() => undefined);
     if (response.ok) return;
-    // As the alert webhook: 408, 429 and 5xx may pass later; another answer will not.
-    const retryable = response.status >= 500 || response.status === 408 || response.status === 429;
-    throw new DeliveryError(`webhook answered HTTP ${response.status}`, !retryable);
+    throw new DeliveryError(`webhook answered HTTP ${response.status}`, !isRetryableStatus(response.status));
   }
 }
