@@ -3,7 +3,7 @@
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { AdminGuard } from '../auth/admin.guard.js';
-import { INSTANT_FORMAT, invalid, MAX_PAGE_SIZE, parseInstant, parsePage, positiveInteger, single } from '../statistics/dto/filters.js';
+import { invalid, MAX_PAGE_SIZE, parsePage, parseWindow, positiveInteger, single } from '../statistics/dto/filters.js';
 import { AUDIT_ACTIONS, AuditLog, type AuditAction, type AuditEntry, type AuditQuery } from './audit-log.js';
 
 export const AUDIT_QUERY_PARAMETERS = ['action', 'user', 'from', 'to', 'page', 'page_size'] as const;
@@ -14,11 +14,7 @@ export function parseAuditQuery(query: Record<string, unknown>): AuditQuery {
   if (action !== undefined && !(AUDIT_ACTIONS as readonly string[]).includes(action)) {
     invalid('action', `invalid value ${JSON.stringify(action)}; expected one of ${AUDIT_ACTIONS.join(', ')}`, AUDIT_ACTIONS);
   }
-  const fromText = single(query, 'from', INSTANT_FORMAT);
-  const toText = single(query, 'to', INSTANT_FORMAT);
-  const from = fromText === undefined ? null : parseInstant('from', fromText, false);
-  const to = toText === undefined ? null : parseInstant('to', toText, true);
-  if (from && to && from >= to) invalid('to', 'must be after from', INSTANT_FORMAT);
+  const { from, to } = parseWindow(query);
   return {
     action: (action as AuditAction | undefined) ?? null,
     userId: query.user === undefined ? null : positiveInteger(query, 'user', 0, Number.MAX_SAFE_INTEGER),

@@ -1,7 +1,7 @@
 // ?status=&rule=&from=&to=&page=&page_size= of the alert history; anything else is a 400 naming
 // the parameter (same shape as the statistics filters).
 import { ALERT_STATUSES, type AlertStatus } from '../../../../../libs/metrics/src/alerts.js';
-import { INSTANT_FORMAT, invalid, parsePage, parseInstant, parseText, single } from '../../statistics/dto/filters.js';
+import { invalid, parsePage, parseText, parseWindow, single } from '../../statistics/dto/filters.js';
 import type { AlertQuery } from '../alert-store.js';
 
 export const ALERT_QUERY_PARAMETERS = ['status', 'rule', 'from', 'to', 'page', 'page_size'] as const;
@@ -13,11 +13,7 @@ export function parseAlertQuery(query: Record<string, unknown>): AlertQuery {
   if (status !== undefined && !(ALERT_STATUSES as readonly string[]).includes(status)) {
     invalid('status', `invalid value ${JSON.stringify(status)}; expected one of ${ALERT_STATUSES.join(', ')}`, ALERT_STATUSES);
   }
-  const fromText = single(query, 'from', INSTANT_FORMAT);
-  const toText = single(query, 'to', INSTANT_FORMAT);
-  const from = fromText === undefined ? null : parseInstant('from', fromText, false);
-  const to = toText === undefined ? null : parseInstant('to', toText, true);
-  if (from && to && from >= to) invalid('to', 'must be after from', INSTANT_FORMAT);
+  const { from, to } = parseWindow(query);
   return {
     status: (status as AlertStatus | undefined) ?? null,
     ruleId: parseText(query, 'rule', 100),

@@ -87,6 +87,16 @@ export function parseText(query: Record<string, unknown>, name: string, maxLengt
   return value;
 }
 
+/** `from` (inclusive) and `to` (exclusive; a bare date includes that day) of a list's query, checked in order. */
+export function parseWindow(query: Record<string, unknown>): { from: Date | null; to: Date | null } {
+  const fromText = single(query, 'from', INSTANT_FORMAT);
+  const toText = single(query, 'to', INSTANT_FORMAT);
+  const from = fromText === undefined ? null : parseInstant('from', fromText, false);
+  const to = toText === undefined ? null : parseInstant('to', toText, true);
+  if (from && to && from >= to) invalid('to', 'must be after from', INSTANT_FORMAT);
+  return { from, to };
+}
+
 /** The filters as requested: named periods stay unresolved until `now` is fixed. */
 export function parseFilters(query: Record<string, unknown>, known: readonly string[] = FILTER_PARAMETERS): StatisticsFilters {
   rejectUnknownParameters(query, known);
