@@ -199,6 +199,8 @@ export class StatisticsCacheService implements OnModuleDestroy {
   private async remember<T>(answer: string, key: string | null, pending: Promise<CachedResult<T>>): Promise<CachedResult<T>> {
     const result = await pending;
     const known = this.recent.get(answer);
+    // A cache hit of the answer already kept (the common case at thousands of requests a second): nothing to do.
+    if (known && known.key === key && known.result.generatedAt === result.generatedAt) return result;
     if (!known || Date.parse(known.result.generatedAt) <= Date.parse(result.generatedAt)) {
       this.recent.delete(answer);
       if (this.recent.size >= LOCAL_ENTRIES) this.recent.delete(this.recent.keys().next().value!);
