@@ -76,7 +76,8 @@ async function call(method: string, path: string, options: { body?: unknown; tok
 
 /** The documented operation for a concrete path: `{param}` segments match any segment. */
 function operation(method: string, path: string): OpenApiDocument['paths'][string][string] | undefined {
-  const bare = path.split('?')[0]!;
+  // Every route answers with or without its trailing slash; the document lists them without.
+  const bare = path.split('?')[0]!.replace(/(.)\/$/, '$1');
   const exact = document.paths[bare]?.[method.toLowerCase()];
   if (exact) return exact;
   for (const [template, operations] of Object.entries(document.paths)) {
@@ -84,6 +85,32 @@ function operation(method: string, path: string): OpenApiDocument['paths'][strin
     if (pattern.test(bare) && operations[method.toLowerCase()]) return operations[method.toLowerCase()];
   }
   return undefined;
+}
+
+/** The documented response of a real answer, with its content types; fails the test when undocumented. */
+function documentedResponse(method: string, path: string, status: number): Record<string, { schema?: SchemaObject }> {
+  const documented = operation(method, path);
+  expect(documented, `${method} ${path} is documented`).toBeDefined();
+  const response = documented!.responses[String(status)];
+  expect(response, `${method} ${path}: status ${status} documented (documented: ${Object.keys(documented!.responses).join(', ')})`).toBeDefined();
+  return response!.content ?? {};
+}
+
+/** A non-JSON answer (text, xlsx, pdf): its status and content type are documented for the path. */
+async function checkedRaw(method: string, path: string, expectedStatus: number, options: { token?: string | null; body?: string } = {}): Promise<{ contentType: string; body: Buffer }> {
+  const bearer = options.token === undefined ? token : options.token;
+  const response = await fetch(runtime.url + path, {
+    method,
+    headers: bearer === null ? {} : { Authorization: `Bearer ${bearer}` },
+    body: options.body,
+    signal: AbortSignal.timeout(60_000),
+  });
+  const body = Buffer.from(await response.arrayBuffer());
+  expect(response.status, `${method} ${path}: ${body.toString('utf8', 0, 300)}`).toBe(expectedStatus);
+  const contentType = (response.headers.get('content-type') ?? '').split(';')[0]!.trim();
+  const content = documentedResponse(method, path, response.status);
+  expect(Object.keys(content), `${method} ${path} ${response.status}: content type ${contentType} documented`).toContain(contentType);
+  return { contentType, body };
 }
 
 /** Checks one real answer against the document; returns the body for the next step. */
@@ -107,7 +134,8 @@ beforeAll(async () => {
     "INSERT INTO users_user (username, email, user_type) VALUES ('openapi_admin', 'openapi_admin@example.ml', 'admin') RETURNING id",
   );
   token = signAccessToken(Number(rows[0]!.id), TEST_JWT_SECRET, 3600);
-  runtime = await startTestRuntime(db);
+  // Low limits so that the last test reaches both 429s in a few requests.
+  runtime = await startTestRuntime(db, { AUTH_FAILURE_LIMIT: '3', ANALYST_RATE_LIMIT: '4' });
   const response = await fetch(`${runtime.url}/docs-json`);
   expect(response.status).toBe(200);
   document = (await response.json()) as OpenApiDocument;
@@ -184,5 +212,50 @@ describe('OpenAPI against real answers', () => {
     const form = await fetch(`${runtime.url}${API}/alert-rules`, { method: 'POST', headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/x-www-form-urlencoded' }, body: 'kind=threshold' });
     expect(form.status).toBe(415);
     expect(violations(operation('POST', `${API}/alert-rules`)!.responses['415']!.content!['application/json']!.schema!, await form.json())).toEqual([]);
+  }, 60_000);
+
+  it('health, metrics, audit log and the legacy endpoints', async () => {
+    await checked('GET', '/health', 200, { token: null });
+    await checked('GET', '/health/ready', 200, { token: null });
+    const details = await checked('GET', '/health/details', 200);
+    expect(['ok', 'degraded']).toContain(details.status);
+    await checked('GET', '/health/details', 401, { token: null });
+    const metrics = await checkedRaw('GET', '/metrics', 200);
+    expect(metrics.body.toString()).toContain('# TYPE');
+    const audit = await checked('GET', `${API}/audit-log`, 200);
+    // The rule, export and schedule made above are in it.
+    expect(audit.count).toBeGreaterThan(0);
+    await checked('GET', `${API}/audit-log?action=nope`, 400);
+    const legacy = await checked('GET', '/depannage/api/repair-requests/project_statistics/', 200);
+    expect(legacy.requests.total).toBeGreaterThan(0);
+    const xlsx = await checkedRaw('GET', '/depannage/api/export_statistics_excel/', 200);
+    expect(xlsx.body.subarray(0, 2).toString()).toBe('PK');
+    const pdf = await checkedRaw('GET', '/depannage/api/export_statistics_pdf/', 200);
+    expect(pdf.body.subarray(0, 5).toString()).toBe('%PDF-');
+  }, 120_000);
+
+  it('the SQL gateway: results and ClickHouse-style errors, 429 past ANALYST_RATE_LIMIT', async () => {
+    const tsv = await checkedRaw('GET', '/clickhouse?query=SELECT%201', 200);
+    expect(tsv.body.toString()).toBe('1\n');
+    const json = await checkedRaw('POST', '/clickhouse', 200, { body: 'SELECT 1 AS one FORMAT JSON' });
+    expect(JSON.parse(json.body.toString()).data).toEqual([{ one: 1 }]);
+    const refused = await checkedRaw('GET', '/clickhouse?query=DROP%20TABLE%20x', 400);
+    expect(refused.body.toString()).toMatch(/^Code: \d+\. DB::Exception/);
+    // Four queries a minute (set above): the fourth passes, the fifth is refused with Retry-After.
+    await checkedRaw('GET', '/clickhouse?query=SELECT%202', 200);
+    const limited = await checkedRaw('GET', '/clickhouse?query=SELECT%203', 429);
+    expect(limited.body.toString()).toContain('ANALYST_RATE_LIMIT');
+    await checkedRaw('GET', '/clickhouse?query=SELECT%201', 401, { token: 'not-a-token' });
+  }, 60_000);
+
+  // Last: it blocks this address's bad credentials for the rest of the minute.
+  it('429 after AUTH_FAILURE_LIMIT refused credentials, with Retry-After and the documented body', async () => {
+    let answer = await call('GET', `${API}/kpis`, { token: 'not-a-token' });
+    for (let attempt = 0; attempt < 5 && answer.status === 401; attempt++) answer = await call('GET', `${API}/kpis`, { token: 'not-a-token' });
+    expect(answer.status).toBe(429);
+    await checked('GET', `${API}/kpis`, 429, { token: 'not-a-token' });
+    await checked('GET', `${API}/alerts`, 429, { token: 'not-a-token' });
+    // A valid token is still served: only refused credentials are counted and limited.
+    await checked('GET', `${API}/kpis`, 200);
   }, 60_000);
 });

@@ -12,6 +12,7 @@ import { AnalystGuard } from './analyst.guard.js';
 import { AnalystService } from './analyst.service.js';
 import { contentTypeOf, parseGatewayRequest } from './protocol.js';
 import { ProtocolErrorsFilter } from './protocol-errors.filter.js';
+import { ApiAnalystResponses } from '../openapi/schemas.js';
 
 @ApiTags('analyst')
 @Controller('clickhouse')
@@ -35,6 +36,7 @@ export class AnalystController {
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Read-only SQL (SELECT, SHOW, DESCRIBE, EXPLAIN, EXISTS) in the ClickHouse HTTP protocol' })
   @ApiQuery({ name: 'query', required: true, description: 'SQL; FORMAT clause or default_format chooses the output' })
+  @ApiAnalystResponses()
   queryByGet(@Req() request: FastifyRequest & { user?: AuthenticatedUser }, @Res() response: FastifyReply): Promise<void> {
     return this.answer(request, response);
   }
@@ -44,6 +46,7 @@ export class AnalystController {
   @UseGuards(AnalystGuard)
   @ApiBearerAuth()
   @ApiOperation({ summary: 'Same as GET; the body holds the query (after ?query= if both are given)' })
+  @ApiAnalystResponses()
   queryByPost(@Req() request: FastifyRequest & { user?: AuthenticatedUser }, @Res() response: FastifyReply): Promise<void> {
     return this.answer(request, response);
   }

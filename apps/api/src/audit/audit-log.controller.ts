@@ -1,7 +1,8 @@
 // GET /depannage/api/statistics/audit-log/: the audit trail for administrators, newest first,
 // paginated like the alerts; ?action=&user=&from=&to=&page=&page_size=, anything else a 400.
 import { Controller, Get, Inject, Query, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
+import { ApiErrorResponses, AUDIT_PAGE } from '../openapi/schemas.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { invalid, MAX_PAGE_SIZE, parsePage, parseWindow, positiveInteger, single } from '../statistics/dto/filters.js';
 import { AUDIT_ACTIONS, AuditLog, type AuditAction, type AuditEntry, type AuditQuery } from './audit-log.js';
@@ -40,6 +41,8 @@ export class AuditLogController {
   @ApiQuery({ name: 'to', required: false, description: 'at < to (a bare date includes that day)' })
   @ApiQuery({ name: 'page', required: false, description: '1-based' })
   @ApiQuery({ name: 'page_size', required: false, description: `1..${MAX_PAGE_SIZE}, default 50` })
+  @ApiOkResponse({ schema: AUDIT_PAGE })
+  @ApiErrorResponses()
   async list(@Query() query: Record<string, unknown>): Promise<{ count: number; page: number; page_size: number; results: AuditEntry[] }> {
     const parsed = parseAuditQuery(query);
     const { count, results } = await this.audit.list(parsed);

@@ -5,7 +5,8 @@
 // answering within a short deadline), as fixed reason codes: no hosts, LSNs or error texts.
 // `GET /health/details` (administrators): every component's state, lag, counters.
 import { Controller, Get, HttpStatus, Inject, Res, UseGuards } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiBearerAuth, ApiForbiddenResponse, ApiOkResponse, ApiOperation, ApiServiceUnavailableResponse, ApiTags } from '@nestjs/swagger';
+import { ApiAuthResponses, ERROR_BODY, HEALTH_DETAILS, LIVENESS, READINESS } from '../openapi/schemas.js';
 import type { FastifyReply } from 'fastify';
 import type pg from 'pg';
 import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
@@ -97,20 +98,15 @@ export class HealthController {
 
   @Get()
   @ApiOperation({ summary: 'Liveness: the process answers (never waits on the engine or a database)' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiOkResponse({ schema: LIVENESS })
   live(): { status: 'ok' } {
     return { status: 'ok' };
   }
 
   @Get('ready')
   @ApiOperation({ summary: 'Readiness: snapshot done and streaming, ClickHouse, Postgres and state store answering within 2 s' })
-  @ApiOkResponse({ schema: { type: 'object', properties: { status: { type: 'string', enum: ['ready'] } } } })
-  @ApiServiceUnavailableResponse({
-    schema: {
-      type: 'object',
-      properties: { status: { type: 'string', enum: ['starting', 'not_ready'] }, reasons: { type: 'array', items: { type: 'string' } } },
-    },
-  })
+  @ApiOkResponse({ description: '{"status": "ready"}', schema: READINESS })
+  @ApiServiceUnavailableResponse({ description: '{"status": "starting" | "not_ready", "reasons": [...]}', schema: READINESS })
   async ready(@Res({ passthrough: true }) response: FastifyReply): Promise<Readiness> {
     this.readinessProbe ??= this.readiness().finally(() => {
       this.readinessProbe = null;
@@ -147,6 +143,10 @@ export class HealthController {
   @ApiBearerAuth()
   @UseGuards(AdminGuard)
   @ApiOperation({ summary: 'Administrators: component status, ingest lag and snapshot progress; 503 when the numbers cannot be served' })
+  @ApiOkResponse({ description: 'status ok or degraded', schema: HEALTH_DETAILS })
+  @ApiServiceUnavailableResponse({ description: 'status down: ClickHouse does not answer', schema: HEALTH_DETAILS })
+  @ApiAuthResponses()
+  @ApiForbiddenResponse({ description: 'The token is valid but not an administrator’s', schema: ERROR_BODY })
   async details(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
     const ingest: IngestStatus = this.ingest.status();
     const [postgres, clickhouse, stateStore, exportJobs] = await Promise.all([

@@ -7,13 +7,19 @@ import {
   ApiBadRequestResponse,
   ApiForbiddenResponse,
   ApiNotFoundResponse,
+  ApiInternalServerErrorResponse,
+  ApiOkResponse,
+  ApiProduces,
+  ApiResponse,
   ApiServiceUnavailableResponse,
+  ApiTooManyRequestsResponse,
   ApiUnauthorizedResponse,
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ALERT_COMPARISONS, ALERT_KINDS, ALERT_METRICS, ALERT_SEVERITIES, ALERT_STATUSES, ALERT_WINDOWS, ANOMALY_GROUPS } from '../../../../libs/metrics/src/alerts.js';
 import { EXPORT_STATUSES, EXPORT_TYPES } from '../../../../libs/metrics/src/exports.js';
 import { REPORT_RUN_STATUSES } from '../../../../libs/metrics/src/report-schedules.js';
+import { AUDIT_ACTIONS } from '../audit/audit-log.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 
 /** The subset of OpenAPI 3.0's schema object used here (what the openapi test's validator reads). */
@@ -81,14 +87,26 @@ export const ERROR_BODY: SchemaObject = {
 
 const errorResponse = { schema: ERROR_BODY };
 
+/** The 401 and 429 of every Bearer route (auth/auth-failures.ts: AUTH_FAILURE_LIMIT per address and minute). */
+export function ApiAuthResponses(): MethodDecorator & ClassDecorator {
+  return applyDecorators(
+    ApiUnauthorizedResponse({ description: 'No token, or one not valid (expired, bad signature)', ...errorResponse }),
+    ApiTooManyRequestsResponse({
+      description: 'Too many refused credentials from this address (AUTH_FAILURE_LIMIT a minute): refused until Retry-After seconds have passed',
+      headers: { 'Retry-After': { description: 'Seconds until the address may try again', schema: { type: 'integer' } } },
+      ...errorResponse,
+    }),
+  );
+}
+
 /**
- * 400, 401, 403 and 503 of the admin endpoints; `notFound` adds the 404 of endpoints with an id or a
- * path choice, `jsonBody` the 415 of the write routes that take a body (runtime.ts: JSON only).
+ * 400, 401, 403, 429 and 503 of the admin endpoints; `notFound` adds the 404 of endpoints with an
+ * id or a path choice, `jsonBody` the 415 of the write routes that take a body (runtime.ts: JSON only).
  */
 export function ApiErrorResponses(options: { notFound?: boolean; jsonBody?: boolean } = {}): MethodDecorator & ClassDecorator {
   return applyDecorators(
     ApiBadRequestResponse({ description: 'Invalid parameter or body: `detail` says which and why', ...errorResponse }),
-    ApiUnauthorizedResponse({ description: 'No token, or one not valid (expired, bad signature)', ...errorResponse }),
+    ApiAuthResponses(),
     ApiForbiddenResponse({ description: 'The token is valid but not an administrator’s', ...errorResponse }),
     ApiServiceUnavailableResponse({ description: 'The engine or a store is unavailable or saturated (Retry-After when it will be back)', ...errorResponse }),
     ...(options.notFound ? [ApiNotFoundResponse({ description: 'No such resource (or not the caller’s)', ...errorResponse })] : []),
@@ -385,3 +403,119 @@ export const REPORT_SCHEDULE: SchemaObject = object({
 export const REPORT_SCHEDULE_PAGE: SchemaObject = page(REPORT_SCHEDULE);
 export const REPORT_RUN: SchemaObject = reportRun;
 export const REPORT_RUN_PAGE: SchemaObject = page(reportRun);
+
+// ---- health, metrics, audit log ----
+
+export const LIVENESS: SchemaObject = object({ status: oneOf(['ok']) });
+export const READINESS: SchemaObject = object({ status: oneOf(['ready', 'starting', 'not_ready']), reasons: array(string) }, ['reasons']);
+const probeResult: SchemaObject = { type: 'object', properties: { ok: boolean, error: string }, required: ['ok'] };
+/** Components are described by their key facts; their inner detail may grow without a schema change. */
+export const HEALTH_DETAILS: SchemaObject = {
+  type: 'object',
+  properties: {
+    status: oneOf(['ok', 'degraded', 'down']),
+    time: instant,
+    postgres: probeResult,
+    clickhouse: probeResult,
+    cache: { type: 'object', properties: { ok: boolean }, required: ['ok'] },
+    state_store: probeResult,
+    realtime: { type: 'object', properties: { ok: boolean }, required: ['ok'] },
+    alerts: { type: 'object' },
+    exports: { type: 'object', properties: { formats: object({ excel: boolean, json: boolean, csv: boolean, pdf: boolean }) }, required: ['formats'] },
+    ingest: {
+      type: 'object',
+      properties: { state: string, applied_lsn: nullable(string), data_as_of: nullable(instant), seconds_since_last_change: nullable(number), last_error: nullable(string) },
+      required: ['state', 'applied_lsn', 'data_as_of'],
+    },
+  },
+  required: ['status', 'time', 'postgres', 'clickhouse', 'cache', 'state_store', 'realtime', 'alerts', 'exports', 'ingest'],
+};
+
+export const AUDIT_ENTRY: SchemaObject = object({
+  id: integer,
+  at: instant,
+  user_id: nullable(integer),
+  action: oneOf(AUDIT_ACTIONS),
+  target_id: nullable(string),
+  ip: nullable(string),
+  detail: { type: 'object' },
+});
+export const AUDIT_PAGE: SchemaObject = page(AUDIT_ENTRY);
+
+/** /metrics: Prometheus text; its refusals are the JSON error bodies. */
+export function ApiPrometheusResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiProduces('text/plain'),
+    ApiOkResponse({ description: 'Prometheus text exposition format 0.0.4', content: { 'text/plain': { schema: { type: 'string' } } } }),
+    ApiAuthResponses(),
+    ApiForbiddenResponse({ description: 'A valid token that is neither an administrator’s nor METRICS_TOKEN', ...errorResponse }),
+  );
+}
+
+// ---- legacy (libs/metrics/src/legacy-types.ts) ----
+
+const legacyRequests = object({
+  total: integer,
+  pending: integer,
+  in_progress: integer,
+  completed: integer,
+  cancelled: integer,
+  recent_24h: integer,
+  recent_7d: integer,
+  recent_30d: integer,
+  daily_evolution: array(object({ date: string, count: integer })),
+});
+export const PROJECT_STATISTICS: SchemaObject = object({
+  overview: object(Object.fromEntries(Object.entries(overview.properties!).filter(([key]) => key !== 'new_users_30d'))),
+  requests: legacyRequests,
+  financial: object({ total_revenue: number, total_payouts: number, platform_fees: number, payment_methods: financial.payment_methods }),
+  specialties: object({
+    stats: array(object({ specialty_needed: string, count: integer, completed: integer, avg_price: nullable(number) })),
+    top_technicians: technicians.top_technicians,
+  }),
+  technicians: object({ total: integer, verified: integer, available: integer, availability_rate: number }),
+  satisfaction: object({ total_reviews: integer, avg_rating: number, satisfaction_rate: number }),
+  security: object({ total_logins: integer, failed_logins: integer, security_alerts: integer, success_rate: number }),
+  geography: object({ top_cities: geography.top_cities }),
+});
+
+/** The legacy routes' refusals and faults: the bodies the Django views answered. */
+export function ApiLegacyResponses(ok: { contentType: string; description: string; schema?: SchemaObject }): MethodDecorator {
+  const content = { [ok.contentType]: { schema: ok.schema ?? { type: 'string', format: 'binary' } } };
+  return applyDecorators(
+    ApiOkResponse({ description: ok.description, content }),
+    ApiAuthResponses(),
+    ApiForbiddenResponse({ description: 'Not allowed: {"error": ...} for project_statistics, DRF\'s {"detail": ...} for the exports', ...errorResponse }),
+    ApiInternalServerErrorResponse({ description: 'The computation or the rendering failed: {"detail": "Erreur lors ..."}', ...errorResponse }),
+    ApiServiceUnavailableResponse({ description: 'The engine is saturated or unavailable (Retry-After)', ...errorResponse }),
+  );
+}
+
+// ---- the SQL gateway (/clickhouse) ----
+
+const clickhouseError = {
+  description: 'ClickHouse HTTP protocol error: plain text `Code: N. DB::Exception: … (NAME)` with the X-ClickHouse-Exception-Code header',
+  content: { 'text/plain': { schema: { type: 'string' } } },
+};
+
+/** The gateway answers like a ClickHouse server: any output format on success, plain-text exceptions otherwise. */
+export function ApiAnalystResponses(): MethodDecorator {
+  return applyDecorators(
+    ApiResponse({
+      status: 200,
+      description: 'The result in the requested FORMAT (TabSeparated by default; JSON, JSONEachRow, CSV, Parquet…); X-ClickHouse-Summary, X-ClickHouse-Query-Id',
+      content: { 'text/tab-separated-values': { schema: { type: 'string' } }, 'application/json': { schema: { type: 'object' } }, 'text/csv': { schema: { type: 'string' } } },
+    }),
+    ApiResponse({ status: 400, ...clickhouseError }),
+    ApiResponse({ status: 401, ...clickhouseError }),
+    ApiResponse({ status: 403, ...clickhouseError }),
+    ApiResponse({
+      status: 429,
+      ...clickhouseError,
+      description: `${clickhouseError.description}: more than ANALYST_RATE_LIMIT queries a minute, or too many at once (Retry-After)`,
+      headers: { 'Retry-After': { description: 'Seconds until a query is admitted again', schema: { type: 'integer' } } },
+    }),
+    ApiResponse({ status: 500, ...clickhouseError }),
+    ApiResponse({ status: 503, ...clickhouseError, description: `${clickhouseError.description}: the engine is saturated or unavailable` }),
+  );
+}

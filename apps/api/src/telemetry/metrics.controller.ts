@@ -4,6 +4,7 @@
 import { timingSafeEqual } from 'node:crypto';
 import { Controller, Get, Header, Inject, Injectable, Logger, UseGuards, type CanActivate, type ExecutionContext, type OnModuleInit } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiPrometheusResponses } from '../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
 import { prometheusContentType } from 'prom-client';
@@ -96,6 +97,7 @@ export class MetricsController implements OnModuleInit {
   @Header('Cache-Control', 'no-store')
   @Header('Content-Type', prometheusContentType)
   @ApiOperation({ summary: 'Prometheus metrics (text format): administrators, or Bearer METRICS_TOKEN' })
+  @ApiPrometheusResponses()
   async scrape(): Promise<string> {
     return this.telemetry.prometheus.registry.metrics();
   }

@@ -15,8 +15,12 @@ export function legacyTimestamp(instant: Date): string {
   );
 }
 
-/** Page margins: the original drew 40 pt from the page edges. */
-export const LEGACY_PDF_MARGIN = { top: '40pt', bottom: '40pt', left: '40pt', right: '40pt' };
+/**
+ * Page margins: the original drew 40 pt from the page edges. Written in inches (40/72 in): page.pdf()
+ * accepts px, in, cm and mm only, and takes anything else for pixels or refuses it.
+ */
+const FORTY_POINTS = `${40 / 72}in`;
+export const LEGACY_PDF_MARGIN = { top: FORTY_POINTS, bottom: FORTY_POINTS, left: FORTY_POINTS, right: FORTY_POINTS };
 
 const STYLE = `
   @page { size: A4 portrait; }

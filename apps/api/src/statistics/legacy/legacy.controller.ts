@@ -3,6 +3,7 @@
 // statistics service, never cached, query parameters ignored.
 import { Controller, Get, HttpException, Inject, InternalServerErrorException, Logger, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
+import { ApiLegacyResponses, PROJECT_STATISTICS } from '../../openapi/schemas.js';
 import type { FastifyReply } from 'fastify';
 import type { ProjectStatistics } from '../../../../../libs/metrics/src/legacy-types.js';
 import { CONTENT_TYPES } from '../../exports/export-files.js';
@@ -36,6 +37,7 @@ export class LegacyController {
   @Get(PROJECT_STATISTICS_PATH)
   @UseGuards(LegacyAdminGuard)
   @ApiOperation({ summary: "The admin app's statistics page (legacy keys, all time, user_type 'admin' only)" })
+  @ApiLegacyResponses({ contentType: 'application/json', description: 'The legacy statistics keys', schema: PROJECT_STATISTICS })
   async projectStatistics(): Promise<ProjectStatistics> {
     try {
       return (await this.statistics.legacyStatistics(new Date())).statistics;
@@ -48,6 +50,7 @@ export class LegacyController {
   @UseGuards(LegacyExportGuard)
   @ApiOperation({ summary: 'The statistics as an Excel workbook (sheet "Statistiques"); admins or staff' })
   @ApiProduces(XLSX_CONTENT_TYPE)
+  @ApiLegacyResponses({ contentType: XLSX_CONTENT_TYPE, description: 'The workbook, as an attachment' })
   async excel(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const generatedAt = new Date();
     try {
@@ -62,6 +65,7 @@ export class LegacyController {
   @UseGuards(LegacyExportGuard)
   @ApiOperation({ summary: 'The statistics as an A4 PDF; admins or staff' })
   @ApiProduces('application/pdf')
+  @ApiLegacyResponses({ contentType: 'application/pdf', description: 'The PDF, as an attachment' })
   async pdf(@Res({ passthrough: true }) reply: FastifyReply): Promise<Buffer> {
     const generatedAt = new Date();
     try {
