@@ -275,6 +275,14 @@ describe('refuses writes, DDL and escapes, and nothing changes', () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/sessions are not supported/);
   });
+
+  it('a parameter given twice is refused, not silently the last one', async () => {
+    for (const url of ['/clickhouse/?query=SELECT%201&query=SELECT%202', '/clickhouse/?param_x=1&param_x=2&query=SELECT%20%7Bx%3AUInt8%7D']) {
+      const response = await post(url, '');
+      expect(response.status, url).toBe(400);
+      expect(await response.text()).toMatch(/URL parameter (query|param_x) is given more than once/);
+    }
+  });
 });
 
 describe('limits', () => {

@@ -176,7 +176,11 @@ export function parseGatewayRequest(request: FastifyRequest, database: string): 
   let queryId: string | undefined;
   let defaultFormat: string | undefined;
   let compression = false;
+  const seen = new Set<string>();
   for (const [name, value] of url.searchParams) {
+    // Which of two values would win is a guess (`?query=A&query=B` ran B): refused instead.
+    if (seen.has(name)) throw GatewayError.of('SYNTAX_ERROR', `URL parameter ${name} is given more than once`, 400);
+    seen.add(name);
     if (name === 'query') queryParameter = value;
     else if (name.startsWith('param_')) {
       const parameter = name.slice('param_'.length);
