@@ -58,6 +58,16 @@ describe('judge', () => {
     expect(judge('revenue', { value: 900_000, basis: 70 }, revenue, 4)!.anomalous).toBe(true);
   });
 
+  it('revenue: one ordinary payment in an hour that usually has none is noise; a burst of them is not', () => {
+    const quiet = [0, 0, 0, 20_000, 0, 0].map((value) => ({ value, basis: value === 0 ? 0 : 1 }));
+    expect(judge('revenue', { value: 25_000, basis: 1 }, quiet, 4)!.anomalous).toBe(false);
+    expect(judge('revenue', { value: 250_000, basis: 10 }, quiet, 4)!.anomalous).toBe(true);
+    // No payment at all in the past weeks: the hour's own payments give their size.
+    const none = [0, 0, 0, 0].map((value) => ({ value, basis: 0 }));
+    expect(judge('revenue', { value: 30_000, basis: 1 }, none, 4)!.anomalous).toBe(false);
+    expect(judge('revenue', { value: 300_000, basis: 10 }, none, 4)!.anomalous).toBe(true);
+  });
+
   it('higher sensitivity numbers mean fewer alerts', () => {
     expect(judge('requests', { value: 22, basis: 22 }, history, 2)!.anomalous).toBe(true);
     expect(judge('requests', { value: 22, basis: 22 }, history, 6)!.anomalous).toBe(false);

@@ -6,7 +6,9 @@
 //    history (MAD = 0) would flag a change of one request.
 // Noise per metric: a count (requests, failed logins) is Poisson, sd = √median; a failure rate is
 // binomial over this hour's requests, sd = √(p(1−p)/n); revenue is a sum of payments, sd ≈ √2 ×
-// median / √(median payment count) (payments of similar size, coefficient of variation ~1).
+// typical payment × √(median payment count) (payments of similar size, coefficient of variation
+// ~1). As for counts, the count is taken as at least one: in an hour that usually has no payment,
+// one ordinary payment is noise, not an anomaly (without the floor the range was 0–0).
 
 import type { AlertMetric } from '../../../../libs/metrics/src/alerts.js';
 
@@ -54,9 +56,24 @@ function noise(metric: AlertMetric, expected: number, current: Observation, hist
     }
     case 'revenue': {
       const payments = median(history.map((observation) => observation.basis));
-      return (Math.SQRT2 * Math.max(expected, 0)) / Math.sqrt(Math.max(payments, 1));
+      return Math.SQRT2 * typicalPayment(current, history) * Math.sqrt(Math.max(payments, 1));
     }
   }
+}
+
+/**
+ * Mean payment over the past weeks; this hour's own when they had none (one payment of its size is
+ * then within the noise, a burst of them is not).
+ */
+function typicalPayment(current: Observation, history: readonly Observation[]): number {
+  let revenue = 0;
+  let payments = 0;
+  for (const observation of history) {
+    revenue += Math.max(observation.value, 0);
+    payments += Math.max(observation.basis, 0);
+  }
+  if (payments > 0) return revenue / payments;
+  return current.basis > 0 ? Math.max(current.value, 0) / current.basis : 0;
 }
 
 /** Null when there is not enough history (or, for a rate, not enough requests this hour) to judge. */
