@@ -27,7 +27,7 @@ SELECT
             UNION ALL
             SELECT toInt64(sign)
             FROM depannage_repairrequest_signed
-            WHERE (status = 'completed') AND (((completed_at >= {last24h:DateTime64(6, 'UTC')}) AND (completed_at < {last24hDayAt:DateTime64(6, 'UTC')})) OR (({last24hBounded:UInt8} = 1) AND (completed_at >= {last24hEndDayAt:DateTime64(6, 'UTC')}) AND (completed_at < {last24hEnd:DateTime64(6, 'UTC')})))
+            WHERE (status = 'completed') AND (completed_at IS NOT NULL) AND (((completed_at >= {last24h:DateTime64(6, 'UTC')}) AND (completed_at < {last24hDayAt:DateTime64(6, 'UTC')})) OR (({last24hBounded:UInt8} = 1) AND (completed_at >= {last24hEndDayAt:DateTime64(6, 'UTC')}) AND (completed_at < {last24hEnd:DateTime64(6, 'UTC')})))
         )
     ) AS completed_last24h,
     (
@@ -62,11 +62,11 @@ SELECT
         (
             SELECT amount
             FROM agg_payments_daily
-            WHERE (status = 'completed') AND (payment_type = 'client_payment') AND (day >= {last24hDay:Date32}) AND (({last24hBounded:UInt8} = 0) OR (day < {last24hEndDay:Date32}))
+            WHERE (day >= {last24hDay:Date32}) AND (({last24hBounded:UInt8} = 0) OR (day < {last24hEndDay:Date32})) AND (status = 'completed') AND (payment_type = 'client_payment')
             UNION ALL
             SELECT toDecimal128(sign, 0) * amount
             FROM depannage_payment_signed
-            WHERE (status = 'completed') AND (payment_type = 'client_payment') AND (((created_at >= {last24h:DateTime64(6, 'UTC')}) AND (created_at < {last24hDayAt:DateTime64(6, 'UTC')})) OR (({last24hBounded:UInt8} = 1) AND (created_at >= {last24hEndDayAt:DateTime64(6, 'UTC')}) AND (created_at < {last24hEnd:DateTime64(6, 'UTC')})))
+            WHERE (((created_at >= {last24h:DateTime64(6, 'UTC')}) AND (created_at < {last24hDayAt:DateTime64(6, 'UTC')})) OR (({last24hBounded:UInt8} = 1) AND (created_at >= {last24hEndDayAt:DateTime64(6, 'UTC')}) AND (created_at < {last24hEnd:DateTime64(6, 'UTC')}))) AND (status = 'completed') AND (payment_type = 'client_payment')
         )
     ) AS revenue_last24h,
     (
@@ -92,7 +92,7 @@ SELECT
             UNION ALL
             SELECT toInt64(sign)
             FROM depannage_repairrequest_signed
-            WHERE (status = 'completed') AND (((completed_at >= {last7d:DateTime64(6, 'UTC')}) AND (completed_at < {last7dDayAt:DateTime64(6, 'UTC')})) OR (({last7dBounded:UInt8} = 1) AND (completed_at >= {last7dEndDayAt:DateTime64(6, 'UTC')}) AND (completed_at < {last7dEnd:DateTime64(6, 'UTC')})))
+            WHERE (status = 'completed') AND (completed_at IS NOT NULL) AND (((completed_at >= {last7d:DateTime64(6, 'UTC')}) AND (completed_at < {last7dDayAt:DateTime64(6, 'UTC')})) OR (({last7dBounded:UInt8} = 1) AND (completed_at >= {last7dEndDayAt:DateTime64(6, 'UTC')}) AND (completed_at < {last7dEnd:DateTime64(6, 'UTC')})))
         )
     ) AS completed_last7d,
     (
@@ -127,11 +127,11 @@ SELECT
         (
             SELECT amount
             FROM agg_payments_daily
-            WHERE (status = 'completed') AND (payment_type = 'client_payment') AND (day >= {last7dDay:Date32}) AND (({last7dBounded:UInt8} = 0) OR (day < {last7dEndDay:Date32}))
+            WHERE (day >= {last7dDay:Date32}) AND (({last7dBounded:UInt8} = 0) OR (day < {last7dEndDay:Date32})) AND (status = 'completed') AND (payment_type = 'client_payment')
             UNION ALL
             SELECT toDecimal128(sign, 0) * amount
             FROM depannage_payment_signed
-            WHERE (status = 'completed') AND (payment_type = 'client_payment') AND (((created_at >= {last7d:DateTime64(6, 'UTC')}) AND (created_at < {last7dDayAt:DateTime64(6, 'UTC')})) OR (({last7dBounded:UInt8} = 1) AND (created_at >= {last7dEndDayAt:DateTime64(6, 'UTC')}) AND (created_at < {last7dEnd:DateTime64(6, 'UTC')})))
+            WHERE (((created_at >= {last7d:DateTime64(6, 'UTC')}) AND (created_at < {last7dDayAt:DateTime64(6, 'UTC')})) OR (({last7dBounded:UInt8} = 1) AND (created_at >= {last7dEndDayAt:DateTime64(6, 'UTC')}) AND (created_at < {last7dEnd:DateTime64(6, 'UTC')}))) AND (status = 'completed') AND (payment_type = 'client_payment')
         )
     ) AS revenue_last7d,
     (

@@ -51,14 +51,14 @@ FROM
         status,
         events
     FROM agg_audit_daily
-    WHERE (event_type = 'login') AND (day >= {sinceDay:Date32}) AND (({sinceBounded:UInt8} = 0) OR (day < {sinceEndDay:Date32}))
+    WHERE (day >= {sinceDay:Date32}) AND (({sinceBounded:UInt8} = 0) OR (day < {sinceEndDay:Date32})) AND (event_type = 'login')
     UNION ALL
     SELECT
-        'login',
+        'login' AS kind,
         status,
         toInt64(sign)
     FROM users_auditlog_signed
-    WHERE (event_type = 'login') AND (((timestamp >= {since:DateTime64(6, 'UTC')}) AND (timestamp < {sinceDayAt:DateTime64(6, 'UTC')})) OR (({sinceBounded:UInt8} = 1) AND (timestamp >= {sinceEndDayAt:DateTime64(6, 'UTC')}) AND (timestamp < {sinceEnd:DateTime64(6, 'UTC')})))
+    WHERE (((timestamp >= {since:DateTime64(6, 'UTC')}) AND (timestamp < {sinceDayAt:DateTime64(6, 'UTC')})) OR (({sinceBounded:UInt8} = 1) AND (timestamp >= {sinceEndDayAt:DateTime64(6, 'UTC')}) AND (timestamp < {sinceEnd:DateTime64(6, 'UTC')}))) AND (event_type = 'login')
     UNION ALL
     SELECT
         'alert',

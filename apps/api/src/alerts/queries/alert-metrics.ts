@@ -11,7 +11,7 @@ import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.j
 import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { money } from '../../../../../libs/metrics/src/exact.js';
 import type { AlertMetric, AlertScope, AnomalyGroup } from '../../../../../libs/metrics/src/alerts.js';
-import { REVENUE } from '../../statistics/queries/financial.js';
+import { REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
 import type { Observation } from '../anomaly.js';
 
 export interface TimeRange {

@@ -3,14 +3,14 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, meanMoney, percent, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { FinancialStats } from '../../../../../libs/metrics/src/types.js';
-import { inWindow, isScoped, partialDay, SCOPED_REQUEST_IDS, wholeDays, type WindowName, type WindowParams } from './params.js';
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { PAYMENTS_DAILY, PAYOUT, REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
+import { inWindow, isScoped, SCOPED_REQUEST_IDS, type WindowName, type WindowParams } from './params.js';
 
 export interface FinancialFigures extends FinancialStats {
   /** All-time revenue in hundredths, whatever the period (for lifetime value). */
   allTimeRevenueCents: bigint;
 }
-
-export const REVENUE = "status = 'completed' AND payment_type = 'client_payment'";
 
 /**
  * Rows shaped like agg_payments_daily for a window. Unscoped: whole days + partial edge days from
@@ -24,11 +24,7 @@ export function paymentFacts(window: WindowName, scoped: boolean): string {
     FROM depannage_payment FINAL
     WHERE ${inWindow('created_at', window)} AND request_id IN (${SCOPED_REQUEST_IDS})`;
   }
-  return `
-    SELECT day, status, payment_type, method, payments, amount FROM agg_payments_daily WHERE ${wholeDays(window)}
-    UNION ALL
-    SELECT toDate(created_at, 'UTC'), status, payment_type, method, toInt64(sign), toDecimal128(sign, 0) * amount
-    FROM depannage_payment_signed WHERE ${partialDay('created_at', window)}`;
+  return dailyRows(PAYMENTS_DAILY, window, ['day', 'status', 'payment_type', 'method', 'payments', 'amount']);
 }
 
 export async function financialStats(
@@ -38,7 +34,7 @@ export async function financialStats(
 ): Promise<FinancialFigures> {
   const [totals] = await clickhouse.query<Record<string, string>>(
     `SELECT toString(sumIf(amount, ${REVENUE})) AS revenue,
-            toString(sumIf(amount, status = 'completed' AND payment_type = 'technician_payout')) AS payouts,
+            toString(sumIf(amount, ${PAYOUT})) AS payouts,
             sumIf(payments, status = 'completed') AS completed_payments,
             sum(payments) AS payment_count
      FROM (${paymentFacts('since', isScoped(params))})`,

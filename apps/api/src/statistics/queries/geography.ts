@@ -3,7 +3,7 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { GeographyExtras, GeographyStats } from '../../../../../libs/metrics/src/types.js';
-import { REVENUE } from './financial.js';
+import { REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
 import { inWindow, REQUEST_SCOPE, type WindowParams } from './params.js';
 import { requestFacts } from './requests.js';
 

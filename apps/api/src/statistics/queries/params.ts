@@ -1,17 +1,16 @@
 // Bound parameters shared by the statistics queries: every instant derives from one `now`.
 //
-// A window [start, end) is read in three parts: whole UTC days from the daily aggregates
-// (start's first whole day up to end's day), and the partial days at either edge from the signed
-// change log, which is ordered by time so each edge is a short range scan. All parts are
-// sign-weighted sums over the same rows, so the total is exact at microsecond precision. Windows
-// without an end (every named period) have no upper edge: `{<w>Bounded:UInt8} = 0` is a constant
-// the engine folds away, so one SQL text serves both shapes.
+// A window [start, end) is read as whole UTC days from the daily aggregates plus the partial days
+// at either edge from the signed change log (libs/metrics/src/catalogue/sql-windows.ts says how);
+// this module binds the parameters those conditions name. All parts are sign-weighted sums over the
+// same rows, so the total is exact at microsecond precision.
 import { toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import type { StatisticsQuery } from '../../../../../libs/metrics/src/types.js';
 import { BEGINNING_OF_TIME, daysBefore, hoursBefore, trendCalendar, utcDay, utcMidnight } from '../../../../../libs/metrics/src/windows.js';
 
-/** since = the filtered window; trend = from the earliest trend bucket on; lastN = rolling windows. */
-export type WindowName = 'since' | 'trend' | 'last24h' | 'last7d' | 'last30d';
+import type { WindowName } from '../../../../../libs/metrics/src/catalogue/sql-windows.js';
+
+export { AT, inWindow, partialDay, wholeDays, type WindowName } from '../../../../../libs/metrics/src/catalogue/sql-windows.js';
 
 export type WindowParams = Record<string, string | number>;
 
@@ -71,25 +70,6 @@ export function isScoped(params: WindowParams): boolean {
 /** True when the window is the whole history, unfiltered: the all-time aggregates answer it. */
 export function isAllTime(params: WindowParams): boolean {
   return params.since === toClickHouseDateTime(BEGINNING_OF_TIME) && params.sinceBounded === 0 && !isScoped(params);
-}
-
-/** SQL type of every instant parameter. */
-export const AT = "DateTime64(6, 'UTC')";
-
-/** `day` among the whole days of window w (aggregates). */
-export function wholeDays(window: WindowName): string {
-  return `day >= {${window}Day:Date32} AND ({${window}Bounded:UInt8} = 0 OR day < {${window}EndDay:Date32})`;
-}
-
-/** `column` in the partial days at the edges of window w (signed change log). */
-export function partialDay(column: string, window: WindowName): string {
-  return `((${column} >= {${window}:${AT}} AND ${column} < {${window}DayAt:${AT}})
-          OR ({${window}Bounded:UInt8} = 1 AND ${column} >= {${window}EndDayAt:${AT}} AND ${column} < {${window}End:${AT}}))`;
-}
-
-/** `column` anywhere in window w (state tables). */
-export function inWindow(column: string, window: WindowName): string {
-  return `${column} >= {${window}:${AT}} AND ({${window}Bounded:UInt8} = 0 OR ${column} < {${window}End:${AT}})`;
 }
 
 /** The request scope RF on a row with `city` and `specialty_needed` columns. */

@@ -2,28 +2,20 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { RealTimeStats, WindowActivity } from '../../../../../libs/metrics/src/types.js';
-import { REVENUE } from './financial.js';
-import { AT, partialDay, wholeDays, type WindowName, type WindowParams } from './params.js';
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { PAYMENTS_DAILY, REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
+import { REQUEST_COMPLETIONS_DAILY, REQUESTS_DAILY } from '../../../../../libs/metrics/src/catalogue/requests.js';
+import { REVIEWS_DAILY } from '../../../../../libs/metrics/src/catalogue/reviews.js';
+import { USERS_DAILY } from '../../../../../libs/metrics/src/catalogue/users.js';
+import { AT, type WindowName, type WindowParams } from './params.js';
 
 function windowActivity(window: WindowName): string {
   return `
-    (SELECT sum(requests) FROM (
-       SELECT requests FROM agg_requests_daily WHERE ${wholeDays(window)}
-       UNION ALL SELECT toInt64(sign) FROM depannage_repairrequest_signed WHERE ${partialDay('created_at', window)})) AS requests_${window},
-    (SELECT sum(completed) FROM (
-       SELECT completed FROM agg_request_completions_daily WHERE ${wholeDays(window)}
-       UNION ALL SELECT toInt64(sign) FROM depannage_repairrequest_signed
-       WHERE status = 'completed' AND ${partialDay('completed_at', window)})) AS completed_${window},
-    (SELECT sum(users) FROM (
-       SELECT users FROM agg_users_daily WHERE ${wholeDays(window)}
-       UNION ALL SELECT toInt64(sign) FROM users_user_signed WHERE ${partialDay('created_at', window)})) AS users_${window},
-    (SELECT sum(reviews) FROM (
-       SELECT reviews FROM agg_reviews_daily WHERE ${wholeDays(window)}
-       UNION ALL SELECT toInt64(sign) FROM depannage_review_signed WHERE ${partialDay('created_at', window)})) AS reviews_${window},
-    (SELECT toString(sum(amount)) FROM (
-       SELECT amount FROM agg_payments_daily WHERE ${REVENUE} AND ${wholeDays(window)}
-       UNION ALL SELECT toDecimal128(sign, 0) * amount FROM depannage_payment_signed
-       WHERE ${REVENUE} AND ${partialDay('created_at', window)})) AS revenue_${window}`;
+    (SELECT sum(requests) FROM (${dailyRows(REQUESTS_DAILY, window, ['requests'])})) AS requests_${window},
+    (SELECT sum(completed) FROM (${dailyRows(REQUEST_COMPLETIONS_DAILY, window, ['completed'])})) AS completed_${window},
+    (SELECT sum(users) FROM (${dailyRows(USERS_DAILY, window, ['users'])})) AS users_${window},
+    (SELECT sum(reviews) FROM (${dailyRows(REVIEWS_DAILY, window, ['reviews'])})) AS reviews_${window},
+    (SELECT toString(sum(amount)) FROM (${dailyRows(PAYMENTS_DAILY, window, ['amount'], REVENUE)})) AS revenue_${window}`;
 }
 
 export async function realTimeFigures(

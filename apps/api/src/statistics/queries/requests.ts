@@ -3,28 +3,21 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, meanHours, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { RequestExtras, RequestStats } from '../../../../../libs/metrics/src/types.js';
-import { inWindow, partialDay, REQUEST_SCOPE, wholeDays, type WindowName, type WindowParams } from './params.js';
-
-/** Completed requests with both instants set: the rows every timing is a mean over. */
-export const TIMED = "status = 'completed' AND assigned_at IS NOT NULL AND completed_at IS NOT NULL";
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { REQUESTS_DAILY } from '../../../../../libs/metrics/src/catalogue/requests.js';
+import { inWindow, REQUEST_SCOPE, type WindowName, type WindowParams } from './params.js';
 
 /**
  * The rows of agg_requests_daily for a window and the request scope: whole days from the
- * aggregate, plus the partial edge days computed from the signed log with the same expressions
- * as mv_agg_requests_daily.
+ * aggregate, plus the partial edge days from the signed log with the view's own expressions.
  */
 export function requestFacts(window: WindowName): string {
-  return `
-    SELECT status, specialty_needed, city, urgent, requests, timed, response_us, completion_us, priced, price_sum
-    FROM agg_requests_daily WHERE ${wholeDays(window)} AND ${REQUEST_SCOPE}
-    UNION ALL
-    SELECT status, specialty_needed, city, toUInt8(urgency_level IN ('urgent', 'sos') OR is_urgent),
-           toInt64(sign), toInt64(sign) * (${TIMED}),
-           if(${TIMED}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(assigned_at)) - toUnixTimestamp64Micro(created_at)), 0),
-           if(${TIMED}, toInt128(sign) * (toUnixTimestamp64Micro(assumeNotNull(completed_at)) - toUnixTimestamp64Micro(assumeNotNull(assigned_at))), 0),
-           toInt64(sign) * (final_price IS NOT NULL),
-           toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
-    FROM depannage_repairrequest_signed WHERE ${partialDay('created_at', window)} AND ${REQUEST_SCOPE}`;
+  return dailyRows(
+    REQUESTS_DAILY,
+    window,
+    ['status', 'specialty_needed', 'city', 'urgent', 'requests', 'timed', 'response_us', 'completion_us', 'priced', 'price_sum'],
+    REQUEST_SCOPE,
+  );
 }
 
 /** Sums behind the timings, kept exact for figures derived from them (resolution time). */

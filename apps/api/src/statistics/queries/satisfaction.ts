@@ -2,10 +2,9 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent, ratio } from '../../../../../libs/metrics/src/exact.js';
 import type { SatisfactionExtras, SatisfactionStats } from '../../../../../libs/metrics/src/types.js';
-import { inWindow, isScoped, partialDay, SCOPED_REQUEST_IDS, wholeDays, type WindowName, type WindowParams } from './params.js';
-
-/** V*: the reviews that count. Nothing approves reviews automatically, so most stay out until moderated. */
-export const VISIBLE_REVIEW = "is_visible AND moderation_status = 'approved'";
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { REVIEWS_DAILY, VISIBLE_REVIEW } from '../../../../../libs/metrics/src/catalogue/reviews.js';
+import { inWindow, isScoped, SCOPED_REQUEST_IDS, type WindowName, type WindowParams } from './params.js';
 
 /**
  * Rows shaped like agg_reviews_daily (plus day) for a window. Unscoped: whole days + partial edge
@@ -20,11 +19,7 @@ export function reviewFacts(window: WindowName, scoped: boolean): string {
     FROM depannage_review FINAL
     WHERE ${inWindow('created_at', window)} AND request_id IN (${SCOPED_REQUEST_IDS})`;
   }
-  return `
-    SELECT day, counted, rating, would_recommend, reviews FROM agg_reviews_daily WHERE ${wholeDays(window)}
-    UNION ALL
-    SELECT toDate(created_at, 'UTC'), toUInt8(${VISIBLE_REVIEW}), rating, toUInt8(would_recommend), toInt64(sign)
-    FROM depannage_review_signed WHERE ${partialDay('created_at', window)}`;
+  return dailyRows(REVIEWS_DAILY, window, ['day', 'counted', 'rating', 'would_recommend', 'reviews']);
 }
 
 export async function satisfactionStats(clickhouse: ClickHouse, params: WindowParams): Promise<SatisfactionStats> {

@@ -2,7 +2,9 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { SecurityExtras, SecurityStats } from '../../../../../libs/metrics/src/types.js';
-import { inWindow, partialDay, wholeDays, type WindowParams } from './params.js';
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { AUDIT_DAILY, SECURITY_DAILY } from '../../../../../libs/metrics/src/catalogue/security.js';
+import { inWindow, type WindowParams } from './params.js';
 
 export async function securityStats(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityStats> {
   // An OTP login writes 'otp_sent' then 'otp_verified' and never a 'login' success: not counted (as in source).
@@ -11,13 +13,9 @@ export async function securityStats(clickhouse: ClickHouse, params: WindowParams
             sumIf(events, kind = 'login' AND status = 'failure') AS failed,
             sumIf(events, kind = 'alert') AS alerts
      FROM (
-       SELECT 'login' AS kind, status, events FROM agg_audit_daily WHERE event_type = 'login' AND ${wholeDays('since')}
+       ${dailyRows(AUDIT_DAILY, 'since', ["'login' AS kind", 'status', 'events'], "event_type = 'login'")}
        UNION ALL
-       SELECT 'login', status, toInt64(sign) FROM users_auditlog_signed WHERE event_type = 'login' AND ${partialDay('timestamp', 'since')}
-       UNION ALL
-       SELECT 'alert', '', notifications FROM agg_security_daily WHERE ${wholeDays('since')}
-       UNION ALL
-       SELECT 'alert', '', toInt64(sign) FROM users_securitynotification_signed WHERE ${partialDay('sent_at', 'since')}
+       ${dailyRows(SECURITY_DAILY, 'since', ["'alert'", "''", 'notifications'])}
      )`,
     params,
   );

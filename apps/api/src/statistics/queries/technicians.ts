@@ -2,8 +2,10 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TopTechnician } from '../../../../../libs/metrics/src/types.js';
-import { inWindow, isAllTime, isScoped, partialDay, REQUEST_SCOPE, SCOPED_REQUEST_IDS, wholeDays, type WindowParams } from './params.js';
-import { VISIBLE_REVIEW } from './satisfaction.js';
+import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { COMPLETED_JOB, TECHNICIAN_JOBS_ALL, TECHNICIAN_JOBS_DAILY } from '../../../../../libs/metrics/src/catalogue/requests.js';
+import { TECHNICIAN_RATINGS_ALL, TECHNICIAN_RATINGS_DAILY, VISIBLE_REVIEW } from '../../../../../libs/metrics/src/catalogue/reviews.js';
+import { inWindow, isAllTime, isScoped, REQUEST_SCOPE, SCOPED_REQUEST_IDS, type WindowParams } from './params.js';
 
 export interface TechnicianProfiles {
   verified: number;
@@ -29,36 +31,26 @@ function sourceOf(params: WindowParams): Source {
  * partial edge days, or (scoped to a city or specialty, which the aggregates lack) the state table.
  */
 function jobSource(source: Source): string {
-  if (source === 'all') return 'SELECT technician_id, jobs, earnings FROM agg_technician_jobs_all';
-  const completed = "status = 'completed' AND technician_id IS NOT NULL";
+  if (source === 'all') return `SELECT technician_id, jobs, earnings FROM ${TECHNICIAN_JOBS_ALL.table}`;
   if (source === 'scoped') {
     return `
     SELECT assumeNotNull(technician_id) AS technician_id, toInt64(1) AS jobs, toDecimal128(ifNull(final_price, toDecimal64(0, 2)), 2) AS earnings
     FROM depannage_repairrequest FINAL
-    WHERE ${completed} AND ${inWindow('created_at', 'since')} AND ${REQUEST_SCOPE}`;
+    WHERE ${COMPLETED_JOB} AND ${inWindow('created_at', 'since')} AND ${REQUEST_SCOPE}`;
   }
-  return `
-    SELECT technician_id, jobs, earnings FROM agg_technician_jobs_daily WHERE ${wholeDays('since')}
-    UNION ALL
-    SELECT assumeNotNull(technician_id), toInt64(sign), toDecimal128(sign, 0) * ifNull(final_price, toDecimal64(0, 2))
-    FROM depannage_repairrequest_signed
-    WHERE ${completed} AND ${partialDay('created_at', 'since')}`;
+  return dailyRows(TECHNICIAN_JOBS_DAILY, 'since', ['technician_id', 'jobs', 'earnings']);
 }
 
 /** Ratings (V*) per technician in the window, likewise (scoped: reviews of requests in scope). */
 function ratingSource(source: Source): string {
-  if (source === 'all') return 'SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_all';
+  if (source === 'all') return `SELECT technician_id, rating_sum, reviews FROM ${TECHNICIAN_RATINGS_ALL.table}`;
   if (source === 'scoped') {
     return `
     SELECT technician_id, toInt64(rating) AS rating_sum, toInt64(1) AS reviews
     FROM depannage_review FINAL
     WHERE ${VISIBLE_REVIEW} AND ${inWindow('created_at', 'since')} AND request_id IN (${SCOPED_REQUEST_IDS})`;
   }
-  return `
-    SELECT technician_id, rating_sum, reviews FROM agg_technician_ratings_daily WHERE ${wholeDays('since')}
-    UNION ALL
-    SELECT technician_id, toInt64(sign) * rating, toInt64(sign)
-    FROM depannage_review_signed WHERE ${VISIBLE_REVIEW} AND ${partialDay('created_at', 'since')}`;
+  return dailyRows(TECHNICIAN_RATINGS_DAILY, 'since', ['technician_id', 'rating_sum', 'reviews']);
 }
 
 /** Completed jobs in the window and the number of distinct technicians who did them. */

@@ -6,7 +6,8 @@ import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.j
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { RatingBucket, TrendBucket, TrendBucketWithUsers, TrendExtras, Trends } from '../../../../../libs/metrics/src/types.js';
 import { trendCalendar } from '../../../../../libs/metrics/src/windows.js';
-import { paymentFacts, REVENUE } from './financial.js';
+import { REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
+import { paymentFacts } from './financial.js';
 import { AT, isScoped, REQUEST_SCOPE, type WindowParams } from './params.js';
 import { reviewFacts } from './satisfaction.js';
 

@@ -2,7 +2,9 @@
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count } from '../../../../../libs/metrics/src/exact.js';
 import type { Overview } from '../../../../../libs/metrics/src/types.js';
-import { AT, partialDay, wholeDays, type WindowParams } from './params.js';
+import { edgeRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
+import { USERS_DAILY } from '../../../../../libs/metrics/src/catalogue/users.js';
+import { AT, wholeDays, type WindowParams } from './params.js';
 
 export type UserCounts = Pick<Overview, 'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'new_users_30d'> & {
   /** Clients registered in the last 30 days (acquisition cost). */
@@ -20,9 +22,9 @@ export async function userCounts(clickhouse: ClickHouse, params: WindowParams): 
             sumIf(users, recent) AS new_users_30d,
             sumIf(users, recent AND user_type = 'client') AS new_clients_30d
      FROM (
-       SELECT user_type, users, 1 AS whole, (${wholeDays('last30d')}) AS recent FROM agg_users_daily
+       SELECT user_type, users, 1 AS whole, (${wholeDays('last30d')}) AS recent FROM ${USERS_DAILY.table}
        UNION ALL
-       SELECT user_type, toInt64(sign), 0, 1 FROM users_user_signed WHERE ${partialDay('created_at', 'last30d')}
+       ${edgeRows(USERS_DAILY, 'last30d', ['user_type', 'users', '0', '1'])}
      )`,
     params,
   );
