@@ -9,7 +9,7 @@
 // login's city is its geo_city (it has no specialty).
 import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
-import { money } from '../../../../../libs/metrics/src/exact.js';
+import { money, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { AlertMetric, AlertScope, AnomalyGroup } from '../../../../../libs/metrics/src/alerts.js';
 import { REVENUE } from '../../../../../libs/metrics/src/catalogue/payments.js';
 import type { Observation } from '../anomaly.js';
@@ -114,7 +114,8 @@ export async function measure(
     const basis = Number(row.basis);
     let value: number;
     if (metric === 'revenue') value = money(row.value);
-    else if (metric === 'failure_rate') value = basis > 0 ? Math.round((Number(row.value) / basis) * 1000) / 10 : 0;
+    // One decimal, rounded once in integers like every other rate (exact.ts), not a float × 1000.
+    else if (metric === 'failure_rate') value = percent(BigInt(row.value), BigInt(row.basis), 1);
     else value = Number(row.value);
     const slots = groups.get(row.grp) ?? new Array<Observation | undefined>(ranges.length).fill(undefined);
     slots[index] = { value, basis };
