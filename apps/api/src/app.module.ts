@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { StateStore } from '../../../libs/state/src/store.js';
-import type { Ingest } from '../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
 import { AlertsModule } from './alerts/alerts.module.js';
 import { AnalystController } from './analyst/analyst.controller.js';
 import { AnalystGuard } from './analyst/analyst.guard.js';
@@ -32,7 +32,7 @@ export interface AppDependencies {
   config: AppConfig;
   clickhouse: ClickHouse;
   operationalDb: pg.Pool;
-  ingest: Ingest;
+  ingest: IngestFeed;
   jwtSecret: string;
   telemetry: ApiTelemetry;
   cacheBackend: CacheBackend;

@@ -5,7 +5,7 @@ import type pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { StateStore } from '../../../libs/state/src/store.js';
-import type { Ingest } from '../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
 
@@ -13,7 +13,7 @@ export interface RuntimeResources {
   config: AppConfig;
   clickhouse: ClickHouse;
   operationalDb: pg.Pool;
-  ingest: Ingest;
+  ingest: IngestFeed;
   stateStore: StateStore;
   telemetry: ApiTelemetry;
 }

@@ -8,6 +8,7 @@ import { Logger } from '@nestjs/common';
 import pg from 'pg';
 import pgCopyStreams from 'pg-copy-streams';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import type { AppliedBatch, AppliedListener, IngestFeed, IngestFreshness, IngestStatus, SnapshotProgress } from '../../../libs/ingest-feed/src/feed.js';
 import { clickhouseColumns, rowImageJson, signedLine, snapshotSelect, stateLine, tombstoneLine } from './convert.js';
 import { formatLsn, parseLsn, PgOutputDecoder, type PgOutputMessage } from './pgoutput.js';
 import { ReplicationConnection, type XLogData } from './replication.js';
@@ -24,50 +25,7 @@ export interface IngestOptions {
   batchDelayMs: number;
 }
 
-export interface SnapshotProgress {
-  status: 'pending' | 'running' | 'done';
-  table: string | null;
-  rowsDone: number;
-  rowsTotal: number;
-  rowsPerSecond: number;
-  etaSeconds: number | null;
-  startedAt: string | null;
-  finishedAt: string | null;
-}
-
-export interface IngestStatus {
-  state: 'starting' | 'snapshot' | 'streaming' | 'reconnecting' | 'stopped';
-  snapshot: SnapshotProgress;
-  /** End LSN of the last transaction ClickHouse holds (and Postgres was told about). */
-  appliedLsn: string | null;
-  /** Commit time of that transaction: the data is exact as of this instant. */
-  dataAsOf: string | null;
-  lastBatchAt: string | null;
-  transactionsApplied: number;
-  changesApplied: number;
-  lastError: string | null;
-}
-
-export interface IngestFreshness {
-  state: IngestStatus['state'];
-  appliedLsn: string | null;
-  dataAsOf: string | null;
-  /**
-   * The snapshot is complete and the signed logs and aggregates are built from it: statistics may
-   * be served. False while they are rebuilt (after the snapshot, after an unclean stop, after a
-   * failed batch), when they hold part of the data.
-   */
-  snapshotDone: boolean;
-  snapshotStartedAt: string | null;
-}
-
-/** Emitted after each batch lands in ClickHouse. */
-export interface AppliedBatch {
-  tables: string[];
-  lsn: bigint;
-  commitTime: Date;
-  changes: number;
-}
+export type { AppliedBatch, IngestFreshness, IngestStatus, SnapshotProgress } from '../../../libs/ingest-feed/src/feed.js';
 
 /** The latest change of one row within a batch: its new image, or null when deleted. */
 interface RowChange {
@@ -88,7 +46,9 @@ function emptyBatch(): Batch {
   return { rows: new Map(), truncated: new Set(), changes: 0, transactions: 0, endLsn: 0n, commitTime: null };
 }
 
-export class Ingest extends EventEmitter {
+export class Ingest extends EventEmitter implements IngestFeed {
+  /** This process applies the batches: its status is current and its notices are never lost. */
+  readonly source = 'in-process';
   private readonly logger = new Logger('statistics.ingest');
   private readonly state: IngestStateStore;
   private readonly decoder = new PgOutputDecoder();
@@ -144,6 +104,11 @@ export class Ingest extends EventEmitter {
   freshness(): IngestFreshness {
     const { state, appliedLsn, dataAsOf, snapshot } = this.currentStatus;
     return { state, appliedLsn, dataAsOf, snapshotDone: snapshot.status === 'done' && this.derivedReady, snapshotStartedAt: snapshot.startedAt };
+  }
+
+  onApplied(listener: AppliedListener): () => void {
+    this.on('applied', listener);
+    return () => this.off('applied', listener);
   }
 
   /** Prepares the source, takes the snapshot if needed, and starts streaming (resolves once streaming). */

@@ -34,15 +34,8 @@ export type PgOutputMessage =
 // Postgres epoch (2000-01-01) in Unix milliseconds.
 const PG_EPOCH_MS = 946_684_800_000;
 
-export function formatLsn(lsn: bigint): string {
-  return `${(lsn >> 32n).toString(16).toUpperCase()}/${(lsn & 0xffffffffn).toString(16).toUpperCase()}`;
-}
-
-export function parseLsn(text: string): bigint {
-  const match = /^([0-9A-Fa-f]+)\/([0-9A-Fa-f]+)$/.exec(text);
-  if (!match) throw new Error(`invalid LSN "${text}"`);
-  return (BigInt(`0x${match[1]}`) << 32n) | BigInt(`0x${match[2]}`);
-}
+// The LSN helpers live with the ingest feed (the API needs them too, without importing the decoder).
+export { formatLsn, parseLsn } from '../../../libs/ingest-feed/src/feed.js';
 
 export function pgTimestampToDate(microsSincePgEpoch: bigint): Date {
   return new Date(PG_EPOCH_MS + Number(microsSincePgEpoch / 1000n));

@@ -27,16 +27,7 @@ import {
   type IngestFreshness,
   type IngestStatus,
 } from './feed.js';
-
-/** Where one data source (one replication slot) keeps its feed in a Redis that may be shared. */
-export function feedKeys(scope: string): { versions: string; status: string; channel: string } {
-  return {
-    // The statistics cache's versions hash (cache-key.ts): the cache reads it on every lookup.
-    versions: `depanneteliman:stats:${scope}:versions`,
-    status: `depanneteliman:ingest:${scope}:status`,
-    channel: `depanneteliman:ingest:${scope}:applied`,
-  };
-}
+import { feedKeys } from './keys.js';
 
 /** The status key's value. */
 interface PublishedStatus {

@@ -4,7 +4,7 @@
 import { Inject, Module, type DynamicModule, type OnModuleInit } from '@nestjs/common';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, STATE_STORE } from '../tokens.js';
@@ -21,7 +21,7 @@ export class AlertsModule implements OnModuleInit {
   ) {}
 
   /** The runtime's shared resources are passed in, as for StatisticsCacheModule. */
-  static forRoot(dependencies: { config: AppConfig; stateStore: StateStore; clickhouse: ClickHouse; ingest: Ingest }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; stateStore: StateStore; clickhouse: ClickHouse; ingest: IngestFeed }): DynamicModule {
     return {
       module: AlertsModule,
       controllers: [AlertRulesController, AlertsController],

@@ -14,7 +14,7 @@ import type { Alert, AlertRule } from '../../../../libs/metrics/src/alerts.js';
 import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import { releaseLease, tryAcquireLease } from '../../../../libs/state/src/leases.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
-import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import type { AppliedBatch, IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { RoomDirectory, RoomRefused } from '../realtime/room-directory.js';
 import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, STATE_STORE } from '../tokens.js';
@@ -65,10 +65,12 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   /** Evaluation rounds finished by this process, for /metrics. */
   readonly evaluationRounds: Record<'all' | 'threshold', number> = { all: 0, threshold: 0 };
   private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
+  /** Ends the subscription to the ingest feed's batches. */
+  private stopListening: (() => void) | null = null;
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(STATE_STORE) private readonly state: StateStore,
     @Inject(AlertRulesRepository) private readonly rules: AlertRulesRepository,
@@ -100,7 +102,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
         },
       };
     });
-    this.ingest.on('applied', this.onApplied);
+    this.stopListening = this.ingest.onApplied(this.onApplied);
     this.scheduler.addInterval(
       'statistics.alerts.evaluate',
       setInterval(() => void this.evaluate('all').catch((error: unknown) => this.failed(error)), this.config.alerting.evaluationSeconds * 1000),
@@ -109,7 +111,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   async onModuleDestroy(): Promise<void> {
     this.stopped = true;
-    this.ingest.off('applied', this.onApplied);
+    this.stopListening?.();
     this.scheduler.deleteInterval('statistics.alerts.evaluate');
     if (this.batchTimer) clearTimeout(this.batchTimer);
     if (!(await settlesWithin(this.chain, SHUTDOWN_WAIT_MS))) this.logger.error({ message: 'stopping without waiting for the alert round under way', step: this.step });

@@ -2,6 +2,7 @@
 // tables. Pure functions, so the canonical form is unit-tested without Redis.
 import { createHash } from 'node:crypto';
 import { REPLICATED_TABLE_NAMES } from '../../../ingest/src/tables.js';
+import { feedKeys } from '../../../../libs/ingest-feed/src/keys.js';
 
 /** Every key we write starts with this; a purge deletes this prefix only (the Redis may be shared). */
 export const CACHE_KEY_PREFIX = 'depanneteliman:stats:';
@@ -71,9 +72,9 @@ export function entryPrefix(scope: string): string {
   return `${CACHE_KEY_PREFIX}${scope}:entry:`;
 }
 
-/** Redis hash holding the table versions of one scope, shared by the API processes. */
+/** Redis hash holding the table versions of one scope, shared by the API processes (written by the ingest's feed when it runs apart). */
 export function versionsKey(scope: string): string {
-  return `${CACHE_KEY_PREFIX}${scope}:versions`;
+  return feedKeys(scope).versions;
 }
 
 /** SCAN pattern matching every entry of one scope (glob characters of the scope escaped). */

@@ -3,7 +3,7 @@
 import { CacheModule } from '@nestjs/cache-manager';
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import type { CacheBackend } from './cache-backend.js';
@@ -19,7 +19,7 @@ export class StatisticsCacheModule {
    * runtime's shared resources are passed in, as AppModule provides them to its own scope only
    * (authentication comes from the global AuthModule).
    */
-  static forRoot(dependencies: { config: AppConfig; backend: CacheBackend; ingest: Ingest }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; backend: CacheBackend; ingest: IngestFeed }): DynamicModule {
     const { config, backend } = dependencies;
     return {
       module: StatisticsCacheModule,

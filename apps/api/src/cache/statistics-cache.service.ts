@@ -18,8 +18,7 @@ import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common
 import type { Cache } from 'cache-manager';
 import { currentEngineContext, withEngineContext, withoutCancellation } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
-import { parseLsn } from '../../../ingest/src/pgoutput.js';
+import { parseLsn, type AppliedBatch, type IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import { type CacheBackend, type CacheBackendKind, withRedisTimeout } from './cache-backend.js';
 import { canonicalFilters, entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
@@ -126,17 +125,19 @@ export class StatisticsCacheService implements OnModuleDestroy {
   /** Keys already derived for the current versions (a digest per request is measurable at 10k/s). */
   private readonly keys = new Map<string, { generation: number; snapshot: string; key: string }>();
   private readonly onApplied = (batch: AppliedBatch): void => this.recordBatch(batch);
+  /** Ends the subscription to the ingest feed's batches. */
+  private stopListening: (() => void) | null = null;
   private readonly onRedisReady = (): void => void this.publishVersions([...this.tableVersions.keys()]);
 
   constructor(
     @Inject(CACHE_MANAGER) private readonly cache: Cache,
     @Inject(CACHE_BACKEND) private readonly backend: CacheBackend,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(APP_CONFIG) config: AppConfig,
   ) {
     this.scope = config.replicationSlot;
     this.ttlMs = config.statisticsCacheTtlSeconds * 1000;
-    if (backend.kind !== 'disabled') this.ingest.on('applied', this.onApplied);
+    if (backend.kind !== 'disabled') this.stopListening = this.ingest.onApplied(this.onApplied);
     // Versions bumped while Redis was away are published again when it returns, else other
     // processes would keep using the older versions and serve entries older than the data.
     backend.redis?.on('ready', this.onRedisReady);
@@ -147,7 +148,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
   }
 
   onModuleDestroy(): Promise<void> {
-    this.ingest.off('applied', this.onApplied);
+    this.stopListening?.();
     this.backend.redis?.off('ready', this.onRedisReady);
     return this.backend.close();
   }
@@ -172,7 +173,8 @@ export class StatisticsCacheService implements OnModuleDestroy {
     try {
       // While this process streams the changes, its versions are the latest there are (it holds
       // the replication slot; the published ones are its own, or older from before a restart).
-      shared = status.state === 'streaming' ? new Map() : await this.sharedVersions(tables);
+      // An ingest in another process writes them to Redis before it tells anyone (SERVICE_ROLE=api).
+      shared = status.state === 'streaming' && this.ingest.source === 'in-process' ? new Map() : await this.sharedVersions(tables);
     } catch (error) {
       // Redis is failing: skip the store (each call would wait for its timeout) but still let
       // concurrent identical requests share one computation, keyed on our own versions.
@@ -458,7 +460,8 @@ export class StatisticsCacheService implements OnModuleDestroy {
    */
   private async publishVersions(tables: readonly string[]): Promise<void> {
     const redis = this.backend.redis;
-    if (!redis || tables.length === 0) return;
+    // A remote ingest publishes them itself (libs/ingest-feed/src/redis-feed.ts), and ours could be older.
+    if (!redis || tables.length === 0 || this.ingest.source !== 'in-process') return;
     const fields: Record<string, string> = {};
     for (const table of tables) {
       const version = this.tableVersions.get(table);

@@ -11,7 +11,7 @@ import { HttpException, Inject, Injectable, Logger, type OnApplicationBootstrap,
 import { SchedulerRegistry } from '@nestjs/schedule';
 import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
 import { CONTENT_TYPES, downloadName, STORED_NAME, storedName, TEMP_PREFIX, temporaryPath } from './export-files.js';
 import { ExportJobsRepository, type ExportJob } from './export-jobs.repository.js';
@@ -57,7 +57,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
     @Inject(ExportRenderer) private readonly renderer: ExportRenderer,
     @Inject(ExportEvents) private readonly events: ExportEvents,
     @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
   ) {
     this.leaseMs = config.exports.jobLeaseSeconds * 1000;
   }

@@ -12,7 +12,7 @@ import type pg from 'pg';
 import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest, IngestStatus } from '../../../ingest/src/ingest.js';
+import type { IngestFeed, FeedStatus } from '../../../../libs/ingest-feed/src/feed.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { AdminGuard } from '../auth/admin.guard.js';
@@ -49,6 +49,8 @@ export type ReadinessReason =
   | 'ingest_snapshot'
   | 'ingest_reconnecting'
   | 'ingest_stopped'
+  /** The ingest runs in another process and has not reported within its status TTL (dead, hung, or Redis unreachable). */
+  | 'ingest_stale'
   | 'clickhouse_unavailable'
   | 'postgres_unavailable'
   | 'state_store_unavailable';
@@ -81,7 +83,7 @@ export class HealthController {
   constructor(
     @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,
     @Inject(STATE_STORE) private readonly state: StateStore,
@@ -123,6 +125,7 @@ export class HealthController {
     else if (ingest.state === 'snapshot' || (ingest.state === 'streaming' && !ingest.snapshotDone)) reasons.push('ingest_snapshot');
     else if (ingest.state === 'reconnecting') reasons.push('ingest_reconnecting');
     else if (ingest.state === 'stopped') reasons.push('ingest_stopped');
+    else if (ingest.state === 'stale') reasons.push('ingest_stale');
     const [clickhouse, postgres, stateStore] = await Promise.all([
       // Its own place in the engine's queue, not the first caller's: concurrent probes share this
       // ping, so one probe that hangs up must not cancel it for the others.
@@ -148,7 +151,7 @@ export class HealthController {
   @ApiAuthResponses()
   @ApiForbiddenResponse({ description: 'The token is valid but not an administrator’s', schema: ERROR_BODY })
   async details(@Res({ passthrough: true }) response: FastifyReply): Promise<Record<string, unknown>> {
-    const ingest: IngestStatus = this.ingest.status();
+    const ingest: FeedStatus = this.ingest.status();
     const [postgres, clickhouse, stateStore, exportJobs] = await Promise.all([
       probe(async () => {
         const { rows } = await this.db.query<{ lag_bytes: string | null; active: boolean }>(

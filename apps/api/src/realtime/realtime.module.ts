@@ -2,7 +2,7 @@
 // (statistics, alerts, later dashboards and exports) registers its rooms and pushes through it.
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
 import { REALTIME_ADAPTER, type RealtimeAdapter } from './io-adapter.js';
 import { RoomDirectory } from './room-directory.js';
@@ -11,7 +11,7 @@ import { StatisticsGateway } from './statistics.gateway.js';
 @Global()
 @Module({})
 export class RealtimeModule {
-  static forRoot(dependencies: { config: AppConfig; ingest: Ingest; adapter: RealtimeAdapter }): DynamicModule {
+  static forRoot(dependencies: { config: AppConfig; ingest: IngestFeed; adapter: RealtimeAdapter }): DynamicModule {
     return {
       module: RealtimeModule,
       providers: [

@@ -3,7 +3,7 @@
 // same cache).
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { SECTIONS, type Section } from '../../../../libs/metrics/src/types.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { STATISTICS_SOURCE_TABLES } from '../cache/cache-key.js';
 import { parseFilters } from '../statistics/dto/filters.js';
 import { StatisticsService } from '../statistics/statistics.service.js';
@@ -21,7 +21,7 @@ export class StatisticsRooms implements OnModuleInit {
   constructor(
     @Inject(RoomDirectory) private readonly directory: RoomDirectory,
     @Inject(StatisticsService) private readonly statistics: StatisticsService,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
   ) {}
 
   onModuleInit(): void {

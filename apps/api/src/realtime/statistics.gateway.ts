@@ -19,7 +19,7 @@ import {
 import type { Namespace, Socket } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
-import type { AppliedBatch, Ingest } from '../../../ingest/src/ingest.js';
+import type { AppliedBatch, IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import { AccessAuthenticator, AccessRefused, isAdministrator } from '../auth/admin.guard.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
@@ -97,18 +97,20 @@ export class StatisticsGateway
   private readonly counters = { pushes: 0, push_failures: 0, computations: 0 };
   private lastTickAt: string | null = null;
   private readonly onApplied = (batch: AppliedBatch): void => this.changed(batch.tables);
+  /** Ends the subscription to the ingest feed's batches. */
+  private stopListening: (() => void) | null = null;
 
   constructor(
     @Inject(RoomDirectory) private readonly directory: RoomDirectory,
     @Inject(AccessAuthenticator) private readonly authenticator: AccessAuthenticator,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(SchedulerRegistry) private readonly scheduler: SchedulerRegistry,
     @Inject(REALTIME_ADAPTER) private readonly adapter: RealtimeAdapter,
   ) {}
 
   onModuleInit(): void {
-    this.ingest.on('applied', this.onApplied);
+    this.stopListening = this.ingest.onApplied(this.onApplied);
     this.scheduler.addInterval(
       'statistics.realtime.tick',
       setInterval(() => {
@@ -120,7 +122,7 @@ export class StatisticsGateway
   }
 
   onModuleDestroy(): void {
-    this.ingest.off('applied', this.onApplied);
+    this.stopListening?.();
     this.scheduler.deleteInterval('statistics.realtime.tick');
     for (const timer of this.expiries.values()) clearTimeout(timer);
     for (const room of this.active.values()) if (room.timer) clearTimeout(room.timer);

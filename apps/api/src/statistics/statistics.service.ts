@@ -15,7 +15,7 @@ import type {
   StatisticsQuery,
 } from '../../../../libs/metrics/src/types.js';
 import type { LegacyStatistics } from '../../../../libs/metrics/src/legacy-types.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { STATISTICS_SOURCE_TABLES, type CachedEndpoint } from '../cache/cache-key.js';
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ApiTelemetry } from '../telemetry/api-telemetry.js';
@@ -42,7 +42,7 @@ export class StatisticsService {
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(ApiTelemetry) private readonly telemetry: ApiTelemetry,
     @Inject(StatisticsCacheService) private readonly cache: StatisticsCacheService,

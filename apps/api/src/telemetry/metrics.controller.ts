@@ -11,7 +11,7 @@ import { prometheusContentType } from 'prom-client';
 import { AdmittedClickHouse } from '../../../../libs/clickhouse/src/admission.js';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
-import type { Ingest } from '../../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { AlertsService } from '../alerts/alerts.service.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { AuthFailureLimiter } from '../auth/auth-failures.js';
@@ -55,7 +55,7 @@ export class MetricsController implements OnModuleInit {
 
   constructor(
     @Inject(ApiTelemetry) private readonly telemetry: ApiTelemetry,
-    @Inject(INGEST) private readonly ingest: Ingest,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
     @Inject(OPERATIONAL_DB) private readonly db: pg.Pool,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
