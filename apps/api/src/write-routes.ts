@@ -3,6 +3,7 @@
 // new write endpoint is a deliberate line here rather than a side effect of a new controller.
 import { ALERT_RULES_PATH } from './alerts/alert-rules.controller.js';
 import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
+import { DASHBOARDS_PATH } from './dashboards/dashboards.controller.js';
 import { EXPORTS_PATH } from './exports/exports.service.js';
 import { REPORT_SCHEDULES_PATH } from './exports/schedules/report-schedules.controller.js';
 
@@ -18,6 +19,7 @@ const RULES = escaped(ALERT_RULES_PATH);
 const ALERTS = escaped(`${STATISTICS_PREFIX}/alerts`);
 const EXPORTS = escaped(EXPORTS_PATH);
 const SCHEDULES = escaped(REPORT_SCHEDULES_PATH);
+const DASHBOARDS = escaped(DASHBOARDS_PATH);
 
 const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'DELETE', path: new RegExp(`^${escaped(CACHE_PURGE_PATH)}$`) },
@@ -31,6 +33,10 @@ const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'PATCH', path: new RegExp(`^${SCHEDULES}/${ID}$`) },
   { method: 'DELETE', path: new RegExp(`^${SCHEDULES}/${ID}$`) },
   { method: 'POST', path: new RegExp(`^${SCHEDULES}/${ID}/run$`) },
+  { method: 'POST', path: new RegExp(`^${DASHBOARDS}$`) },
+  { method: 'PATCH', path: new RegExp(`^${DASHBOARDS}/${ID}$`) },
+  { method: 'DELETE', path: new RegExp(`^${DASHBOARDS}/${ID}$`) },
+  { method: 'POST', path: new RegExp(`^${DASHBOARDS}/${ID}/export$`) },
 ];
 
 /** Whether `method` on `path` (no query string, no trailing slash) is one of the write routes. */

@@ -62,6 +62,15 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number;
   /** HTTP and socket exposure: CORS, security headers, authentication failures, /metrics. */
   security: SecuritySettings;
+  /** Custom dashboards: the refresh given to a dashboard or widget that does not say its own. */
+  dashboards: DashboardSettings;
+}
+
+export interface DashboardSettings {
+  /** DASHBOARD_REFRESH_SECONDS: a dashboard's automatic refresh (the guide's 300). */
+  refreshSeconds: number;
+  /** WIDGET_REFRESH_SECONDS: a widget's own refresh (the guide's 60). */
+  widgetRefreshSeconds: number;
 }
 
 export interface SecuritySettings {
@@ -344,6 +353,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
       authFailureLimit: integer(env, 'AUTH_FAILURE_LIMIT', 30, 1, 1_000_000),
       metricsToken: secret(env, 'METRICS_TOKEN', 16),
       hsts: exportPublicUrl?.startsWith('https:') ?? false,
+    },
+    // 5 s at least, as for a dashboard's own setting (dto/dashboard.ts): faster polling of every
+    // widget would only queue behind the live rooms, which push changes anyway.
+    dashboards: {
+      refreshSeconds: integer(env, 'DASHBOARD_REFRESH_SECONDS', 300, 5, 86_400),
+      widgetRefreshSeconds: integer(env, 'WIDGET_REFRESH_SECONDS', 60, 5, 86_400),
     },
   };
 }

@@ -1,5 +1,6 @@
 // Wire types of the exports (docs/exports.md): what a client sends to ask for a file and what it
 // reads back about the job. Shared by the API, the tests and any TypeScript client.
+import type { DashboardWidget } from './dashboards.js';
 import type { Period, Section } from './types.js';
 
 export const EXPORT_TYPES = ['excel', 'pdf', 'json', 'csv'] as const;
@@ -24,6 +25,18 @@ export interface ExportRequest {
   sections: Section[];
   /** Excel and CSV: add the underlying rows of the period (requests, payments, reviews). */
   raw: boolean;
+  /**
+   * An export of a dashboard (POST dashboards/<id>/export/): the dashboard as it was when asked,
+   * one report section per widget; `sections` then lists the sections its widgets read.
+   */
+  dashboard?: ExportDashboard;
+}
+
+/** What a dashboard export keeps of its dashboard: a later edit does not change a file already asked for. */
+export interface ExportDashboard {
+  id: string;
+  name: string;
+  widgets: DashboardWidget[];
 }
 
 export interface ExportJobView {

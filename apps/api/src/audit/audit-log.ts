@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS = [
   'report_schedule.updated',
   'report_schedule.deleted',
   'report_schedule.run',
+  'dashboard.created',
+  'dashboard.updated',
+  'dashboard.deleted',
 ] as const;
 
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];

@@ -8,7 +8,9 @@ import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { ExportRequest } from '../../../../libs/metrics/src/exports.js';
 import type { Section } from '../../../../libs/metrics/src/types.js';
 import { StatisticsService } from '../statistics/statistics.service.js';
-import { CLICKHOUSE } from '../tokens.js';
+import { CLICKHOUSE, INGEST } from '../tokens.js';
+import { buildDashboardReport } from '../dashboards/dashboard-report.js';
+import type { DataFreshness } from '../dashboards/widget-data.js';
 import { statisticsFilters } from './dto/export-request.js';
 import { BrowserPool } from './pdf/browser-pool.js';
 import { renderReportPdf } from './pdf/report-template.js';
@@ -36,6 +38,7 @@ export class ExportRenderer {
     @Inject(StatisticsService) private readonly statistics: StatisticsService,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
     @Inject(BrowserPool) private readonly pdf: BrowserPool,
+    @Inject(INGEST) private readonly ingest: DataFreshness,
   ) {}
 
   /** The sections' answers as the API serves them for these filters. */
@@ -51,6 +54,12 @@ export class ExportRenderer {
 
   /** The report of `request`: the sections' answers and the model built from them. */
   async report(request: ExportRequest, progress: ProgressReporter, generatedAt: Date = new Date()): Promise<{ model: ReportModel; payloads: SectionPayloads }> {
+    if (request.dashboard) {
+      // One section per widget, from the widgets' values (dashboards/dashboard-report.ts).
+      const model = await buildDashboardReport(this.statistics, this.ingest, request.dashboard, generatedAt);
+      progress(50);
+      return { model, payloads: {} };
+    }
     const payloads = await this.payloads(request, progress);
     // The window actually applied (a named period resolved when the figures were computed).
     const applied: ReportFilters = { ...payloads[request.sections[0]!]!.calculation_info.filters };
@@ -64,6 +73,7 @@ export class ExportRenderer {
     let extension: string;
     switch (request.type) {
       case 'json':
+        if (request.dashboard) throw new Error('a dashboard is exported as excel, pdf or csv; its values as JSON are GET dashboards/<id>/data/');
         await writeFile(path, JSON.stringify(jsonExport(model, payloads, request.sections)));
         extension = 'json';
         break;

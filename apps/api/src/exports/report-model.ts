@@ -52,7 +52,8 @@ export interface ReportChart {
 }
 
 export interface ReportSection {
-  key: Section;
+  /** A section of the statistics, or one widget of a dashboard export (`widget.<id>`). */
+  key: Section | `widget.${string}`;
   /** French title, as the guide's tabs. */
   title: string;
   /** Commit time of the last operational change this section's figures include. */

@@ -17,6 +17,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ALERT_COMPARISONS, ALERT_KINDS, ALERT_METRICS, ALERT_SEVERITIES, ALERT_STATUSES, ALERT_WINDOWS, ANOMALY_GROUPS } from '../../../../libs/metrics/src/alerts.js';
+import { WIDGET_TYPES } from '../../../../libs/metrics/src/dashboards.js';
 import { EXPORT_STATUSES, EXPORT_TYPES } from '../../../../libs/metrics/src/exports.js';
 import { REPORT_RUN_STATUSES } from '../../../../libs/metrics/src/report-schedules.js';
 import { AUDIT_ACTIONS } from '../audit/audit-log.js';
@@ -519,3 +520,64 @@ export function ApiAnalystResponses(): MethodDecorator {
     ApiResponse({ status: 503, ...clickhouseError, description: `${clickhouseError.description}: the engine is saturated or unavailable` }),
   );
 }
+
+// ---- dashboards (libs/metrics/src/dashboards.ts) ----
+
+const widgetFilters = object({ period: oneOf([...PERIODS, 'custom']), from: nullable(instant), to: nullable(instant), city: nullable(string), specialty: nullable(string) });
+const widgetSource = object({ endpoint: oneOf([...SECTIONS, 'kpis', 'real_time_stats']), key: string });
+const widgetPosition = object({ x: integer, y: integer, w: integer, h: integer });
+const dashboardLayout = object({ columns: integer, row_height: integer });
+const DASHBOARD_WIDGET = object({
+  id: string,
+  type: oneOf(WIDGET_TYPES),
+  title: string,
+  source: widgetSource,
+  filters: widgetFilters,
+  refresh_seconds: integer,
+  position: widgetPosition,
+});
+export const DASHBOARD: SchemaObject = object({
+  id: string,
+  name: string,
+  owner: integer,
+  is_default: boolean,
+  refresh_seconds: integer,
+  layout: dashboardLayout,
+  widgets: array(DASHBOARD_WIDGET),
+  created_at: instant,
+  updated_at: instant,
+});
+export const DASHBOARD_LIST: SchemaObject = object({ count: integer, results: array(DASHBOARD) });
+/** A widget as sent: id optional (the server gives one), filters as the statistics query parameters (each optional, null = absent). */
+const widgetInput = object(
+  {
+    id: string,
+    type: oneOf(WIDGET_TYPES),
+    title: string,
+    source: widgetSource,
+    filters: object({ period: nullable(oneOf(PERIODS)), from: nullable(string), to: nullable(string), city: nullable(string), specialty: nullable(string) }, ['period', 'from', 'to', 'city', 'specialty']),
+    refresh_seconds: integer,
+    position: widgetPosition,
+  },
+  ['id', 'filters', 'refresh_seconds'],
+);
+const dashboardFields = {
+  name: string,
+  is_default: boolean,
+  refresh_seconds: integer,
+  layout: object({ columns: integer, row_height: integer }, ['columns', 'row_height']),
+  widgets: array(widgetInput),
+};
+export const DASHBOARD_INPUT: SchemaObject = object(dashboardFields, ['is_default', 'refresh_seconds', 'layout', 'widgets']);
+export const DASHBOARD_PATCH: SchemaObject = object(dashboardFields, Object.keys(dashboardFields));
+export const DASHBOARD_DATA: SchemaObject = object({
+  dashboard_id: string,
+  generated_at: instant,
+  data_as_of: nullable(instant),
+  widgets: array(object({ id: string, value: nullable({}) })),
+  partial: boolean,
+});
+export const DASHBOARD_SOURCES: SchemaObject = object({
+  widget_types: array(oneOf(WIDGET_TYPES)),
+  endpoints: array(object({ endpoint: string, keys: array(object({ key: string, kind: oneOf(['number', 'string', 'boolean', 'object', 'map', 'list', 'any']) })) })),
+});

@@ -21,6 +21,12 @@ export interface RoomSource {
    * every user admitted to the namespace. Throws RoomRefused with the reason.
    */
   admit?(viewer: RoomViewer): Promise<void>;
+  /**
+   * What a change-driven push sends instead of the whole payload, given the data last pushed to the
+   * room (e.g. only the widgets that moved); absent: the whole payload. It must be safe for every
+   * subscriber, including one that got a newer payload on subscribe (send values, not increments).
+   */
+  delta?(previous: unknown, next: unknown): unknown;
 }
 
 /** The user behind a socket, as authenticated on connect. */
@@ -44,9 +50,7 @@ export type RoomResolver = (argument: string | null) => RoomSource;
 const ROOM_PATTERN = /^([a-z_]{1,32})(?::([A-Za-z0-9_.-]{1,100}))?$/;
 
 /** Kinds the protocol reserves for features that register them later. */
-const RESERVED_KINDS: ReadonlyMap<string, string> = new Map(Object.entries({
-  dashboard: 'dashboard rooms are not served yet: this server has no dashboards feature',
-}));
+const RESERVED_KINDS: ReadonlyMap<string, string> = new Map(Object.entries({}));
 
 @Injectable()
 export class RoomDirectory {

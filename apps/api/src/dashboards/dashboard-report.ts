@@ -1,0 +1,120 @@
+// A dashboard as a report (the exports' ReportModel, so the Excel and PDF renderers draw it like any
+// other export): one section per widget, in the dashboard's order. A metric widget is a figure; a
+// chart, table or map widget is a table (and a chart of the widget's kind). Where the widget shows
+// something the standard report already lays out (a section's figure, or its table `<section>.<key>`
+// such as requests.by_status), its label, columns and formats are taken from there, so a dashboard
+// export and a section export of the same numbers look the same; otherwise the table is built from
+// the value's own shape. The numbers are the widgets' values, copied, never recomputed.
+import type { DashboardWidget, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
+import type { ExportDashboard } from '../../../../libs/metrics/src/exports.js';
+import { SECTIONS, type Section } from '../../../../libs/metrics/src/types.js';
+import { buildReportModel, periodLabel, type SectionPayload } from '../exports/report-builder.js';
+import { CHART_KINDS, type CellValue, type ChartKind, type ReportChart, type ReportColumn, type ReportModel, type ReportSection, type ReportTable, type ValueFormat } from '../exports/report-model.js';
+import type { StatisticsService } from '../statistics/statistics.service.js';
+import { gatherWidgets, type DataFreshness, type WidgetAnswer } from './widget-data.js';
+
+const ENDPOINT_TITLES: Record<string, string> = { kpis: 'KPIs', real_time_stats: 'Temps réel' };
+
+type Row = Record<string, CellValue>;
+
+function isSection(endpoint: string): endpoint is Section {
+  return (SECTIONS as readonly string[]).includes(endpoint);
+}
+
+function scalar(value: unknown): CellValue {
+  if (value === null || value === undefined) return null;
+  if (typeof value === 'number' || typeof value === 'string') return value;
+  if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  return JSON.stringify(value);
+}
+
+function numberFormat(values: readonly unknown[]): ValueFormat {
+  return values.every((value) => value === null || (typeof value === 'number' && Number.isInteger(value))) ? 'integer' : 'decimal';
+}
+
+/** Columns of rows built from plain values: numbers as numbers (integer or decimal), anything else as text. */
+function columnsOf(rows: Row[], keys: string[]): ReportColumn[] {
+  return keys.map((key) => {
+    const values = rows.map((row) => row[key] ?? null);
+    const numeric = values.every((value) => value === null || typeof value === 'number');
+    return { key, label: key, format: numeric ? numberFormat(values) : 'text' };
+  });
+}
+
+/** A table from the value's own shape: a list of objects, a map (of numbers or of objects), or an object. */
+function genericTable(id: string, title: string, value: unknown): ReportTable {
+  if (Array.isArray(value)) {
+    const rows: Row[] = value.map((item) =>
+      item !== null && typeof item === 'object' ? Object.fromEntries(Object.entries(item).map(([key, cell]) => [key, scalar(cell)])) : { value: scalar(item) },
+    );
+    const keys = [...new Set(rows.flatMap((row) => Object.keys(row)))];
+    return { id, title, columns: columnsOf(rows, keys), rows };
+  }
+  const entries = value !== null && typeof value === 'object' ? Object.entries(value) : [];
+  const nested = entries.some(([, cell]) => cell !== null && typeof cell === 'object');
+  const rows: Row[] = entries.map(([key, cell]): Row =>
+    nested && cell !== null && typeof cell === 'object'
+      ? { key, ...Object.fromEntries(Object.entries(cell).map(([name, inner]) => [name, scalar(inner)])) }
+      : { key, value: scalar(cell) },
+  );
+  const keys = ['key', ...new Set(rows.flatMap((row) => Object.keys(row).filter((key) => key !== 'key')))];
+  const columns = columnsOf(rows, keys);
+  columns[0] = { key: 'key', label: 'Clé', format: 'text' };
+  return { id, title, columns, rows };
+}
+
+/** The standard report's section for this answer (labels and formats), or null for kpis and real_time_stats. */
+function standardSection(answer: WidgetAnswer, generatedAt: Date): ReportSection | null {
+  if (!isSection(answer.endpoint)) return null;
+  const payload = answer.answer as SectionPayload;
+  return buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint], payload.calculation_info.filters, generatedAt).sections[0]!;
+}
+
+function widgetSection(widget: DashboardWidget, value: unknown, answer: WidgetAnswer, generatedAt: Date): ReportSection {
+  const title = `${widget.title} — ${ENDPOINT_TITLES[answer.endpoint] ?? answer.endpoint} · ${periodLabel(answer.filters as WidgetFilters)}`;
+  const standard = standardSection(answer, generatedAt);
+  const section: ReportSection = { key: `widget.${widget.id}`, title, data_as_of: answer.dataAsOf, figures: [], tables: [], charts: [] };
+  if (widget.type === 'metric') {
+    const known = standard?.figures.find((figure) => figure.key === widget.source.key);
+    const cell = scalar(value);
+    section.figures.push({ key: widget.source.key, label: widget.title, value: cell, format: known?.format ?? (typeof cell === 'number' ? numberFormat([cell]) : 'text') });
+    return section;
+  }
+  const tableId = `widget.${widget.id}`;
+  const known = standard?.tables.find((table) => table.id === `${answer.endpoint}.${widget.source.key}`);
+  const table: ReportTable = known ? { ...known, id: tableId, title: widget.title } : genericTable(tableId, widget.title, value);
+  section.tables.push(table);
+  const chart = chartOf(widget, table);
+  if (chart) section.charts.push(chart);
+  return section;
+}
+
+/** A chart of the widget's kind: categories from the first text or date column, series from the numeric ones (ids aside). */
+function chartOf(widget: DashboardWidget, table: ReportTable): ReportChart | null {
+  if (!(CHART_KINDS as readonly string[]).includes(widget.type) || table.rows.length === 0) return null;
+  const category = table.columns.find((column) => column.format === 'text' || column.format === 'date');
+  const series = table.columns.filter((column) => column !== category && column.key !== 'id' && column.format !== 'text' && column.format !== 'date' && column.format !== 'instant');
+  if (!category || series.length === 0) return null;
+  // A pie shows one series: the first.
+  return { kind: widget.type as ChartKind, title: widget.title, table: table.id, category: category.key, series: widget.type === 'pie' ? [series[0]!.key] : series.map((column) => column.key) };
+}
+
+/** The dashboard's report, its numbers gathered now through the statistics service (and its cache). */
+export async function buildDashboardReport(statistics: StatisticsService, ingest: DataFreshness, dashboard: ExportDashboard, generatedAt: Date = new Date()): Promise<ReportModel> {
+  const gathered = await gatherWidgets(statistics, ingest, dashboard.widgets);
+  const sections = dashboard.widgets.map((widget, i) => widgetSection(widget, gathered.widgets[i]!.value, gathered.answers.get(widget.id)!, generatedAt));
+  const requested = dashboard.widgets[0]?.filters ?? { period: 'all', from: null, to: null, city: null, specialty: null };
+  const shared = dashboard.widgets.every((widget) => JSON.stringify(widget.filters) === JSON.stringify(requested));
+  // The window actually applied (a named period resolved when the figures were computed), as section exports show it.
+  const first = dashboard.widgets[0] ? (gathered.answers.get(dashboard.widgets[0].id)!.answer as { calculation_info?: { filters: WidgetFilters } }) : undefined;
+  const filters = shared && first?.calculation_info ? first.calculation_info.filters : requested;
+  return {
+    title: `Tableau de bord « ${dashboard.name} »`,
+    generated_at: generatedAt.toISOString(),
+    data_as_of: gathered.dataAsOf,
+    filters,
+    // Each widget has its own filters: the report says so when they differ (each section names its own).
+    period_label: shared ? periodLabel(filters) : 'Filtres propres à chaque widget (voir chaque section)',
+    sections,
+  };
+}

@@ -1,0 +1,77 @@
+// The numbers of a dashboard's widgets: each distinct (endpoint, filters) is asked once of the
+// statistics service (the same computation and cache as the section endpoints, so a widget never
+// shows another number than GET /<endpoint>/ with the same filters), and each widget takes the value
+// at its key. Shared by the data endpoint, the dashboard rooms and the dashboard exports.
+import type { DashboardWidget, WidgetData, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
+import type { Section, StatisticsFilters } from '../../../../libs/metrics/src/types.js';
+import type { StatisticsService } from '../statistics/statistics.service.js';
+import { valueAt, type WidgetEndpoint } from './widget-sources.js';
+
+/** What the widgets need of the ingest: as of which operational change the figures are (any ingest feed). */
+export interface DataFreshness {
+  freshness(): { dataAsOf: string | null };
+}
+
+/** One endpoint's answer for one set of filters. */
+export interface WidgetAnswer {
+  endpoint: WidgetEndpoint;
+  filters: WidgetFilters;
+  answer: object;
+  /** Commit time of the last operational change the answer includes. */
+  dataAsOf: string | null;
+}
+
+export interface GatheredWidgets {
+  widgets: WidgetData[];
+  /** The answer each widget read, by widget id. */
+  answers: Map<string, WidgetAnswer>;
+  /** The oldest data_as_of of the answers (null if any has none). */
+  dataAsOf: string | null;
+}
+
+function statisticsFilters(filters: WidgetFilters): StatisticsFilters {
+  return {
+    period: filters.period,
+    from: filters.from === null ? null : new Date(filters.from),
+    to: filters.to === null ? null : new Date(filters.to),
+    city: filters.city,
+    specialty: filters.specialty,
+  };
+}
+
+async function answerOf(statistics: StatisticsService, ingest: DataFreshness, endpoint: WidgetEndpoint, filters: WidgetFilters): Promise<WidgetAnswer> {
+  if (endpoint === 'real_time_stats') {
+    // Read before computing, as the realtime room does: the figures include at least these changes.
+    const dataAsOf = ingest.freshness().dataAsOf;
+    return { endpoint, filters, answer: await statistics.realTimeStats(), dataAsOf };
+  }
+  const answer = endpoint === 'kpis' ? await statistics.kpis(statisticsFilters(filters)) : await statistics.section(endpoint as Section, statisticsFilters(filters));
+  return { endpoint, filters, answer, dataAsOf: answer.calculation_info.data_as_of };
+}
+
+export function oldestDataAsOf(values: ReadonlyArray<string | null>): string | null {
+  if (values.some((value) => value === null)) return null;
+  return (values as string[]).reduce<string | null>((oldest, value) => (oldest === null || Date.parse(value) < Date.parse(oldest) ? value : oldest), null);
+}
+
+/** Every widget's value, in the widgets' order; a failed computation fails the whole (never a partial dashboard). */
+export async function gatherWidgets(statistics: StatisticsService, ingest: DataFreshness, widgets: readonly DashboardWidget[]): Promise<GatheredWidgets> {
+  const requests = new Map<string, Promise<WidgetAnswer>>();
+  const pending = widgets.map((widget) => {
+    const endpoint = widget.source.endpoint as WidgetEndpoint;
+    const identity = JSON.stringify([endpoint, widget.filters.period, widget.filters.from, widget.filters.to, widget.filters.city, widget.filters.specialty]);
+    let request = requests.get(identity);
+    if (!request) {
+      request = answerOf(statistics, ingest, endpoint, widget.filters);
+      requests.set(identity, request);
+    }
+    return request;
+  });
+  const answered = await Promise.all(pending);
+  const answers = new Map<string, WidgetAnswer>();
+  const values: WidgetData[] = widgets.map((widget, i) => {
+    answers.set(widget.id, answered[i]!);
+    return { id: widget.id, value: valueAt(answered[i]!.answer, widget.source.key) };
+  });
+  return { widgets: values, answers, dataAsOf: oldestDataAsOf([...new Set(answered)].map((answer) => answer.dataAsOf)) };
+}
