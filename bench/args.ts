@@ -1,12 +1,14 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load> [options]
-  --requests N    repair requests in the generated data set (default 1000000; 1e6, 10M accepted)
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load|soak> [options]
+  --requests N    repair requests in the generated data set (default 1000000, soak 200000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine; pdf: sequential renders (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc, live, load: seconds of steady load (default 20)
   --sockets N     live: concurrent sockets of the fan-out (default 10000)
+  --minutes N     soak: minutes of steady load (default 60)
+  --max-stale S   soak: the dashboards' requests accept answers up to S seconds old (Cache-Control: max-stale)
   --parallelism N generator connections (default 2)
   --jit-off       stats: also time the Postgres figures with jit=off
   --database NAME stats, serve, xlsx: use this already generated database (kept) instead of generating one`;
@@ -35,16 +37,21 @@ export interface BenchArgs {
   database: string | null;
   /** live: concurrent sockets of the fan-out. */
   sockets: number;
+  /** soak: minutes of steady load. */
+  minutes: number;
+  /** soak: Cache-Control max-stale of the dashboards' requests; null = fresh answers only. */
+  maxStaleSeconds: number | null;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null, sockets: 10_000 };
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null, sockets: 10_000, minutes: 60, maxStaleSeconds: null };
+  let requestsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
     const value = (): string | undefined => inline ?? argv[++i];
     switch (flag) {
-      case '--requests': args.requests = parseCount(value(), flag); break;
+      case '--requests': args.requests = parseCount(value(), flag); requestsGiven = true; break;
       case '--reps': args.reps = parseCount(value(), flag); break;
       case '--burst': args.burst = parseCount(value(), flag); break;
       case '--rate': args.rate = parseCount(value(), flag); break;
@@ -53,6 +60,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--jit-off': args.jitOff = true; break;
       case '--database': args.database = value() ?? null; break;
       case '--sockets': args.sockets = parseCount(value(), flag); break;
+      case '--minutes': args.minutes = parseCount(value(), flag); break;
+      case '--max-stale': args.maxStaleSeconds = parseCount(value(), flag); break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
       default:
         if (flag.startsWith('-') || args.name) throw new Error(`unexpected argument "${arg}"\n${USAGE}`);
@@ -60,6 +69,8 @@ export function parseArgs(argv: string[]): BenchArgs {
     }
   }
   if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
-  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  // The soak runs the demo simulator, whose row picks are tuned for a demo-sized database.
+  if (args.name === 'soak' && !requestsGiven) args.requests = 200_000;
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

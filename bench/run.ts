@@ -7,6 +7,7 @@
 //   load      crowds (1 000 connections), constant writes (50 changes/s), /health alongside, a greedy analyst
 //   xlsx      a raw Excel export of every request, payment and review (vs exceljs writing the same rows from memory), RSS
 //   pdf       the full PDF report through the warm browser pool, 1 and 20 at once (vs a bare page.pdf()), browser memory
+//   soak      an hour of writes, 1 000 sockets and 50 req/s: memory and event-loop trend, exact figures at the end
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
 import { ConsoleLogger, Logger } from '@nestjs/common';
@@ -19,6 +20,7 @@ import { runPdfBench } from './pdf.js';
 import { runXlsxBench } from './xlsx.js';
 import { runLoadBench } from './load.js';
 import { runServeBench } from './serve.js';
+import { runSoakBench } from './soak.js';
 import { runStatsBench } from './stats.js';
 
 async function main(): Promise<void> {
@@ -44,6 +46,7 @@ async function main(): Promise<void> {
     else if (args.name === 'pdf') await runPdfBench(args, cleanups);
     else if (args.name === 'xlsx') await runXlsxBench(args, cleanups);
     else if (args.name === 'load') await runLoadBench(args, cleanups);
+    else if (args.name === 'soak') await runSoakBench(args, cleanups);
     else await runGenerateBench(args, cleanups);
   } finally {
     await cleanups.runAll();
