@@ -174,3 +174,40 @@ describe('analyst gateway rate limit', () => {
     expect(() => loadConfig({ ANALYST_RATE_LIMIT: value })).toThrow(/ANALYST_RATE_LIMIT/);
   });
 });
+
+describe('service role (SERVICE_ROLE)', () => {
+  const split = { CLICKHOUSE_URL: 'http://clickhouse:8123', REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://u@db:5432/app' };
+
+  it('defaults to all (API and ingest in one process), with a 10 s ingest status TTL', () => {
+    expect(loadConfig({}).serviceRole).toBe('all');
+    expect(loadConfig({ SERVICE_ROLE: 'ALL' }).serviceRole).toBe('all');
+    expect(loadConfig({}).ingestStatusTtlSeconds).toBe(10);
+    expect(loadConfig({ INGEST_STATUS_TTL_SECONDS: '3' }).ingestStatusTtlSeconds).toBe(3);
+    expect(() => loadConfig({ INGEST_STATUS_TTL_SECONDS: '1' })).toThrow(/INGEST_STATUS_TTL_SECONDS/);
+  });
+
+  it('accepts api and ingest with a ClickHouse server, Redis and the operational database', () => {
+    expect(loadConfig({ ...split, SERVICE_ROLE: 'api' }).serviceRole).toBe('api');
+    expect(loadConfig({ ...split, SERVICE_ROLE: 'ingest' }).serviceRole).toBe('ingest');
+  });
+
+  it('refuses an unknown role, naming the variable and the choices', () => {
+    expect(() => loadConfig({ ...split, SERVICE_ROLE: 'worker' })).toThrow(ConfigError);
+    expect(() => loadConfig({ ...split, SERVICE_ROLE: 'worker' })).toThrow('configuration SERVICE_ROLE: expected one of all, api, ingest, got "worker"');
+  });
+
+  it('allows only all on the embedded engine: api or ingest without CLICKHOUSE_URL is a ConfigError saying why', () => {
+    for (const role of ['api', 'ingest']) {
+      const attempt = (): unknown => loadConfig({ ...split, CLICKHOUSE_URL: '', SERVICE_ROLE: role });
+      expect(attempt).toThrow(ConfigError);
+      expect(attempt).toThrow(/^configuration SERVICE_ROLE: .*CLICKHOUSE_URL.*SERVICE_ROLE=all/);
+    }
+    expect(loadConfig({ ...split, CLICKHOUSE_URL: '', SERVICE_ROLE: 'all' }).serviceRole).toBe('all');
+  });
+
+  it('needs REDIS_URL (the feed between the roles) and DATABASE_URL (no embedded demo database) to split', () => {
+    expect(() => loadConfig({ ...split, REDIS_URL: '', SERVICE_ROLE: 'api' })).toThrow(/^configuration SERVICE_ROLE: api needs REDIS_URL/);
+    expect(() => loadConfig({ ...split, REDIS_URL: '', SERVICE_ROLE: 'ingest' })).toThrow(/^configuration SERVICE_ROLE: ingest needs REDIS_URL/);
+    expect(() => loadConfig({ ...split, DATABASE_URL: '', SERVICE_ROLE: 'api' })).toThrow(/^configuration SERVICE_ROLE: api needs DATABASE_URL/);
+  });
+});

@@ -62,6 +62,15 @@ export interface AppConfig {
   shutdownTimeoutSeconds: number;
   /** HTTP and socket exposure: CORS, security headers, authentication failures, /metrics. */
   security: SecuritySettings;
+  /**
+   * SERVICE_ROLE: what this process runs. 'all' (default): API and ingest together, the only role
+   * for the embedded engine (one process owns its data directory). 'api': the HTTP/socket API,
+   * cache, alerts and exports, reading the ingest's feed through Redis. 'ingest': migrations and
+   * CDC with a small health server. The split needs CLICKHOUSE_URL, REDIS_URL and DATABASE_URL.
+   */
+  serviceRole: ServiceRole;
+  /** INGEST_STATUS_TTL_SECONDS: an ingest that has not reported for this long shows as stale to the API (split roles). */
+  ingestStatusTtlSeconds: number;
   /** Custom dashboards: the refresh given to a dashboard or widget that does not say its own. */
   dashboards: DashboardSettings;
 }
@@ -159,6 +168,9 @@ export interface AlertThresholds {
   /** Failure rate over 24 h (percent, 0..100). */
   failureRatePercent: number;
 }
+
+export const SERVICE_ROLES = ['all', 'api', 'ingest'] as const;
+export type ServiceRole = (typeof SERVICE_ROLES)[number];
 
 export class ConfigError extends Error {
   constructor(variable: string, problem: string) {
@@ -267,6 +279,24 @@ function identifier(env: Env, name: string, fallback: string): string {
   return value;
 }
 
+/** SERVICE_ROLE, and what running apart requires (named in the error). */
+function serviceRole(env: Env): ServiceRole {
+  const raw = optional(env, 'SERVICE_ROLE')?.toLowerCase();
+  if (raw === undefined) return 'all';
+  const role = SERVICE_ROLES.find((candidate) => candidate === raw);
+  if (!role) throw new ConfigError('SERVICE_ROLE', `expected one of ${SERVICE_ROLES.join(', ')}, got "${raw}"`);
+  if (role === 'all') return role;
+  if (!optional(env, 'CLICKHOUSE_URL')) {
+    throw new ConfigError(
+      'SERVICE_ROLE',
+      `${role} runs apart from the ${role === 'api' ? 'ingest' : 'API'} and needs a ClickHouse server both reach: set CLICKHOUSE_URL (the embedded engine belongs to one process; without a server use SERVICE_ROLE=all)`,
+    );
+  }
+  if (!optional(env, 'REDIS_URL')) throw new ConfigError('SERVICE_ROLE', `${role} needs REDIS_URL: the ingest tells the API about new data through Redis`);
+  if (!optional(env, 'DATABASE_URL')) throw new ConfigError('SERVICE_ROLE', `${role} needs DATABASE_URL: the embedded demo database runs only with SERVICE_ROLE=all`);
+  return role;
+}
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const exportPublicUrl = url(env, 'EXPORT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   return {
@@ -299,6 +329,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
     logLevel: logLevel(env, 'LOG_LEVEL', 'info'),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 3600),
+    serviceRole: serviceRole(env),
+    ingestStatusTtlSeconds: integer(env, 'INGEST_STATUS_TTL_SECONDS', 10, 2, 3600),
     demo: {
       dataDir: optional(env, 'DEMO_DATA_DIR') ?? fromRoot('data', 'postgres'),
       port: integer(env, 'DEMO_POSTGRES_PORT', 54329, 1, 65535),
