@@ -66,6 +66,15 @@ describe('judge', () => {
     const none = [0, 0, 0, 0].map((value) => ({ value, basis: 0 }));
     expect(judge('revenue', { value: 30_000, basis: 1 }, none, 4)!.anomalous).toBe(false);
     expect(judge('revenue', { value: 300_000, basis: 10 }, none, 4)!.anomalous).toBe(true);
+    // Two small past payments do not make three ordinary ones an anomaly (sizes pooled with this hour's).
+    const twoSmall = [0, 10_000, 0, 0, 0, 0, 12_000, 0].map((value) => ({ value, basis: value === 0 ? 0 : 1 }));
+    expect(judge('revenue', { value: 106_500, basis: 3 }, twoSmall, 4)!.anomalous).toBe(false);
+  });
+
+  it('small counts: the Poisson range is wider above than the normal curve (a quiet hour reaching 5 is not rare)', () => {
+    const quiet = counts([1, 0, 2, 1, 0, 1, 1, 2]);
+    expect(judge('requests', { value: 5, basis: 5 }, quiet, 4)!.anomalous).toBe(false);
+    expect(judge('requests', { value: 12, basis: 12 }, quiet, 4)!.anomalous).toBe(true);
   });
 
   it('higher sensitivity numbers mean fewer alerts', () => {
