@@ -182,7 +182,7 @@ GROUP BY
 SELECT
     '' AS grp,
     multiIf(((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})), 0, ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')})), 1, -1) AS slot,
-    toString(sum(toInt64(sign) * has(splitByChar(',', {failed:String}), status))) AS value,
+    toString(sum(toInt64(sign) * has({failed:Array(String)}, status))) AS value,
     toString(sum(toInt64(sign))) AS basis
 FROM depannage_repairrequest_signed
 WHERE (((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})) OR ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')}))) AND (({hasCity:UInt8} = 0) OR (city = {city:String})) AND (({hasSpecialty:UInt8} = 0) OR (specialty_needed = {specialty:String}))
@@ -194,7 +194,7 @@ GROUP BY
 SELECT
     city AS grp,
     multiIf(((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})), 0, ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')})), 1, -1) AS slot,
-    toString(sum(toInt64(sign) * has(splitByChar(',', {failed:String}), status))) AS value,
+    toString(sum(toInt64(sign) * has({failed:Array(String)}, status))) AS value,
     toString(sum(toInt64(sign))) AS basis
 FROM depannage_repairrequest_signed
 WHERE (((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})) OR ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')}))) AND (({hasCity:UInt8} = 0) OR (city = {city:String})) AND (({hasSpecialty:UInt8} = 0) OR (specialty_needed = {specialty:String}))
@@ -206,7 +206,7 @@ GROUP BY
 SELECT
     specialty_needed AS grp,
     multiIf(((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})), 0, ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')})), 1, -1) AS slot,
-    toString(sum(toInt64(sign) * has(splitByChar(',', {failed:String}), status))) AS value,
+    toString(sum(toInt64(sign) * has({failed:Array(String)}, status))) AS value,
     toString(sum(toInt64(sign))) AS basis
 FROM depannage_repairrequest_signed
 WHERE (((created_at >= {s0:DateTime64(6, 'UTC')}) AND (created_at < {e0:DateTime64(6, 'UTC')})) OR ((created_at >= {s1:DateTime64(6, 'UTC')}) AND (created_at < {e1:DateTime64(6, 'UTC')}))) AND (({hasCity:UInt8} = 0) OR (city = {city:String})) AND (({hasSpecialty:UInt8} = 0) OR (specialty_needed = {specialty:String}))

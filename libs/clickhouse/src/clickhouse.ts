@@ -2,7 +2,8 @@
 // embedded chdb (default, data under CLICKHOUSE_DATA_DIR) or a server reached with @clickhouse/client
 // (CLICKHOUSE_URL). SQL is the same on both; values always travel as bound parameters {name:Type}.
 
-export type QueryParams = Record<string, string | number | boolean | null>;
+/** Bound values; arrays bind as ClickHouse arrays (`{ids:Array(Int64)}`), never as joined strings. */
+export type QueryParams = Record<string, string | number | boolean | null | ReadonlyArray<string | number>>;
 
 /** Payload formats accepted for raw inserts (line-delimited, so a payload can be split on '\n'). */
 export type InsertFormat = 'JSONEachRow' | 'TabSeparated';

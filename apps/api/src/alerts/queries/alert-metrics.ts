@@ -7,7 +7,7 @@
 //   failed_logins |A: event_type = 'login', status = 'failure', timestamp in the range| (= security.failed_logins)
 // City and specialty are the request's; a payment reaches them through its request; a failed
 // login's city is its geo_city (it has no specialty).
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import type { ClickHouse, QueryParams } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { fromClickHouseDateTime, toClickHouseDateTime } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { money, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { AlertMetric, AlertScope, AnomalyGroup } from '../../../../../libs/metrics/src/alerts.js';
@@ -57,12 +57,12 @@ export async function measure(
   if (source.specialty === null && (options.groupBy === 'specialty' || options.scope.specialty !== null)) {
     throw new UnsupportedScopeError(`${metric} has no specialty`);
   }
-  const params: Record<string, string | number> = {
+  const params: QueryParams = {
     hasCity: options.scope.city === null ? 0 : 1,
     city: options.scope.city ?? '',
     hasSpecialty: options.scope.specialty === null ? 0 : 1,
     specialty: options.scope.specialty ?? '',
-    failed: FAILED_STATUSES.join(','),
+    failed: FAILED_STATUSES,
   };
   const inRange: string[] = [];
   const slotCases: string[] = [];
@@ -99,7 +99,7 @@ export async function measure(
       WHERE event_type = 'login' AND status = 'failure' AND (${rangeFilter}) AND ${scoped}
       GROUP BY grp, slot`;
   } else {
-    const numerator = metric === 'requests' ? 'toInt64(sign)' : 'toInt64(sign) * has(splitByChar(\',\', {failed:String}), status)';
+    const numerator = metric === 'requests' ? 'toInt64(sign)' : 'toInt64(sign) * has({failed:Array(String)}, status)';
     sql = `
       SELECT ${group} AS grp, ${slot} AS slot, toString(sum(${numerator})) AS value, toString(sum(toInt64(sign))) AS basis
       FROM ${source.table}

@@ -100,7 +100,7 @@ export async function legacyTopTechnicians(clickhouse: ClickHouse): Promise<TopT
        WHERE status = 'completed' AND technician_id IN {ids:Array(Int64)}
      ) AS r ON r.id = v.request_id
      GROUP BY r.technician_id`,
-    { ids: `[${leaders.map((leader) => leader.id).join(',')}]` },
+    { ids: leaders.map((leader) => Number(leader.id)) },
   );
   const ratingOf = new Map(ratings.map((rating) => [String(rating.technician_id), rating]));
   return leaders.map((leader) => {

@@ -89,7 +89,7 @@ export async function topTechnicians(clickhouse: ClickHouse, params: WindowParam
     if (candidates.length === 0) break;
     const profiles = await clickhouse.query<{ id: string; user_id: string; specialty: string }>(
       'SELECT id, user_id, specialty FROM depannage_technician FINAL WHERE id IN {ids:Array(Int64)}',
-      { ids: `[${candidates.map((candidate) => candidate.id).join(',')}]` },
+      { ids: candidates.map((candidate) => Number(candidate.id)) },
     );
     const profileOf = new Map(profiles.map((profile) => [String(profile.id), profile]));
     for (const candidate of candidates) {
@@ -99,8 +99,8 @@ export async function topTechnicians(clickhouse: ClickHouse, params: WindowParam
     if (candidates.length < CANDIDATES_PER_PAGE) break;
   }
   if (leaders.length === 0) return [];
-  const ids = `[${leaders.map((leader) => leader.id).join(',')}]`;
-  const userIds = `[${leaders.map((leader) => leader.user_id).join(',')}]`;
+  const ids = leaders.map((leader) => Number(leader.id));
+  const userIds = leaders.map((leader) => Number(leader.user_id));
   const [names, ratings] = await Promise.all([
     clickhouse.query<{ id: string; username: string; full_name: string }>(
       `SELECT id, username, trimBoth(concat(first_name, ' ', last_name)) AS full_name
