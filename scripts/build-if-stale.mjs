@@ -1,6 +1,10 @@
-// `npm start` without a rebuild of what is built: compiles (tsc, incremental) only when a source
-// file or a build setting is newer than the last successful build, recorded by dist/.build-stamp.
+// `npm start` without a rebuild of what is built: each part is compiled only when one of its source
+// files or build settings is newer than its last successful build, recorded by a stamp file:
+//   - the API (tsc, incremental): apps/ (but the web dashboard), libs/, bench/ → dist/.build-stamp
+//   - the web dashboard (tsc --noEmit, then Vite): apps/dashboard/ and the API types it imports →
+//     dist/dashboard/.build-stamp (Vite empties dist/dashboard first, so a stale stamp never stays).
 // A failed build leaves no stamp, so the next start compiles again and shows the errors.
+// `--only=api` / `--only=dashboard` builds one part (the browser tests build the dashboard).
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
 import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
@@ -8,41 +12,75 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
-const stamp = join(root, 'dist', '.build-stamp');
-const SOURCE_DIRS = ['apps', 'libs', 'bench'];
-const SETTINGS = ['tsconfig.json', 'tsconfig.build.json', 'package.json', 'package-lock.json'];
+const node = (script, ...args) => [process.execPath, [join(root, 'node_modules', ...script.split('/')), ...args]];
+const SETTINGS = ['package.json', 'package-lock.json'];
 
-function newestSource() {
+const PARTS = [
+  {
+    name: 'api',
+    label: 'tsc, incremental',
+    stamp: join(root, 'dist', '.build-stamp'),
+    sources: ['apps', 'libs', 'bench'],
+    skip: [join(root, 'apps', 'dashboard')],
+    extensions: ['.ts'],
+    settings: ['tsconfig.json', 'tsconfig.build.json', ...SETTINGS],
+    steps: [node('typescript/bin/tsc', '-p', join(root, 'tsconfig.build.json'))],
+  },
+  {
+    name: 'dashboard',
+    label: 'web dashboard: tsc --noEmit, vite build',
+    stamp: join(root, 'dist', 'dashboard', '.build-stamp'),
+    // The dashboard imports the API's types (libs/metrics, the realtime protocol): a change there is checked again.
+    sources: ['apps/dashboard', 'libs/metrics/src', 'apps/api/src/realtime/protocol.ts'],
+    skip: [],
+    extensions: ['.ts', '.tsx', '.css', '.html', '.json'],
+    settings: SETTINGS,
+    steps: [
+      node('typescript/bin/tsc', '-p', join(root, 'apps', 'dashboard', 'tsconfig.json')),
+      node('vite/bin/vite.js', 'build', '--config', join(root, 'apps', 'dashboard', 'vite.config.ts')),
+    ],
+  },
+];
+
+function newestSource(part) {
   let newest = 0;
-  const visit = (dir) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const path = join(dir, entry.name);
-      if (entry.isDirectory()) {
-        if (entry.name !== 'node_modules') visit(path);
-      } else if (entry.name.endsWith('.ts')) {
-        newest = Math.max(newest, statSync(path).mtimeMs);
-      }
+  const visit = (path) => {
+    const stat = statSync(path, { throwIfNoEntry: false });
+    if (!stat || part.skip.includes(path)) return;
+    if (!stat.isDirectory()) {
+      if (part.extensions.some((extension) => path.endsWith(extension))) newest = Math.max(newest, stat.mtimeMs);
+      return;
+    }
+    for (const entry of readdirSync(path, { withFileTypes: true })) {
+      if (entry.name !== 'node_modules') visit(join(path, entry.name));
     }
   };
-  for (const dir of SOURCE_DIRS) visit(join(root, dir));
-  for (const file of SETTINGS) newest = Math.max(newest, statSync(join(root, file), { throwIfNoEntry: false })?.mtimeMs ?? 0);
+  for (const source of part.sources) visit(join(root, source));
+  for (const file of part.settings) newest = Math.max(newest, statSync(join(root, file), { throwIfNoEntry: false })?.mtimeMs ?? 0);
   return newest;
 }
 
-const built = statSync(stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
-if (built > newestSource()) process.exit(0);
-
-process.stderr.write('building (tsc, incremental)…\n');
-const started = Date.now();
-const tsc = spawnSync(process.execPath, [join(root, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', join(root, 'tsconfig.build.json')], {
-  cwd: root,
-  stdio: 'inherit',
-});
-if (tsc.status !== 0) {
-  process.stderr.write(`build failed (tsc exit ${tsc.status ?? tsc.signal})\n`);
-  process.exit(1);
+const only = process.argv.find((arg) => arg.startsWith('--only='))?.slice('--only='.length);
+if (only !== undefined && !PARTS.some((part) => part.name === only)) {
+  process.stderr.write(`--only=${only}: not a part (${PARTS.map((part) => part.name).join(', ')})\n`);
+  process.exit(2);
 }
-writeFileSync(stamp, `${new Date(started).toISOString()}\n`);
-// Dated when the build began: a file saved while tsc ran is newer, and is compiled next time.
-utimesSync(stamp, started / 1000, started / 1000);
-process.stderr.write(`built in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+
+for (const part of PARTS) {
+  if (only !== undefined && part.name !== only) continue;
+  const built = statSync(part.stamp, { throwIfNoEntry: false })?.mtimeMs ?? 0;
+  if (built > newestSource(part)) continue;
+  process.stderr.write(`building (${part.label})…\n`);
+  const started = Date.now();
+  for (const [command, args] of part.steps) {
+    const run = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+    if (run.status !== 0) {
+      process.stderr.write(`build failed (${part.name}: ${args[0]} exit ${run.status ?? run.signal})\n`);
+      process.exit(1);
+    }
+  }
+  writeFileSync(part.stamp, `${new Date(started).toISOString()}\n`);
+  // Dated when the build began: a file saved while it ran is newer, and is compiled next time.
+  utimesSync(part.stamp, started / 1000, started / 1000);
+  process.stderr.write(`built ${part.name} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+}

@@ -27,6 +27,7 @@ import { LegacyModule } from './statistics/legacy/legacy.module.js';
 import { RuntimeModule } from './runtime.module.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { MetricsController, MetricsGuard } from './telemetry/metrics.controller.js';
+import { DemoSessionController } from './web/demo-session.controller.js';
 
 export interface AppDependencies {
   config: AppConfig;
@@ -71,7 +72,7 @@ export class AppModule {
         ExportsModule,
         LegacyModule,
       ],
-      controllers: [HealthController, AnalystController, MetricsController],
+      controllers: [HealthController, AnalystController, MetricsController, DemoSessionController],
       providers: [
         AdminGuard,
         MetricsGuard,

@@ -33,6 +33,7 @@ import { applyHttpSecurity, corsPolicy } from './security/http-security.js';
 import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { isWriteRoute, writeBodyRefusal } from './write-routes.js';
+import { DASHBOARD_BUILD_DIR, serveDashboard } from './web/dashboard-static.js';
 
 export interface RuntimeOptions {
   /** Wipe the demo database and the embedded ClickHouse data first. */
@@ -272,6 +273,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         .build(),
     );
     SwaggerModule.setup('docs', app, document);
+    // The web dashboard (apps/dashboard) at / and /tableau/…, from its build.
+    await serveDashboard(fastify, fromRoot(...DASHBOARD_BUILD_DIR));
     await app.listen(config.port, config.host);
     // Nest's close: HTTP stops accepting, sockets close, then the modules' workers (exports, alerts, schedules).
     cleanups.push({

@@ -6,6 +6,7 @@ import { CACHE_PURGE_PATH } from './cache/statistics-cache.controller.js';
 import { DASHBOARDS_PATH } from './dashboards/dashboards.controller.js';
 import { EXPORTS_PATH } from './exports/exports.service.js';
 import { REPORT_SCHEDULES_PATH } from './exports/schedules/report-schedules.controller.js';
+import { DEMO_SESSION_PATH } from './web/demo-session.controller.js';
 
 const STATISTICS_PREFIX = '/depannage/api/statistics';
 
@@ -37,6 +38,7 @@ const WRITE_ROUTES: ReadonlyArray<{ method: string; path: RegExp }> = [
   { method: 'PATCH', path: new RegExp(`^${DASHBOARDS}/${ID}$`) },
   { method: 'DELETE', path: new RegExp(`^${DASHBOARDS}/${ID}$`) },
   { method: 'POST', path: new RegExp(`^${DASHBOARDS}/${ID}/export$`) },
+  { method: 'POST', path: new RegExp(`^${escaped(DEMO_SESSION_PATH)}$`) },
 ];
 
 /** Whether `method` on `path` (no query string, no trailing slash) is one of the write routes. */

@@ -1,0 +1,73 @@
+// One ECharts chart in a figure: a title, the drawing (canvas, redrawn in place when the data
+// moves, resized with its box), and the same numbers as a table for keyboards and screen readers
+// ("Voir les données"). Interactions come from the option each tab builds (zoom, tooltip, legend).
+import { useEffect, useRef, type ReactNode } from 'react';
+import { echarts, type EChartsOption } from './echarts.js';
+
+export interface ChartProps {
+  title: string;
+  /** Short words for assistive technologies: what the chart shows. */
+  summary: string;
+  option: EChartsOption;
+  /** The chart's numbers as rows, shown on demand. */
+  table?: { columns: string[]; rows: Array<Array<string | number>> };
+  height?: number;
+  /** data-chart attribute, for tests and styling. */
+  name: string;
+  children?: ReactNode;
+}
+
+export function Chart({ title, summary, option, table, height = 320, name, children }: ChartProps) {
+  const box = useRef<HTMLDivElement>(null);
+  const chart = useRef<echarts.ECharts | null>(null);
+
+  useEffect(() => {
+    const element = box.current!;
+    const instance = echarts.init(element, undefined, { renderer: 'canvas', locale: 'FR' });
+    chart.current = instance;
+    const observer = new ResizeObserver(() => instance.resize());
+    observer.observe(element);
+    return () => {
+      observer.disconnect();
+      instance.dispose();
+      chart.current = null;
+    };
+  }, []);
+
+  useEffect(() => {
+    // notMerge: a series that disappeared (a filter) must not linger from the previous option.
+    // The legend's selection survives: it is kept by ECharts across setOption with the same names.
+    chart.current?.setOption({ aria: { enabled: true, label: { description: summary } }, ...option }, { notMerge: false, replaceMerge: ['series'] });
+  }, [option, summary]);
+
+  return (
+    <figure className="chart" data-chart={name}>
+      <figcaption>{title}</figcaption>
+      <div ref={box} className="chart-canvas" style={{ height }} role="img" aria-label={`${title} : ${summary}`} />
+      {children}
+      {table && table.rows.length > 0 && (
+        <details className="chart-data">
+          <summary>Voir les données</summary>
+          <table>
+            <thead>
+              <tr>
+                {table.columns.map((column) => (
+                  <th key={column} scope="col">
+                    {column}
+                  </th>
+                ))}
+              </tr>
+            </thead>
+            <tbody>
+              {table.rows.map((row, index) => (
+                <tr key={index}>
+                  {row.map((cell, cellIndex) => (cellIndex === 0 ? <th key={cellIndex} scope="row">{cell}</th> : <td key={cellIndex}>{cell}</td>))}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </details>
+      )}
+    </figure>
+  );
+}

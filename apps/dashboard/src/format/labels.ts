@@ -1,0 +1,41 @@
+// French names of the raw codes the operational database stores (request statuses, specialties,
+// payment methods, user types). The database holds free text (operational-schema.sql): a value not
+// listed here is shown as it is stored, never hidden or renamed to "autre".
+
+const REQUEST_STATUS: Readonly<Record<string, string>> = {
+  draft: 'Brouillon',
+  pending: 'En attente',
+  assigned: 'Assignée',
+  in_progress: 'En cours',
+  completed: 'Terminée',
+  cancelled: 'Annulée',
+};
+
+const SPECIALTY: Readonly<Record<string, string>> = {
+  electrician: 'Électricité',
+  plumber: 'Plomberie',
+  mechanic: 'Mécanique',
+  it: 'Informatique',
+  air_conditioning: 'Climatisation',
+  appliance_repair: 'Électroménager',
+  locksmith: 'Serrurerie',
+  other: 'Autre',
+};
+
+const PAYMENT_METHOD: Readonly<Record<string, string>> = {
+  orange_money: 'Orange Money',
+  moov_money: 'Moov Money',
+  cash: 'Espèces',
+  bank_transfer: 'Virement bancaire',
+};
+
+function lookup(table: Readonly<Record<string, string>>, raw: string): string {
+  if (raw === '') return '(vide)';
+  return Object.hasOwn(table, raw) ? table[raw]! : raw;
+}
+
+export const statusLabel = (raw: string): string => lookup(REQUEST_STATUS, raw);
+export const specialtyLabel = (raw: string): string => lookup(SPECIALTY, raw);
+export const paymentMethodLabel = (raw: string): string => lookup(PAYMENT_METHOD, raw);
+/** A city as stored; the empty string (unknown city) said in words. */
+export const cityLabel = (raw: string): string => (raw === '' ? '(ville non précisée)' : raw);

@@ -1,0 +1,11 @@
+// Entry of the web dashboard (served by the API at / and /tableau/…; see apps/dashboard/README.md).
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './app.js';
+import './styles.css';
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);
