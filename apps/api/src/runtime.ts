@@ -20,6 +20,8 @@ import { createOperationalSchema } from '../../demo/src/operational-schema.js';
 import { demoCredentialsDir, loadOrCreateDemoSecret } from './demo-credentials.js';
 import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
+import { demoAlertScale } from '../../demo/src/alert-scale.js';
+import { Rhythm } from '../../demo/src/rhythm.js';
 import { Ingest } from '../../ingest/src/ingest.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
@@ -147,6 +149,20 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
         adminUserId = summary.adminUserId;
         logger.log({ message: 'demo database seeded', counts: summary.counts, ms: summary.durationMs });
       }
+      // Thresholds the environment leaves unset follow the demo's own scale (alert-scale.ts).
+      const scale = await demoAlertScale(operationalDb, new Date());
+      if (scale) {
+        const unset = (key: keyof AppConfig['alertThresholds']): boolean => !config.alertThresholdsSet.includes(key);
+        config = {
+          ...config,
+          alertThresholds: {
+            ...config.alertThresholds,
+            ...(unset('requests') ? { requests: scale.requests } : {}),
+            ...(unset('revenueXof') ? { revenueXof: scale.revenueXof } : {}),
+          },
+        };
+        logger.log({ message: 'demo alert thresholds scaled to its busiest day', thresholds: config.alertThresholds, busiest_24h: scale.busiest });
+      }
     }
 
     const clickhouse = await openClickHouse({
@@ -204,6 +220,8 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     if (embedded && options.simulate !== false && config.demo.simulatorRate > 0) {
       simulator = new Simulator(operationalDb, {
         ratePerSecond: config.demo.simulatorRate,
+        // Its events follow the data's hourly and weekly rhythm: the demo's normal is the history's.
+        rhythm: await Rhythm.measure(operationalDb, new Date()),
         log: (message) => logger.log(message),
         warn: (message) => logger.warn(message),
       });

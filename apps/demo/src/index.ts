@@ -1,4 +1,5 @@
-// Public surface of the demo: private Postgres, operational schema, bulk seed, live simulator.
+// Public surface of the demo: private Postgres, operational schema, bulk seed, live simulator and
+// its rhythm, the alert thresholds at the demo's scale.
 export { DEMO_DATABASE, startEmbeddedPostgres, type EmbeddedPostgresOptions, type RunningPostgres } from './embedded-postgres.js';
 export { OPERATIONAL_TABLES, createOperationalSchema, operationalSchemaPath, type OperationalTable } from './operational-schema.js';
 export { seedDemoData, type SeedOptions, type SeedSummary } from './seed.js';
@@ -7,4 +8,6 @@ export {
   type SimulatorActionKind, type SimulatorOptions,
 } from './simulator.js';
 export { Random } from './random.js';
+export { Rhythm, RHYTHM_EVENTS, type RhythmEvent } from './rhythm.js';
+export { demoAlertScale, type DemoAlertScale } from './alert-scale.js';
 export { DEMO_PASSWORD } from './vocabulary.js';

@@ -203,9 +203,11 @@ class ActivityClock {
       const start = today - d * DAY;
       const growth = Math.exp(1.6 * (1 - d / days));
       const noise = 0.85 + 0.3 * rng.next();
-      // Today only counts for the part already elapsed.
-      const elapsed = d === 0 ? (now - start) / DAY : 1;
-      total += growth * ActivityClock.WEEKDAY[new Date(start).getUTCDay()]! * noise * elapsed;
+      // Today weighs a whole day: sample() turns away its instants after `now`, so its elapsed
+      // hours are as busy as those of other days. (Weighting it by the elapsed fraction as well
+      // left the morning's hours half as busy as the same hours of past weeks, which the seasonal
+      // anomaly rules then flag at the demo's first start.)
+      total += growth * ActivityClock.WEEKDAY[new Date(start).getUTCDay()]! * noise;
       this.dayStarts.push(start);
       this.cumulative.push(total);
     }

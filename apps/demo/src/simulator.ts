@@ -2,6 +2,13 @@
 // through their lifecycle, payments, reviews, logins and the occasional delete, each step one
 // transaction on the operational database, so that CDC and the dashboards have live changes.
 //
+// Two modes. Without a rhythm (load tests, the CDC workload) every step is one of the actions,
+// drawn with fixed weights. With a rhythm (the demo) the marketplace's events (requests, their
+// lifecycle, sign-ups, reviews, logins) happen at the rates its own data shows for this hour of the
+// week (rhythm.ts), whatever the step rate, and the remaining steps are technicians' position
+// reports and availability changes: the change rate stays `ratePerSecond`, and the activity the
+// statistics and alerts measure looks like the history they compare it with.
+//
 // Every timestamp is the database's now() (UTC). The actions are public so that test workloads
 // can compose several of them in one transaction instead of re-implementing them.
 import type pg from 'pg';
@@ -12,6 +19,7 @@ import {
   URGENCY_LEVELS, USER_AGENTS, emailFor, finalPriceXof, ipOrigin, malianPhone, payoutXof, personName, priceXof, specialtyCode,
   storedSpecialty, streetAddress, usernameFor,
 } from './vocabulary.js';
+import { hourOfWeek, Rhythm } from './rhythm.js';
 import { inTransaction } from './transaction.js';
 
 export type SimulatorActionKind =
@@ -30,7 +38,10 @@ export type SimulatorActionKind =
   | 'toggle_availability'
   | 'delete_cancelled_request'
   | 'delete_audit'
-  | 'validate_missions';
+  | 'validate_missions'
+  | 'successful_login'
+  | 'failed_login'
+  | 'position_update';
 
 export interface SimulatorAction {
   kind: SimulatorActionKind;
@@ -41,7 +52,15 @@ export interface SimulatorAction {
 }
 
 export interface SimulatorOptions {
+  /** Steps (transactions) per second. */
   ratePerSecond: number;
+  /**
+   * Demo mode: the marketplace's events follow these rates (re-measured from the database every
+   * RHYTHM_REFRESH_MS of `clock`); the other steps are position reports. Without it, fixed weights.
+   */
+  rhythm?: Rhythm;
+  /** The instant the rhythm is read at (ms since the epoch; default Date.now). Rows still carry the database's now(). */
+  clock?: () => number;
   /** PRNG seed for the choice of actions and values; defaults to the clock. */
   seed?: number;
   log?: (msg: string) => void;
@@ -56,6 +75,34 @@ const ACTION_WEIGHTS: Weighted<SimulatorActionKind> = [
   ['refund', 0.7], ['review', 6], ['moderate_review', 3], ['cancel', 3], ['login', 18], ['security_notification', 1.5],
   ['toggle_availability', 4], ['delete_cancelled_request', 0.8], ['delete_audit', 0.8], ['validate_missions', 0.5],
 ];
+
+/**
+ * Demo mode: each action's rate from the rhythm. Events the data records directly follow their
+ * measured rate; the rest are small fractions of the event they go with (a pending payment settled
+ * for about one completion in ten, as the simulator leaves one in ten pending; a refund for 3 %).
+ */
+const PACED_ACTIONS: ReadonlyArray<readonly [SimulatorActionKind, (rhythm: Rhythm, at: number) => number]> = [
+  ['create_request', (r, t) => r.rate('create_request', t)],
+  ['assign', (r, t) => r.rate('assign', t)],
+  ['start', (r, t) => r.rate('start', t)],
+  ['complete', (r, t) => r.rate('complete', t)],
+  ['cancel', (r, t) => r.rate('cancel', t)],
+  ['sign_up', (r, t) => r.rate('sign_up', t)],
+  ['review', (r, t) => r.rate('review', t)],
+  ['successful_login', (r, t) => r.rate('login', t)],
+  ['failed_login', (r, t) => r.rate('failed_login', t)],
+  ['settle_payment', (r, t) => 0.1 * r.rate('complete', t)],
+  ['refund', (r, t) => 0.03 * r.rate('complete', t)],
+  ['moderate_review', (r, t) => 0.6 * r.rate('review', t)],
+  ['security_notification', (r, t) => 0.05 * r.rate('login', t)],
+  ['validate_missions', (r, t) => 0.02 * r.rate('complete', t)],
+  ['delete_cancelled_request', (r, t) => 0.05 * r.rate('cancel', t)],
+  ['delete_audit', (r, t) => 0.01 * r.rate('login', t)],
+];
+/** Demo mode: the steps left over by the events; no alert metric moves with them. */
+const FILLER_WEIGHTS: Weighted<SimulatorActionKind> = [['position_update', 9], ['toggle_availability', 1]];
+/** Demo mode: the rhythm is measured again this often (its own activity becomes history). */
+const RHYTHM_REFRESH_MS = 6 * 3_600_000;
 
 type Tx = pg.ClientBase;
 
@@ -341,15 +388,19 @@ export class MarketplaceActions {
     return updated.rowCount === 1 ? id : null;
   }
 
-  /** A login attempt: success, wrong password, unknown e-mail or the OTP flow; risky ones alert the user. */
-  async login(tx: Tx): Promise<number> {
+  /**
+   * A login attempt: success, wrong password, unknown e-mail or the OTP flow; risky ones alert the
+   * user. With `only`, that outcome (a failure is an unknown e-mail three times in ten, as in the seed).
+   */
+  async login(tx: Tx, only?: 'success' | 'failure'): Promise<number> {
     const rng = this.rng;
     const userId = await this.pickId(tx, 'users_user');
-    if (userId === null || rng.chance(0.06)) {
+    const unknown = only === undefined ? rng.chance(0.06) : only === 'failure' && rng.chance(0.3);
+    if (userId === null || unknown) {
       await this.audit(tx, null, 'login', 'failure', { reason: 'Utilisateur inconnu', email: `inconnu${rng.digits(4)}@gmail.com` }, 30);
       return 1;
     }
-    const outcome = rng.weighted([['success', 70], ['failure', 18], ['otp', 9], ['logout', 3]] as const);
+    const outcome = only ?? rng.weighted([['success', 70], ['failure', 18], ['otp', 9], ['logout', 3]] as const);
     if (outcome === 'otp') {
       await this.audit(tx, userId, 'otp_sent', 'success', { channel: 'sms' });
       const verified = rng.chance(0.9);
@@ -389,6 +440,21 @@ export class MarketplaceActions {
       [['Alerte de sécurité : connexion inhabituelle', 'login_high_risk'], 2],
     ] as const);
     return this.notify(tx, userId, subject, 'Si vous n\'êtes pas à l\'origine de cette action, contactez le support DepanneTeliman.', eventType);
+  }
+
+  /** A technician on duty reports where they are (the app does so every few minutes). */
+  async updatePosition(tx: Tx): Promise<number | null> {
+    const rng = this.rng;
+    const id = await this.pickId(tx, 'depannage_technician', 'is_available AND current_latitude IS NOT NULL');
+    if (id === null) return null;
+    const updated = await tx.query(
+      `UPDATE depannage_technician
+          SET current_latitude = round((current_latitude + $2)::numeric, 6), current_longitude = round((current_longitude + $3)::numeric, 6),
+              last_position_update = now()
+        WHERE id = $1 AND current_latitude IS NOT NULL`,
+      [id, rng.normal() * 0.002, rng.normal() * 0.002],
+    );
+    return updated.rowCount === 1 ? id : null;
   }
 
   /** A technician goes on/off duty; sometimes an admin verifies a new technician instead. */
@@ -524,14 +590,22 @@ export class Simulator {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  private rhythm: Rhythm | null;
+  private readonly clock: () => number;
+  private readonly ratePerSecond: number;
+  /** Demo mode: the hour of the week whose events outran the step rate was already reported. */
+  private saturatedHourReported: number | null = null;
 
   constructor(private readonly pool: pg.Pool, opts: SimulatorOptions) {
     if (!(opts.ratePerSecond > 0)) throw new Error(`Simulator: ratePerSecond must be > 0, got ${opts.ratePerSecond}`);
+    this.ratePerSecond = opts.ratePerSecond;
     this.intervalMs = 1000 / opts.ratePerSecond;
     this.rng = new Random(opts.seed ?? Date.now() % 2_147_483_647);
     this.actions = new MarketplaceActions(this.rng);
     this.log = opts.log ?? ((msg) => console.error(msg));
     this.warn = opts.warn ?? this.log;
+    this.rhythm = opts.rhythm ?? null;
+    this.clock = opts.clock ?? Date.now;
   }
 
   /** Counts per applied action kind, plus steps, skipped (nothing to act on) and failed. */
@@ -556,7 +630,7 @@ export class Simulator {
 
   /** Runs one randomly chosen action in its own transaction. Throws if it fails (after rollback). */
   async step(): Promise<SimulatorAction> {
-    const kind = this.rng.weighted(ACTION_WEIGHTS);
+    const kind = this.rhythm ? await this.pacedKind(this.rhythm) : this.rng.weighted(ACTION_WEIGHTS);
     this.counters.steps! += 1;
     try {
       const rows = await this.transaction((tx) => this.perform(tx, kind));
@@ -568,6 +642,31 @@ export class Simulator {
       this.counters.failed! += 1;
       throw new Error(`simulator action ${kind} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     }
+  }
+
+  /**
+   * Demo mode: an event with probability (its rate now) ÷ (steps per second), so each happens at
+   * its measured rate; otherwise a filler step. When the events outrun the step rate they keep
+   * their proportions and the shortfall is reported once per hour of the week.
+   */
+  private async pacedKind(current: Rhythm): Promise<SimulatorActionKind> {
+    const at = this.clock();
+    let rhythm = current;
+    if (at - rhythm.measuredAt >= RHYTHM_REFRESH_MS) {
+      rhythm = this.rhythm = await Rhythm.measure(this.pool, new Date(at));
+    }
+    const rates = PACED_ACTIONS.map(([kind, rate]) => [kind, rate(rhythm, at)] as const);
+    const total = rates.reduce((sum, [, rate]) => sum + rate, 0);
+    if (total > this.ratePerSecond && this.saturatedHourReported !== hourOfWeek(at)) {
+      this.saturatedHourReported = hourOfWeek(at);
+      this.warn(`simulator: the data's events need ${total.toFixed(2)} steps/s at this hour, more than the ${this.ratePerSecond} configured; they run slower than the history`);
+    }
+    let draw = this.rng.next() * Math.max(total, this.ratePerSecond);
+    for (const [kind, rate] of rates) {
+      if (draw < rate) return kind;
+      draw -= rate;
+    }
+    return this.rng.weighted(FILLER_WEIGHTS);
   }
 
   /** Runs `work` in one transaction on a pooled connection (rolled back if it throws). */
@@ -595,6 +694,9 @@ export class Simulator {
       case 'delete_cancelled_request': return one(await a.deleteCancelledRequest(tx));
       case 'delete_audit': return one(await a.deleteAudit(tx));
       case 'validate_missions': return a.validateMissions(tx, 20);
+      case 'successful_login': return a.login(tx, 'success');
+      case 'failed_login': return a.login(tx, 'failure');
+      case 'position_update': return one(await a.updatePosition(tx));
     }
   }
 

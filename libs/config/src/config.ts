@@ -22,6 +22,8 @@ export interface AppConfig {
   stateSqlitePath: string;
   /** Thresholds of the default alert rules (followed by a default rule until it is edited through the API). */
   alertThresholds: AlertThresholds;
+  /** Those of alertThresholds the environment sets; the embedded demo scales the others to its data. */
+  alertThresholdsSet: Array<keyof AlertThresholds>;
   jwtSecret: string | undefined;
   port: number;
   host: string;
@@ -297,6 +299,13 @@ function serviceRole(env: Env): ServiceRole {
   return role;
 }
 
+/** The environment variable of each default alert threshold (the guide's names). */
+export const ALERT_THRESHOLD_VARIABLES: Readonly<Record<keyof AlertThresholds, string>> = {
+  requests: 'REQUEST_THRESHOLD',
+  revenueXof: 'REVENUE_THRESHOLD',
+  failureRatePercent: 'FAILURE_RATE_THRESHOLD',
+};
+
 export function loadConfig(env: Env = process.env): AppConfig {
   const exportPublicUrl = url(env, 'EXPORT_PUBLIC_URL', ['http:', 'https:'])?.replace(/\/+$/, '');
   return {
@@ -316,6 +325,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       revenueXof: money(env, 'REVENUE_THRESHOLD') ?? 1_000_000,
       failureRatePercent: percent(env, 'FAILURE_RATE_THRESHOLD', 10),
     },
+    alertThresholdsSet: (Object.keys(ALERT_THRESHOLD_VARIABLES) as Array<keyof AlertThresholds>).filter(
+      (key) => optional(env, ALERT_THRESHOLD_VARIABLES[key]) !== undefined,
+    ),
     jwtSecret: optional(env, 'JWT_SECRET'),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
