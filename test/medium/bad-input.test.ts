@@ -1,7 +1,7 @@
 // Bad input on every HTTP endpoint and on the /statistics socket namespace, from one table: each
 // case must get its 4xx with a message (JSON `detail`/`error`; the ClickHouse-protocol text of the
 // SQL gateway), within a few seconds, never a 500, and must change nothing (rules, schedules,
-// exports, alerts and the audit log are counted before and after). One runtime for the whole file,
+// exports, alerts, dashboards and the audit log are counted before and after). One runtime for the whole file,
 // with the per-address limit on refused credentials raised: the table sends hundreds of 401s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
@@ -13,6 +13,8 @@ const API = '/depannage/api/statistics';
 const RULES = `${API}/alert-rules`;
 const SCHEDULES = `${API}/report-schedules`;
 const EXPORTS = `${API}/exports`;
+const DASHBOARDS = `${API}/dashboards`;
+const UNKNOWN_DASHBOARD = `${DASHBOARDS}/00000000-0000-4000-8000-000000000000`;
 const LEGACY = ['/depannage/api/repair-requests/project_statistics', '/depannage/api/export_statistics_excel', '/depannage/api/export_statistics_pdf'];
 const SECTION_PATHS = ['global_statistics', 'kpis', 'overview', 'requests', 'financial', 'geography', 'trends'].map((name) => `${API}/${name}`);
 /** A per-call deadline: a bad input is refused at once, it never waits on anything. */
@@ -49,6 +51,11 @@ const VALID_RULE = {
 };
 const VALID_SCHEDULE = { name: 'bad-input schedule', cron: '0 7 * * 1', type: 'csv', period: '7d', recipients: ['ops@example.ml'] };
 const VALID_EXPORT = { type: 'csv', period: '7d' };
+const VALID_DASHBOARD = {
+  name: 'bad-input dashboard',
+  refresh_seconds: 60,
+  widgets: [{ type: 'metric', title: 'Demandes', source: { endpoint: 'requests', key: 'total' }, filters: { period: '7d' }, position: { x: 0, y: 0, w: 3, h: 2 } }],
+};
 const NOT_AN_ID = ['..%2F..%2Fetc%2Fpasswd', '__proto__', 'x'.repeat(2_000), '%00', "1'%20OR%20'1'='1", '%E2%80%AE'];
 /** Fastify refuses a path segment over 100 characters itself (414 URI Too Long, a JSON body with `error`). */
 const ID_REFUSALS = [400, 404, 414];
@@ -87,6 +94,14 @@ function cases(): Case[] {
     ['DELETE', `${SCHEDULES}/00000000-0000-4000-8000-000000000000`],
     ['GET', `${SCHEDULES}/00000000-0000-4000-8000-000000000000/runs`],
     ['POST', `${SCHEDULES}/00000000-0000-4000-8000-000000000000/run`],
+    ['GET', DASHBOARDS],
+    ['POST', DASHBOARDS],
+    ['GET', `${DASHBOARDS}/sources`],
+    ['GET', UNKNOWN_DASHBOARD],
+    ['PATCH', UNKNOWN_DASHBOARD],
+    ['DELETE', UNKNOWN_DASHBOARD],
+    ['GET', `${UNKNOWN_DASHBOARD}/data`],
+    ['POST', `${UNKNOWN_DASHBOARD}/export?type=pdf`],
     ...LEGACY.map((path) => ['GET', path] as [string, string]),
     ['GET', '/metrics'],
     ['GET', '/health/details'],
@@ -156,6 +171,10 @@ function cases(): Case[] {
     ['POST', LEGACY[0]!],
     ['DELETE', LEGACY[1]!],
     ['PUT', SCHEDULES],
+    ['PUT', DASHBOARDS],
+    ['DELETE', DASHBOARDS],
+    ['PUT', UNKNOWN_DASHBOARD],
+    ['POST', `${UNKNOWN_DASHBOARD}/data`],
   ] as const) {
     add({ what: 'a wrong method', method, path, json: {}, expect: [404, 405] });
   }
@@ -175,6 +194,11 @@ function cases(): Case[] {
     add({ what: `schedule id ${id.slice(0, 20)}`, method: 'POST', path: `${SCHEDULES}/${id}/run`, expect: ID_REFUSALS });
     add({ what: `alert id ${id.slice(0, 20)}`, method: 'POST', path: `${API}/alerts/${id}/acknowledge`, expect: ID_REFUSALS });
     add({ what: `alert id ${id.slice(0, 20)}`, method: 'POST', path: `${API}/alerts/${id}/resolve`, expect: ID_REFUSALS });
+    add({ what: `dashboard id ${id.slice(0, 20)}`, method: 'GET', path: `${DASHBOARDS}/${id}`, expect: ID_REFUSALS });
+    add({ what: `dashboard id ${id.slice(0, 20)}`, method: 'PATCH', path: `${DASHBOARDS}/${id}`, json: { name: 'x' }, expect: ID_REFUSALS });
+    add({ what: `dashboard id ${id.slice(0, 20)}`, method: 'DELETE', path: `${DASHBOARDS}/${id}`, expect: ID_REFUSALS });
+    add({ what: `dashboard id ${id.slice(0, 20)}`, method: 'GET', path: `${DASHBOARDS}/${id}/data`, expect: ID_REFUSALS });
+    add({ what: `dashboard id ${id.slice(0, 20)}`, method: 'POST', path: `${DASHBOARDS}/${id}/export?type=pdf`, expect: ID_REFUSALS });
   }
   add({ what: 'a grant on an unknown export', method: 'GET', path: `${EXPORTS}/00000000-0000-4000-8000-000000000000/download?grant=abc`, token: 'none', expect: [403, 404] });
   add({ what: 'two grants', method: 'GET', path: `${EXPORTS}/00000000-0000-4000-8000-000000000000/download?grant=a&grant=b`, token: 'none', expect: [400, 403] });
@@ -185,6 +209,7 @@ function cases(): Case[] {
     ['PATCH', `${RULES}/default-requests-threshold`, { enabled: false }],
     ['POST', EXPORTS, VALID_EXPORT],
     ['POST', SCHEDULES, VALID_SCHEDULE],
+    ['POST', DASHBOARDS, VALID_DASHBOARD],
   ];
   for (const [method, path, valid] of writes) {
     for (const [what, json] of [
@@ -231,6 +256,31 @@ function cases(): Case[] {
   for (const query of ['action=nope', 'user=abc', 'user=-1', 'from=yesterday']) {
     add({ what: `audit ${query}`, method: 'GET', path: `${API}/audit-log?${query}`, expect: [400] });
   }
+  // Dashboards: list parameters, widget bodies the statistics would not answer, export types.
+  for (const query of ['owner=abc', 'owner=0', 'owner=1&owner=2', `owner=${'9'.repeat(40)}`, 'colour=red']) {
+    add({ what: `dashboards ${query.slice(0, 30)}`, method: 'GET', path: `${DASHBOARDS}?${query}`, expect: [400] });
+  }
+  add({ what: 'sources with a parameter', method: 'GET', path: `${DASHBOARDS}/sources?x=1`, expect: [400] });
+  const badWidget = (change: Record<string, unknown>): unknown => ({ ...VALID_DASHBOARD, widgets: [{ ...VALID_DASHBOARD.widgets[0], ...change }] });
+  for (const [what, json] of [
+    ['a widget type', badWidget({ type: 'gauge' })],
+    ['a widget endpoint', badWidget({ source: { endpoint: '__proto__', key: 'total' } })],
+    ['a widget key', badWidget({ source: { endpoint: 'requests', key: '__proto__.polluted' } })],
+    ['a widget key constructor', badWidget({ source: { endpoint: 'requests', key: 'constructor' } })],
+    ['a widget key of 10 kB', badWidget({ source: { endpoint: 'requests', key: 'a.'.repeat(5_000) } })],
+    ['widget filters', badWidget({ filters: { period: '1y' } })],
+    ['a widget city with a NUL', badWidget({ filters: { city: 'Bam\u0000ako' } })],
+    ['a widget off the grid', badWidget({ position: { x: 11, y: 0, w: 2, h: 1 } })],
+    ['a widget refresh of 0 s', badWidget({ refresh_seconds: 0 })],
+    ['100 widgets (60 at most)', { ...VALID_DASHBOARD, widgets: Array.from({ length: 100 }, () => VALID_DASHBOARD.widgets[0]) }],
+    ['overlapping widgets', { ...VALID_DASHBOARD, widgets: [VALID_DASHBOARD.widgets[0], VALID_DASHBOARD.widgets[0]] }],
+  ] as Array<[string, unknown]>) {
+    add({ what, method: 'POST', path: DASHBOARDS, json, expect: [400] });
+  }
+  for (const query of ['', 'type=json', 'type=docx', 'type=pdf&type=csv', 'type=pdf&colour=red']) {
+    add({ what: `dashboard export ?${query}`, method: 'POST', path: `${UNKNOWN_DASHBOARD}/export?${query}`, expect: [400, 404] });
+  }
+  add({ what: 'dashboard data with a parameter', method: 'GET', path: `${UNKNOWN_DASHBOARD}/data?period=7d`, expect: [400, 404] });
   add({ what: 'cache purge with a parameter', method: 'DELETE', path: `${API}/cache?colour=red`, expect: [400] });
   // The SQL gateway: refusals in ClickHouse's own protocol.
   // (query=A&query=B runs B, as ClickHouse's own HTTP interface does: not a refusal.)
@@ -292,6 +342,8 @@ async function counts(): Promise<Record<string, unknown>> {
     exports: (await adminGet(EXPORTS)).count,
     alerts: (await adminGet(`${API}/alerts`)).count,
     audit: (await adminGet(`${API}/audit-log`)).count,
+    // The first list gives the default dashboard: called once before the table, so both snapshots have it.
+    dashboards: (await adminGet(DASHBOARDS)).results.map((dashboard: { id: string; updated_at: string }) => `${dashboard.id}@${dashboard.updated_at}`),
   };
 }
 
