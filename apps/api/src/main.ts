@@ -1,4 +1,5 @@
-// `npm start`: API + ingest in one process. Without DATABASE_URL it runs the embedded demo
+// `npm start`: API + ingest in one process (SERVICE_ROLE=all, the default), or one of them with
+// SERVICE_ROLE=api / SERVICE_ROLE=ingest (a ClickHouse server and Redis between them). Without DATABASE_URL it runs the embedded demo
 // (Postgres with a live simulator, embedded ClickHouse) and prints a ready admin token once the
 // statistics are live. `--reset` starts the demo over from a fresh data set.
 // Ctrl-C / SIGTERM stop everything in order within SHUTDOWN_TIMEOUT_SECONDS (exit 0); past that
@@ -8,7 +9,8 @@ import { ConsoleLogger, Logger } from '@nestjs/common';
 import { loadConfig } from '../../../libs/config/src/config.js';
 import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
 import { demoCredentialsDir, writeDemoToken } from './demo-credentials.js';
-import { startRuntime, type Runtime } from './runtime.js';
+import { startApiRuntime, startRuntime, type ApiRuntime } from './runtime.js';
+import { startIngestService } from '../../ingest/src/service.js';
 
 // Nest's own start-up lines (one per module and route, some seventy) are detail: DEBUG.
 const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
@@ -34,7 +36,8 @@ async function main(): Promise<void> {
   Logger.overrideLogger(logger);
   const log = (message: string): void => logger.log(message, 'statistics.runtime');
 
-  let runtime: Runtime | null = null;
+  // What the signal handlers need, whichever role runs.
+  let runtime: Pick<ApiRuntime, 'close' | 'closingStep' | 'embeddedEngineOpen' | 'forceStop'> | null = null;
   let stopping = false;
   // Past the deadline or on a second signal: the embedded Postgres is told to stop at once, and the
   // process exits 1. While the embedded engine is still open its exit handlers may wait on a query
@@ -75,9 +78,28 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
 
-  runtime = await startRuntime(config, { reset: process.argv.includes('--reset'), logger });
+  if (config.serviceRole === 'ingest') {
+    const service = await startIngestService(config);
+    runtime = service;
+    if (stopping) return;
+    log(`ingest service: health on ${service.url}/health/ready; copying or streaming the operational data into ClickHouse`);
+    service.ready.then(
+      () => {
+        if (!stopping) log('ingest streaming: the API processes (SERVICE_ROLE=api) see every batch through Redis');
+      },
+      (error: unknown) => {
+        if (stopping) return;
+        process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+        stopping = true;
+        service.close().finally(() => process.exit(1));
+      },
+    );
+    return;
+  }
+  const started: ApiRuntime =
+    config.serviceRole === 'api' ? await startApiRuntime(config, { logger }) : await startRuntime(config, { reset: process.argv.includes('--reset'), logger });
+  runtime = started;
   if (stopping) return; // a signal arrived as the start finished: close() is under way
-  const started = runtime;
   const lines = [
     '',
     'DepanneTeliman statistics is running',
@@ -96,7 +118,7 @@ async function main(): Promise<void> {
   }
   // The snapshot of a first start (or --reset) takes a while: say so, once, rather than stay silent.
   const notice = setTimeout(() => {
-    const snapshot = started.ingest.status().snapshot;
+    const snapshot = started.feed.status().snapshot;
     const rows = snapshot.rowsTotal > 0 ? ` (${snapshot.rowsDone} of ${snapshot.rowsTotal} rows so far)` : '';
     log(`copying the operational data into ClickHouse${rows}; the addresses and token follow when the statistics are live`);
   }, 1000);

@@ -1,6 +1,8 @@
 // Boots everything one process runs: the operational database (given by DATABASE_URL, or an
 // embedded demo with a simulator), ClickHouse (server or embedded; one process owns the embedded
 // data directory, hence API and ingest together), the CDC ingest, then the HTTP API.
+// startRuntime is SERVICE_ROLE=all; startApiRuntime is SERVICE_ROLE=api: the same API without the
+// ingest, which runs as its own service (apps/ingest/src/service.ts) and reports through Redis.
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
@@ -10,7 +12,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
-import { runMigrations } from '../../../libs/clickhouse/src/migrations.js';
+import { runMigrationsUnderLock } from '../../../libs/clickhouse/src/migration-lock.js';
 import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
@@ -23,6 +25,8 @@ import { Simulator } from '../../demo/src/simulator.js';
 import { demoAlertScale } from '../../demo/src/alert-scale.js';
 import { Rhythm } from '../../demo/src/rhythm.js';
 import { Ingest } from '../../ingest/src/ingest.js';
+import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
+import { RedisIngestFeed } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
 import { admitRequests } from './engine/request-priority.js';
@@ -44,15 +48,19 @@ export interface RuntimeOptions {
   simulate?: boolean;
   /** Nest logger; tests pass false to keep output quiet. */
   logger?: ConsoleLogger | false;
+  /** An engine opened by the caller (tests share one embedded engine between roles); not closed here. */
+  clickhouse?: ClickHouse;
 }
 
-export interface Runtime {
+/** The API (SERVICE_ROLE=api), whose ingest runs elsewhere; see Runtime for both in one process. */
+export interface ApiRuntime {
   app: INestApplication;
   url: string;
   config: AppConfig;
   clickhouse: ClickHouse;
   operationalDb: pg.Pool;
-  ingest: Ingest;
+  /** What the API knows of the ingest: the Ingest itself (all), or its feed through Redis (api). */
+  feed: IngestFeed;
   jwtSecret: string;
   /** A ready admin token (embedded demo only). */
   adminToken: string | null;
@@ -73,10 +81,35 @@ export interface Runtime {
   forceStop(): void;
 }
 
-const MIGRATIONS_LOCK = 'depanneteliman_statistics.clickhouse_migrations';
+/** SERVICE_ROLE=all: the API and the ingest in one process. */
+export interface Runtime extends ApiRuntime {
+  ingest: Ingest;
+}
+
 const HTTP_CLOSE_GRACE_MS = 5000;
 
+/** SERVICE_ROLE=all: the API with the ingest in this process. */
 export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
+  const { ingest, ...runtime } = await boot(config, options, 'all');
+  if (!ingest) throw new Error('SERVICE_ROLE=all started without its ingest');
+  return { ...runtime, ingest };
+}
+
+/**
+ * SERVICE_ROLE=api: the API without the ingest, which runs as its own service against the same
+ * ClickHouse and reports through Redis (REDIS_URL). No replication slot, no demo database.
+ */
+export async function startApiRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<ApiRuntime> {
+  if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by SERVICE_ROLE=api (the embedded demo database runs only with SERVICE_ROLE=all)');
+  if (!config.redisUrl) throw new ConfigError('REDIS_URL', 'required by SERVICE_ROLE=api: the ingest service reports through Redis');
+  if (!config.clickhouseUrl && !options.clickhouse) {
+    throw new ConfigError('CLICKHOUSE_URL', 'required by SERVICE_ROLE=api: the ingest service writes to the same ClickHouse server');
+  }
+  const { ingest: _none, ...runtime } = await boot(config, { ...options, simulate: false, reset: false }, 'api');
+  return runtime;
+}
+
+async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'api'): Promise<ApiRuntime & { ingest: Ingest | null }> {
   const logger = new Logger('statistics.runtime');
   // Run in reverse order of registration, so each part stops before what it depends on.
   const cleanups: Array<{ step: string; run: () => Promise<void> }> = [];
@@ -165,46 +198,31 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       }
     }
 
-    const clickhouse = await openClickHouse({
-      url: config.clickhouseUrl,
-      dataDir: config.clickhouseDataDir,
-      database: config.clickhouseDatabase,
-    });
-    engineOpen = clickhouse.engine === 'embedded';
-    cleanups.push({
-      step: 'ClickHouse',
-      run: async () => {
-        await clickhouse.close();
-        engineOpen = false;
-      },
-    });
+    const clickhouse =
+      options.clickhouse ??
+      (await openClickHouse({
+        url: config.clickhouseUrl,
+        dataDir: config.clickhouseDataDir,
+        database: config.clickhouseDatabase,
+      }));
+    if (!options.clickhouse) {
+      engineOpen = clickhouse.engine === 'embedded';
+      cleanups.push({
+        step: 'ClickHouse',
+        run: async () => {
+          await clickhouse.close();
+          engineOpen = false;
+        },
+      });
+    }
     const admitted = new AdmittedClickHouse(
       clickhouse,
       new AdmissionControl({ concurrency: config.engine.concurrency, maxQueued: config.engine.maxQueued, defaultWaitMs: config.engine.queueTimeoutSeconds * 1000 }),
     );
     // Runs before the engine closes (cleanups run in reverse): what still waits is refused at once.
     cleanups.push({ step: 'engine admission queue', run: async () => admitted.admission.close() });
-    const migrations = await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'), async (work) => {
-      // ClickHouse has no lock; replicas starting together serialise on a Postgres advisory lock.
-      const client = await operationalDb.connect();
-      // Checked out, the client has no pool listener for a lost connection; the query fails anyway.
-      let lost: Error | undefined;
-      const onLost = (error: Error): void => {
-        lost = error;
-      };
-      client.on('error', onLost);
-      try {
-        await client.query('SELECT pg_advisory_lock(hashtext($1))', [MIGRATIONS_LOCK]);
-        try {
-          return await work();
-        } finally {
-          await client.query('SELECT pg_advisory_unlock(hashtext($1))', [MIGRATIONS_LOCK]);
-        }
-      } finally {
-        client.off('error', onLost);
-        client.release(lost);
-      }
-    });
+    // Every process takes the same lock (an API and an ingest service starting together): the second finds nothing to do.
+    const migrations = await runMigrationsUnderLock(clickhouse, fromRoot('clickhouse', 'migrations'), operationalDb);
     if (migrations.applied.length + migrations.skipped.length > 0) {
       // One line at INFO (a first start applies some forty); the names at DEBUG.
       logger.log(`clickhouse migrations applied: ${migrations.applied.length} (${migrations.skipped.length} server-only skipped)`);
@@ -230,15 +248,28 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
       cleanups.push({ step: 'simulator', run: () => simulator!.stop() });
     }
 
-    const ingest = new Ingest({
-      databaseUrl,
-      clickhouse,
-      slot: config.replicationSlot,
-      publication: config.publication,
-      batchRows: config.ingestBatchRows,
-      batchDelayMs: config.ingestBatchDelayMs,
-    });
-    cleanups.push({ step: 'ingest', run: () => ingest.stop() });
+    // SERVICE_ROLE=api: no Ingest here (no replication slot); its feed comes through Redis.
+    const ingest =
+      role === 'all'
+        ? new Ingest({
+            databaseUrl,
+            clickhouse,
+            slot: config.replicationSlot,
+            publication: config.publication,
+            batchRows: config.ingestBatchRows,
+            batchDelayMs: config.ingestBatchDelayMs,
+          })
+        : null;
+    let feed: IngestFeed;
+    let remoteFeed: RedisIngestFeed | null = null;
+    if (ingest) {
+      feed = ingest;
+      cleanups.push({ step: 'ingest', run: () => ingest.stop() });
+    } else {
+      const remote = await RedisIngestFeed.open({ redisUrl: config.redisUrl!, scope: config.replicationSlot, statusTtlSeconds: config.ingestStatusTtlSeconds });
+      feed = remoteFeed = remote;
+      cleanups.push({ step: 'ingest feed', run: () => remote.close() });
+    }
 
     // The demo signs its own tokens when no secret is configured (kept across restarts beside its
     // data, so earlier tokens keep working); a real deployment shares Django's.
@@ -255,7 +286,7 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
     // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
     const app = await NestFactory.create<NestFastifyApplication>(
       // The API's reads wait their turn in the admission queue; the ingest writes with the engine itself.
-      AppModule.forRoot({ config, clickhouse: admitted, operationalDb, ingest, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter }),
+      AppModule.forRoot({ config, clickhouse: admitted, operationalDb, ingest: feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter }),
       // Under routerOptions: the top-level option draws a deprecation warning (FSTDEP022) at every start.
       new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
       { logger: options.logger ?? undefined, abortOnError: false },
@@ -329,13 +360,14 @@ export async function startRuntime(config: AppConfig, options: RuntimeOptions = 
 
     // The API answers (health, snapshot progress) while the ingest snapshots; statistics say 503
     // until the snapshot is complete, never a partial number.
-    const ready = ingest.start();
+    // (SERVICE_ROLE=api: once the ingest service says so through its feed.)
+    const ready = ingest ? ingest.start() : remoteFeed!.whenStreaming();
     ready.catch((error: unknown) => {
       // A stop during the snapshot interrupts it (the ingest logs that): not a failure to start.
       if (closing) return;
       logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) });
     });
-    return { app, url, config, clickhouse, operationalDb, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
+    return { app, url, config, clickhouse, operationalDb, feed, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
   } catch (error) {
     await close().catch((cleanupError: unknown) =>
       logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }),
