@@ -1,4 +1,6 @@
-# The statistics service (API + CDC ingest in one process), for docker-compose.yml and deployments.
+# The statistics service, for docker-compose.yml and deployments: one image for every role
+# (SERVICE_ROLE=all: API + CDC ingest in one process, the default; api and ingest: apart, as the two
+# compose services). The HEALTHCHECK probes /health/ready on PORT, which both roles serve.
 # Build stage: every dependency and the TypeScript build; run stage: production dependencies, the
 # compiled code and the files it reads at run time, as the unprivileged `node` user.
 # Debian's Chromium renders the PDF exports (Puppeteer downloads no browser at install).
@@ -37,7 +39,8 @@ RUN mkdir -p /app/data && chown node:node /app/data
 USER node
 EXPOSE 3000
 # Readiness, not liveness: the container is healthy once the snapshot is in and ClickHouse,
-# Postgres and the state store answer (a first snapshot of a large database takes a while).
+# Postgres and the state store answer (a first snapshot of a large database takes a while); for
+# SERVICE_ROLE=ingest, once changes stream and its feed reaches Redis.
 HEALTHCHECK --interval=15s --timeout=5s --start-period=300s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/health/ready').then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
 CMD ["node", "dist/apps/api/src/main.js"]
