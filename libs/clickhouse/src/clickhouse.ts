@@ -39,6 +39,16 @@ export interface ClickHouse {
   close(): Promise<void>;
 }
 
+/**
+ * The one row of an aggregate query (sums without GROUP BY always give exactly one): typed by its
+ * column names, and an error rather than `undefined` if the engine answers otherwise.
+ */
+export async function queryOne<Row>(clickhouse: ClickHouse, sql: string, params?: QueryParams): Promise<Row> {
+  const rows = await clickhouse.query<Row>(sql, params);
+  if (rows.length !== 1) throw new Error(`expected exactly one row, got ${rows.length}: ${sql.trim().slice(0, 80)}`);
+  return rows[0]!;
+}
+
 /** Formats an instant the way DateTime64(6, 'UTC') parameters and columns expect it. */
 export function toClickHouseDateTime(instant: Date): string {
   return instant.toISOString().replace('T', ' ').replace('Z', '');

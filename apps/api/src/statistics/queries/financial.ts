@@ -1,6 +1,6 @@
 // Payments created in the period. Revenue = completed client payments (RP); payouts = completed
 // technician payouts; refunds and P.fees are ignored (metrics.md).
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, meanMoney, percent, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { FinancialStats } from '../../../../../libs/metrics/src/types.js';
 import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -32,7 +32,8 @@ export async function financialStats(
   params: WindowParams,
   completedRequests: number,
 ): Promise<FinancialFigures> {
-  const [totals] = await clickhouse.query<Record<string, string>>(
+  const t = await queryOne<Record<'revenue' | 'payouts' | 'completed_payments' | 'payment_count', string>>(
+    clickhouse,
     `SELECT toString(sumIf(amount, ${REVENUE})) AS revenue,
             toString(sumIf(amount, ${PAYOUT})) AS payouts,
             sumIf(payments, status = 'completed') AS completed_payments,
@@ -40,7 +41,8 @@ export async function financialStats(
      FROM (${paymentFacts('since', isScoped(params))})`,
     params,
   );
-  const [allTime] = await clickhouse.query<{ revenue_total: string }>(
+  const allTime = await queryOne<{ revenue_total: string }>(
+    clickhouse,
     `SELECT toString(sum(amount)) AS revenue_total FROM agg_payments_daily WHERE ${REVENUE}`,
   );
   const methods = await clickhouse.query<{ method: string; payment_count: string; amount_total: string }>(
@@ -52,16 +54,15 @@ export async function financialStats(
      ORDER BY sort_total DESC, method ASC`,
     params,
   );
-  const t = totals!;
-  const revenue = toCents(t.revenue!);
-  const payouts = toCents(t.payouts!);
+  const revenue = toCents(t.revenue);
+  const payouts = toCents(t.payouts);
   return {
     total_revenue: centsToNumber(revenue),
     total_payouts: centsToNumber(payouts),
     platform_fees: centsToNumber(revenue - payouts),
     avg_request_value: meanMoney(revenue, completedRequests),
     payment_methods: methods.map((m) => ({ method: m.method, count: count(m.payment_count), total: centsToNumber(toCents(m.amount_total)) })),
-    payment_success_rate: percent(count(t.completed_payments!), count(t.payment_count!)),
-    allTimeRevenueCents: toCents(allTime!.revenue_total),
+    payment_success_rate: percent(count(t.completed_payments), count(t.payment_count)),
+    allTimeRevenueCents: toCents(allTime.revenue_total),
   };
 }

@@ -1,7 +1,7 @@
 // The figures of the legacy project_statistics (legacy-endpoints.md §1) whose definition differs
 // from global_statistics: the rest is read with the global_statistics queries themselves (see
 // ../project-statistics.ts). Always over all time (period 'all' parameters), no scope.
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TopTechnician } from '../../../../../libs/metrics/src/types.js';
 import type { WindowParams } from './params.js';
@@ -22,13 +22,14 @@ export interface AllReviews {
  * review facts without the `counted` filter).
  */
 export async function allReviews(clickhouse: ClickHouse, params: WindowParams): Promise<AllReviews> {
-  const [row] = await clickhouse.query<{ review_count: string; rating_total: string; satisfied_count: string }>(
+  const row = await queryOne<{ review_count: string; rating_total: string; satisfied_count: string }>(
+    clickhouse,
     `SELECT toString(sum(reviews)) AS review_count, toString(sum(reviews * rating)) AS rating_total,
             toString(sumIf(reviews, rating >= 4)) AS satisfied_count
      FROM (${reviewFacts('since', false)})`,
     params,
   );
-  return { reviews: BigInt(row!.review_count), ratingSum: BigInt(row!.rating_total), satisfied: BigInt(row!.satisfied_count) };
+  return { reviews: BigInt(row.review_count), ratingSum: BigInt(row.rating_total), satisfied: BigInt(row.satisfied_count) };
 }
 
 /**
@@ -39,13 +40,14 @@ export async function recentRequests(
   clickhouse: ClickHouse,
   params: WindowParams,
 ): Promise<{ recent_24h: number; recent_7d: number; recent_30d: number }> {
-  const [row] = await clickhouse.query<Record<string, string>>(
+  const row = await queryOne<Record<'recent_24h' | 'recent_7d' | 'recent_30d', string>>(
+    clickhouse,
     `SELECT (SELECT sum(requests) FROM (${requestFacts('last24h')})) AS recent_24h,
             (SELECT sum(requests) FROM (${requestFacts('last7d')})) AS recent_7d,
             (SELECT sum(requests) FROM (${requestFacts('last30d')})) AS recent_30d`,
     params,
   );
-  return { recent_24h: count(row!.recent_24h!), recent_7d: count(row!.recent_7d!), recent_30d: count(row!.recent_30d!) };
+  return { recent_24h: count(row.recent_24h), recent_7d: count(row.recent_7d), recent_30d: count(row.recent_30d) };
 }
 
 /** French labels of the technician specialty choices (Django model); unknown values stay raw. */

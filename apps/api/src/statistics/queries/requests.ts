@@ -1,6 +1,6 @@
 // Requests created in the window (status as of now), in the request scope: status buckets,
 // urgency, timings; the raw status split; requests assigned to a technician.
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, meanHours, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { RequestExtras, RequestStats } from '../../../../../libs/metrics/src/types.js';
 import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -33,7 +33,10 @@ export interface RequestFigures extends RequestStats {
 
 export async function requestStats(clickhouse: ClickHouse, params: WindowParams): Promise<RequestFigures> {
   // Sums are microseconds in Int128: 10 M rows of months-long intervals overflow Int64.
-  const [row] = await clickhouse.query<Record<string, string>>(
+  const r = await queryOne<
+    Record<'total' | 'pending' | 'in_progress' | 'completed' | 'cancelled' | 'urgent_count' | 'timed_count' | 'response_total' | 'completion_total', string>
+  >(
+    clickhouse,
     `SELECT sum(requests) AS total,
             sumIf(requests, status = 'pending') AS pending,
             sumIf(requests, status = 'in_progress') AS in_progress,
@@ -46,21 +49,20 @@ export async function requestStats(clickhouse: ClickHouse, params: WindowParams)
      FROM (${requestFacts('since')})`,
     params,
   );
-  const r = row!;
-  const total = count(r.total!);
-  const completed = count(r.completed!);
+  const total = count(r.total);
+  const completed = count(r.completed);
   const timings: RequestTimings = {
-    timed: BigInt(r.timed_count!),
-    responseMicros: BigInt(r.response_total!),
-    completionMicros: BigInt(r.completion_total!),
+    timed: BigInt(r.timed_count),
+    responseMicros: BigInt(r.response_total),
+    completionMicros: BigInt(r.completion_total),
   };
   return {
     total,
-    pending: count(r.pending!),
-    in_progress: count(r.in_progress!),
+    pending: count(r.pending),
+    in_progress: count(r.in_progress),
     completed,
-    cancelled: count(r.cancelled!),
-    urgent: count(r.urgent_count!),
+    cancelled: count(r.cancelled),
+    urgent: count(r.urgent_count),
     success_rate: percent(completed, total),
     avg_response_time_hours: meanHours(timings.responseMicros, timings.timed),
     avg_completion_time_hours: meanHours(timings.completionMicros, timings.timed),
@@ -87,10 +89,11 @@ export async function requestExtras(clickhouse: ClickHouse, params: WindowParams
  * merging every version of the state table.
  */
 export async function assignedRequests(clickhouse: ClickHouse, params: WindowParams): Promise<number> {
-  const [row] = await clickhouse.query<{ assigned: string }>(
+  const row = await queryOne<{ assigned: string }>(
+    clickhouse,
     `SELECT sum(sign) AS assigned FROM depannage_repairrequest_signed
      WHERE technician_id IS NOT NULL AND ${inWindow('created_at', 'since')} AND ${REQUEST_SCOPE}`,
     params,
   );
-  return count(row!.assigned);
+  return count(row.assigned);
 }

@@ -1,5 +1,5 @@
 // Satisfaction over visible, approved reviews (V*) created in the window.
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent, ratio } from '../../../../../libs/metrics/src/exact.js';
 import type { SatisfactionExtras, SatisfactionStats } from '../../../../../libs/metrics/src/types.js';
 import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -23,19 +23,20 @@ export function reviewFacts(window: WindowName, scoped: boolean): string {
 }
 
 export async function satisfactionStats(clickhouse: ClickHouse, params: WindowParams): Promise<SatisfactionStats> {
-  const [row] = await clickhouse.query<Record<string, string>>(
+  const row = await queryOne<Record<'review_count' | 'rating_total' | 'satisfied' | 'recommending', string>>(
+    clickhouse,
     `SELECT sum(reviews) AS review_count, toString(sum(reviews * rating)) AS rating_total,
             sumIf(reviews, rating >= 4) AS satisfied, sumIf(reviews, would_recommend = 1) AS recommending
      FROM (${reviewFacts('since', isScoped(params))})
      WHERE counted = 1`,
     params,
   );
-  const reviews = count(row!.review_count!);
+  const reviews = count(row.review_count);
   return {
     total_reviews: reviews,
-    avg_rating: ratio(BigInt(row!.rating_total!), BigInt(reviews)),
-    satisfaction_rate: percent(count(row!.satisfied!), reviews),
-    recommendation_rate: percent(count(row!.recommending!), reviews),
+    avg_rating: ratio(BigInt(row.rating_total), BigInt(reviews)),
+    satisfaction_rate: percent(count(row.satisfied), reviews),
+    recommendation_rate: percent(count(row.recommending), reviews),
   };
 }
 

@@ -1,5 +1,5 @@
 // Logins from the audit trail (A.timestamp in the period) and security e-mails (S.sent_at).
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count, percent } from '../../../../../libs/metrics/src/exact.js';
 import type { SecurityExtras, SecurityStats } from '../../../../../libs/metrics/src/types.js';
 import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -8,7 +8,8 @@ import { inWindow, type WindowParams } from './params.js';
 
 export async function securityStats(clickhouse: ClickHouse, params: WindowParams): Promise<SecurityStats> {
   // An OTP login writes 'otp_sent' then 'otp_verified' and never a 'login' success: not counted (as in source).
-  const [row] = await clickhouse.query<Record<string, string>>(
+  const row = await queryOne<Record<'ok' | 'failed' | 'alerts', string>>(
+    clickhouse,
     `SELECT sumIf(events, kind = 'login' AND status = 'success') AS ok,
             sumIf(events, kind = 'login' AND status = 'failure') AS failed,
             sumIf(events, kind = 'alert') AS alerts
@@ -19,12 +20,12 @@ export async function securityStats(clickhouse: ClickHouse, params: WindowParams
      )`,
     params,
   );
-  const ok = count(row!.ok!);
-  const failed = count(row!.failed!);
+  const ok = count(row.ok);
+  const failed = count(row.failed);
   return {
     total_logins: ok,
     failed_logins: failed,
-    security_alerts: count(row!.alerts!),
+    security_alerts: count(row.alerts),
     login_success_rate: percent(ok, ok + failed),
   };
 }
@@ -42,8 +43,8 @@ function highRiskRows(): string {
  * project_statistics' security_alerts (there over all time).
  */
 export async function highRiskEvents(clickhouse: ClickHouse, params: WindowParams): Promise<number> {
-  const [total] = await clickhouse.query<{ events: string }>(`SELECT sum(sign) AS events ${highRiskRows()}`, params);
-  return count(total!.events);
+  const total = await queryOne<{ events: string }>(clickhouse, `SELECT sum(sign) AS events ${highRiskRows()}`, params);
+  return count(total.events);
 }
 
 /**

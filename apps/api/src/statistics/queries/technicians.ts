@@ -1,5 +1,5 @@
 // Technician profiles and the top 10 by completed jobs among requests created in the period.
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { centsToNumber, count, ratio, toCents } from '../../../../../libs/metrics/src/exact.js';
 import type { TopTechnician } from '../../../../../libs/metrics/src/types.js';
 import { dailyRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -13,11 +13,12 @@ export interface TechnicianProfiles {
 }
 
 export async function technicianProfiles(clickhouse: ClickHouse): Promise<TechnicianProfiles> {
-  const [row] = await clickhouse.query<Record<string, string>>(
+  const row = await queryOne<Record<'verified' | 'available', string>>(
+    clickhouse,
     `SELECT countIf(is_verified) AS verified, countIf(is_available AND is_verified) AS available
      FROM depannage_technician FINAL`,
   );
-  return { verified: count(row!.verified!), available: count(row!.available!) };
+  return { verified: count(row.verified), available: count(row.available) };
 }
 
 type Source = 'all' | 'window' | 'scoped';
@@ -55,14 +56,15 @@ function ratingSource(source: Source): string {
 
 /** Completed jobs in the window and the number of distinct technicians who did them. */
 export async function jobTotals(clickhouse: ClickHouse, params: WindowParams): Promise<{ jobs: number; technicians: number }> {
-  const [row] = await clickhouse.query<{ job_count: string; technician_count: string }>(
+  const row = await queryOne<{ job_count: string; technician_count: string }>(
+    clickhouse,
     `SELECT sum(total_jobs) AS job_count, count() AS technician_count FROM (
        SELECT technician_id, sum(jobs) AS total_jobs FROM (${jobSource(sourceOf(params))})
        GROUP BY technician_id HAVING total_jobs > 0
      )`,
     params,
   );
-  return { jobs: count(row!.job_count), technicians: count(row!.technician_count) };
+  return { jobs: count(row.job_count), technicians: count(row.technician_count) };
 }
 
 /** Ranked candidates fetched at a time while looking for the ten leaders. */

@@ -1,5 +1,5 @@
 // Users: counts by type, new and active users. Not period-filtered (metrics.md period table).
-import type { ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
+import { queryOne, type ClickHouse } from '../../../../../libs/clickhouse/src/clickhouse.js';
 import { count } from '../../../../../libs/metrics/src/exact.js';
 import type { Overview } from '../../../../../libs/metrics/src/types.js';
 import { edgeRows } from '../../../../../libs/metrics/src/catalogue/daily-aggregate.js';
@@ -14,7 +14,8 @@ export type UserCounts = Pick<Overview, 'total_users' | 'total_clients' | 'total
 export async function userCounts(clickhouse: ClickHouse, params: WindowParams): Promise<UserCounts> {
   // Totals come from the aggregate alone; the partial first day of the 30-day window (from the
   // signed log) only adds to new_users_30d, whose whole days are in the aggregate too.
-  const [counts] = await clickhouse.query<Record<string, string>>(
+  const counts = await queryOne<Record<'total_users' | 'total_clients' | 'total_technicians' | 'total_admins' | 'new_users_30d' | 'new_clients_30d', string>>(
+    clickhouse,
     `SELECT sumIf(users, whole) AS total_users,
             sumIf(users, whole AND user_type = 'client') AS total_clients,
             sumIf(users, whole AND user_type = 'technician') AS total_technicians,
@@ -29,12 +30,12 @@ export async function userCounts(clickhouse: ClickHouse, params: WindowParams): 
     params,
   );
   return {
-    total_users: count(counts!.total_users!),
-    total_clients: count(counts!.total_clients!),
-    total_technicians: count(counts!.total_technicians!),
-    total_admins: count(counts!.total_admins!),
-    new_users_30d: count(counts!.new_users_30d!),
-    new_clients_30d: count(counts!.new_clients_30d!),
+    total_users: count(counts.total_users),
+    total_clients: count(counts.total_clients),
+    total_technicians: count(counts.total_technicians),
+    total_admins: count(counts.total_admins),
+    new_users_30d: count(counts.new_users_30d),
+    new_clients_30d: count(counts.new_clients_30d),
   };
 }
 
@@ -42,7 +43,8 @@ export async function activeUsers30d(clickhouse: ClickHouse, params: WindowParam
   // Active = a client who created a request in the last 30 days, or a technician assigned to one.
   // sum(sign) > 0: the party has at least one such request in its current state. uniqExact counts
   // a person who is both client and technician once.
-  const [active] = await clickhouse.query<{ active: string }>(
+  const active = await queryOne<{ active: string }>(
+    clickhouse,
     `WITH recent AS (
        SELECT client_id, technician_id, sign FROM depannage_repairrequest_signed WHERE created_at >= {last30d:${AT}}
      )
@@ -58,5 +60,5 @@ export async function activeUsers30d(clickhouse: ClickHouse, params: WindowParam
      )`,
     params,
   );
-  return count(active!.active);
+  return count(active.active);
 }
