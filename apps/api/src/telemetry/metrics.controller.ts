@@ -79,7 +79,7 @@ export class MetricsController implements OnModuleInit {
       const { state, snapshotDone } = this.ingest.freshness();
       return state === 'streaming' && snapshotDone ? 1 : 0;
     });
-    metrics.counter('ingest_changes_applied_total', 'Row changes applied to ClickHouse by this process', () => this.ingest.status().changesApplied);
+    metrics.counter('ingest_changes_applied_total', 'Row changes applied to ClickHouse by the ingest since it started (this process, or the ingest service as last reported with SERVICE_ROLE=api)', () => this.ingest.status().changesApplied);
     metrics.counter('cache_hits_total', 'global_statistics answers served from the cache', () => this.cache.stats().hits);
     metrics.counter('cache_misses_total', 'global_statistics answers not found in the cache', () => this.cache.stats().misses);
     metrics.counter('cache_redis_errors_total', 'Redis calls that failed or timed out', () => this.cache.stats().redisErrors);
