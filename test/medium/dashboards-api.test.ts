@@ -77,7 +77,8 @@ beforeAll(async () => {
   [staffId] = await userIds("user_type = 'technician' AND is_active", 1) as [number];
   await db.pool.query('UPDATE users_user SET is_staff = true WHERE id = $1', [staffId]);
   // No tick during the tests: every push seen here is a subscribe's or a change's.
-  runtime = await startTestRuntime(db, { REAL_TIME_REFRESH_SECONDS: '3600', DASHBOARD_REFRESH_SECONDS: '240', WIDGET_REFRESH_SECONDS: '45' });
+  // A long engine queue wait: on a loaded machine the first, uncached data call computes eight answers.
+  runtime = await startTestRuntime(db, { REAL_TIME_REFRESH_SECONDS: '3600', DASHBOARD_REFRESH_SECONDS: '240', WIDGET_REFRESH_SECONDS: '45', ENGINE_QUEUE_TIMEOUT_SECONDS: '120' });
   admin = signAccessToken(adminId, TEST_JWT_SECRET, 3600);
   secondAdmin = signAccessToken(secondAdminId!, TEST_JWT_SECRET, 3600);
   staff = signAccessToken(staffId, TEST_JWT_SECRET, 3600);
@@ -359,16 +360,22 @@ describe('data', () => {
     expect(file.status).toBe(200);
     const workbook = new ExcelJS.Workbook();
     await workbook.xlsx.load(Buffer.from(await file.arrayBuffer()) as never);
+    // A summary, the metric widgets' figures together, then one sheet per other widget.
     const names = workbook.worksheets.map((sheet) => sheet.name);
-    expect(names.length).toBe(WIDGETS.length + 1);
-    // The figure of the "Demandes" widget is the data endpoint's number.
+    expect(names.length).toBe(2 + WIDGETS.filter((widget) => widget.type !== 'metric').length);
+    expect(names[1]).toBe('Indicateurs');
+    // The figure of the "Demandes" widget is the data endpoint's number, beside its label.
     const data = (await call('GET', `${DASHBOARDS}/${dashboard.id}/data/`, admin)).body as DashboardData;
     const total = data.widgets.find((widget) => widget.id === 'total')!.value;
-    const sheet = workbook.worksheets[1]!;
-    const cells: unknown[] = [];
-    sheet.eachRow((row) => row.eachCell((cell) => cells.push(cell.value)));
-    expect(cells).toContain('Demandes');
-    expect(cells).toContain(total);
+    const rows: unknown[][] = [];
+    workbook.worksheets[1]!.eachRow((row) => rows.push((row.values as unknown[]).slice(1)));
+    expect(rows).toContainEqual(['Demandes (Demandes · Toute la période)', total]);
+    const statusSheet = workbook.worksheets.find((sheet) => sheet.name.startsWith('Par statut'))!;
+    const statusRows: unknown[][] = [];
+    statusSheet.eachRow((row) => statusRows.push((row.values as unknown[]).slice(1)));
+    for (const [status, count] of Object.entries(data.widgets.find((widget) => widget.id === 'by-status')!.value as Record<string, number>)) {
+      expect(statusRows).toContainEqual([status, count]);
+    }
     // Another user cannot see the job (exports belong to their creator).
     expect((await call('GET', `${STATISTICS}/exports/${exportId}/`, staff)).status).toBe(404);
   });

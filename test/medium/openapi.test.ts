@@ -165,6 +165,8 @@ describe('OpenAPI against real answers', () => {
       [`${API}/exports`, 'post'],
       [`${API}/report-schedules`, 'post'],
       [`${API}/report-schedules/{id}`, 'patch'],
+      [`${API}/dashboards`, 'post'],
+      [`${API}/dashboards/{id}`, 'patch'],
     ] as const) {
       expect(document.paths[path]?.[method]?.requestBody, `${method} ${path}`).toBeDefined();
     }
@@ -199,6 +201,30 @@ describe('OpenAPI against real answers', () => {
     const run = await checked('POST', `${API}/report-schedules/${schedule.id}/run`, 202);
     expect(run.schedule_id).toBe(schedule.id);
     await checked('GET', `${API}/report-schedules/${schedule.id}/runs`, 200);
+  }, 120_000);
+
+
+  it('dashboards: list, create, patch, data, sources, export', async () => {
+    const list = await checked('GET', `${API}/dashboards`, 200);
+    expect(list.count).toBe(1);
+    const created = await checked('POST', `${API}/dashboards`, 201, {
+      body: {
+        name: 'openapi dashboard',
+        widgets: [
+          { id: 'total', type: 'metric', title: 'Demandes', source: { endpoint: 'requests', key: 'total' }, filters: { period: '7d', city: null }, position: { x: 0, y: 0, w: 4, h: 2 } },
+          { type: 'pie', title: 'Statuts', source: { endpoint: 'requests', key: 'by_status' }, position: { x: 4, y: 0, w: 8, h: 4 } },
+          { type: 'metric', title: '24 h', source: { endpoint: 'real_time_stats', key: 'last_24h.revenue' }, refresh_seconds: 10, position: { x: 0, y: 2, w: 4, h: 2 } },
+        ],
+      },
+    });
+    await checked('GET', `${API}/dashboards/${created.id}`, 200);
+    await checked('PATCH', `${API}/dashboards/${created.id}`, 200, { body: { name: 'openapi 2', is_default: true, layout: { row_height: 60 } } });
+    const data = await checked('GET', `${API}/dashboards/${created.id}/data`, 200);
+    expect(data.widgets).toHaveLength(3);
+    await checked('GET', `${API}/dashboards/sources`, 200);
+    await checked('POST', `${API}/dashboards/${created.id}/export?type=csv`, 202);
+    await checked('POST', `${API}/dashboards`, 400, { body: { name: 'x', widgets: [{ type: 'gauge' }] } });
+    await checked('GET', `${API}/dashboards/00000000-0000-4000-8000-000000000000`, 404);
   }, 120_000);
 
   it('errors: 400, 401, 404 and 415, each with its documented body', async () => {

@@ -1,6 +1,6 @@
 // A dashboard as a report (the exports' ReportModel, so the Excel and PDF renderers draw it like any
-// other export): one section per widget, in the dashboard's order. A metric widget is a figure; a
-// chart, table or map widget is a table (and a chart of the widget's kind). Where the widget shows
+// other export): the metric widgets as the figures of a first section, then one section per chart,
+// table or map widget, in the dashboard's order: a table (and a chart of the widget's kind). Where the widget shows
 // something the standard report already lays out (a section's figure, or its table `<section>.<key>`
 // such as requests.by_status), its label, columns and formats are taken from there, so a dashboard
 // export and a section export of the same numbers look the same; otherwise the table is built from
@@ -8,12 +8,12 @@
 import type { DashboardWidget, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
 import type { ExportDashboard } from '../../../../libs/metrics/src/exports.js';
 import { SECTIONS, type Section } from '../../../../libs/metrics/src/types.js';
-import { buildReportModel, periodLabel, type SectionPayload } from '../exports/report-builder.js';
-import { CHART_KINDS, type CellValue, type ChartKind, type ReportChart, type ReportColumn, type ReportModel, type ReportSection, type ReportTable, type ValueFormat } from '../exports/report-model.js';
+import { buildReportModel, periodLabel, SECTION_TITLES, type SectionPayload } from '../exports/report-builder.js';
+import { CHART_KINDS, type CellValue, type ChartKind, type ReportChart, type ReportColumn, type ReportFigure, type ReportModel, type ReportSection, type ReportTable, type ValueFormat } from '../exports/report-model.js';
 import type { StatisticsService } from '../statistics/statistics.service.js';
-import { gatherWidgets, type DataFreshness, type WidgetAnswer } from './widget-data.js';
+import { gatherWidgets, oldestDataAsOf, type DataFreshness, type WidgetAnswer } from './widget-data.js';
 
-const ENDPOINT_TITLES: Record<string, string> = { kpis: 'KPIs', real_time_stats: 'Temps réel' };
+const ENDPOINT_TITLES: Record<string, string> = { ...SECTION_TITLES, kpis: 'KPIs', real_time_stats: 'Temps réel' };
 
 type Row = Record<string, CellValue>;
 
@@ -70,16 +70,23 @@ function standardSection(answer: WidgetAnswer, generatedAt: Date): ReportSection
   return buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint], payload.calculation_info.filters, generatedAt).sections[0]!;
 }
 
+/** Where a widget's value comes from, in words: "Demandes · 7 derniers jours · Ville : Bamako". */
+function origin(answer: WidgetAnswer): string {
+  return `${ENDPOINT_TITLES[answer.endpoint] ?? answer.endpoint} · ${periodLabel(answer.filters as WidgetFilters)}`;
+}
+
+/** A metric widget's figure, labelled with its title (and its origin when the figures' filters differ). */
+function metricFigure(widget: DashboardWidget, value: unknown, answer: WidgetAnswer, generatedAt: Date, withOrigin: boolean): ReportFigure {
+  const known = standardSection(answer, generatedAt)?.figures.find((figure) => figure.key === widget.source.key);
+  const cell = scalar(value);
+  const label = withOrigin ? `${widget.title} (${origin(answer)})` : widget.title;
+  return { key: widget.source.key, label, value: cell, format: known?.format ?? (typeof cell === 'number' ? numberFormat([cell]) : 'text') };
+}
+
 function widgetSection(widget: DashboardWidget, value: unknown, answer: WidgetAnswer, generatedAt: Date): ReportSection {
-  const title = `${widget.title} — ${ENDPOINT_TITLES[answer.endpoint] ?? answer.endpoint} · ${periodLabel(answer.filters as WidgetFilters)}`;
+  const title = `${widget.title} — ${origin(answer)}`;
   const standard = standardSection(answer, generatedAt);
   const section: ReportSection = { key: `widget.${widget.id}`, title, data_as_of: answer.dataAsOf, figures: [], tables: [], charts: [] };
-  if (widget.type === 'metric') {
-    const known = standard?.figures.find((figure) => figure.key === widget.source.key);
-    const cell = scalar(value);
-    section.figures.push({ key: widget.source.key, label: widget.title, value: cell, format: known?.format ?? (typeof cell === 'number' ? numberFormat([cell]) : 'text') });
-    return section;
-  }
   const tableId = `widget.${widget.id}`;
   const known = standard?.tables.find((table) => table.id === `${answer.endpoint}.${widget.source.key}`);
   const table: ReportTable = known ? { ...known, id: tableId, title: widget.title } : genericTable(tableId, widget.title, value);
@@ -102,7 +109,24 @@ function chartOf(widget: DashboardWidget, table: ReportTable): ReportChart | nul
 /** The dashboard's report, its numbers gathered now through the statistics service (and its cache). */
 export async function buildDashboardReport(statistics: StatisticsService, ingest: DataFreshness, dashboard: ExportDashboard, generatedAt: Date = new Date()): Promise<ReportModel> {
   const gathered = await gatherWidgets(statistics, ingest, dashboard.widgets);
-  const sections = dashboard.widgets.map((widget, i) => widgetSection(widget, gathered.widgets[i]!.value, gathered.answers.get(widget.id)!, generatedAt));
+  // The metric widgets together, as the figures of one first section (a page of numbers, as on
+  // screen); then one section per chart, table or map widget, in the dashboard's order.
+  const metrics = dashboard.widgets.flatMap((widget, i) => (widget.type === 'metric' ? [{ widget, value: gathered.widgets[i]!.value, answer: gathered.answers.get(widget.id)! }] : []));
+  const sections: ReportSection[] = [];
+  if (metrics.length > 0) {
+    const origins = new Set(metrics.map(({ answer }) => origin(answer)));
+    sections.push({
+      key: 'widget.metrics',
+      title: origins.size === 1 ? `Indicateurs — ${[...origins][0]}` : 'Indicateurs',
+      data_as_of: oldestDataAsOf(metrics.map(({ answer }) => answer.dataAsOf)),
+      figures: metrics.map(({ widget, value, answer }) => metricFigure(widget, value, answer, generatedAt, origins.size > 1)),
+      tables: [],
+      charts: [],
+    });
+  }
+  dashboard.widgets.forEach((widget, i) => {
+    if (widget.type !== 'metric') sections.push(widgetSection(widget, gathered.widgets[i]!.value, gathered.answers.get(widget.id)!, generatedAt));
+  });
   const requested = dashboard.widgets[0]?.filters ?? { period: 'all', from: null, to: null, city: null, specialty: null };
   const shared = dashboard.widgets.every((widget) => JSON.stringify(widget.filters) === JSON.stringify(requested));
   // The window actually applied (a named period resolved when the figures were computed), as section exports show it.

@@ -49,6 +49,29 @@ async function answerOf(statistics: StatisticsService, ingest: DataFreshness, en
   return { endpoint, filters, answer, dataAsOf: answer.calculation_info.data_as_of };
 }
 
+/**
+ * Distinct answers computed at once for one dashboard: the engine's admission queue orders them
+ * anyway, and a dashboard of sixty widgets must not take sixty places in it (nor hang sixty
+ * listeners on its request's abort signal).
+ */
+const CONCURRENT_ANSWERS = 4;
+
+/** Runs the tasks with at most `limit` under way, each started in order. */
+function bounded<T>(tasks: ReadonlyArray<() => Promise<T>>, limit: number): Array<Promise<T>> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return tasks.map(async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  });
+}
+
 export function oldestDataAsOf(values: ReadonlyArray<string | null>): string | null {
   if (values.some((value) => value === null)) return null;
   return (values as string[]).reduce<string | null>((oldest, value) => (oldest === null || Date.parse(value) < Date.parse(oldest) ? value : oldest), null);
@@ -56,18 +79,18 @@ export function oldestDataAsOf(values: ReadonlyArray<string | null>): string | n
 
 /** Every widget's value, in the widgets' order; a failed computation fails the whole (never a partial dashboard). */
 export async function gatherWidgets(statistics: StatisticsService, ingest: DataFreshness, widgets: readonly DashboardWidget[]): Promise<GatheredWidgets> {
-  const requests = new Map<string, Promise<WidgetAnswer>>();
-  const pending = widgets.map((widget) => {
-    const endpoint = widget.source.endpoint as WidgetEndpoint;
-    const identity = JSON.stringify([endpoint, widget.filters.period, widget.filters.from, widget.filters.to, widget.filters.city, widget.filters.specialty]);
-    let request = requests.get(identity);
-    if (!request) {
-      request = answerOf(statistics, ingest, endpoint, widget.filters);
-      requests.set(identity, request);
-    }
-    return request;
+  // Each distinct endpoint and filters once.
+  const identities = widgets.map((widget) =>
+    JSON.stringify([widget.source.endpoint, widget.filters.period, widget.filters.from, widget.filters.to, widget.filters.city, widget.filters.specialty]),
+  );
+  const distinct = new Map<string, DashboardWidget>();
+  identities.forEach((identity, i) => {
+    if (!distinct.has(identity)) distinct.set(identity, widgets[i]!);
   });
-  const answered = await Promise.all(pending);
+  const tasks = [...distinct.values()].map((widget) => () => answerOf(statistics, ingest, widget.source.endpoint as WidgetEndpoint, widget.filters));
+  const computed = await Promise.all(bounded(tasks, CONCURRENT_ANSWERS));
+  const byIdentity = new Map([...distinct.keys()].map((identity, i) => [identity, computed[i]!]));
+  const answered = identities.map((identity) => byIdentity.get(identity)!);
   const answers = new Map<string, WidgetAnswer>();
   const values: WidgetData[] = widgets.map((widget, i) => {
     answers.set(widget.id, answered[i]!);
