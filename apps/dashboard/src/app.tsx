@@ -10,6 +10,9 @@ import { SessionContext, useLiveState, useSession, type Session } from './live/u
 import { ViewContext, type ViewContextValue } from './live/view-context.js';
 import { ROUTE_PREFIX, TABS, hrefOf, navigate, useLocation, type Filters, type TabSlug } from './routing/url-state.js';
 import { TAB_PANELS } from './tabs/index.js';
+import { AlertToasts } from './alerts/alert-toasts.js';
+import { pageFor } from './pages/index.js';
+import { SiteNav } from './pages/site-nav.js';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken);
@@ -68,6 +71,8 @@ function Dashboard() {
 
   const tab = location.tab;
   const Panel = tab ? TAB_PANELS[tab] : null;
+  // Alerts, exports, custom dashboards: pages of their own, without the tabs' filters.
+  const page = pageFor(location.path);
 
   return (
     <ViewContext.Provider value={view}>
@@ -80,15 +85,23 @@ function Dashboard() {
           <span className="live-dot" aria-hidden="true" />
           {LIVE_LABELS[liveState]}
         </p>
+        <SiteNav path={location.path} />
         <button type="button" className="secondary" onClick={() => signOut(null)}>
           Se déconnecter
         </button>
       </header>
-      <FiltersBar tab={tab ?? TABS[0].slug} filters={location.filters} />
+      {!page && <FiltersBar tab={tab ?? TABS[0].slug} filters={location.filters} />}
       <TabList current={tab} filters={location.filters} />
-      <main id="panel" role="tabpanel" aria-labelledby={tab ? `tab-${tab}` : undefined} tabIndex={-1}>
-        {Panel ? <Panel /> : <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>}
-      </main>
+      {page ? (
+        <main id="panel" tabIndex={-1} aria-label={page.label}>
+          <page.component path={location.path} />
+        </main>
+      ) : (
+        <main id="panel" role="tabpanel" aria-labelledby={tab ? `tab-${tab}` : undefined} tabIndex={-1}>
+          {Panel ? <Panel /> : <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>}
+        </main>
+      )}
+      <AlertToasts />
     </ViewContext.Provider>
   );
 }

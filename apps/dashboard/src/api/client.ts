@@ -13,6 +13,8 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
+    /** The parsed answer, when it was JSON: a 400's `field` names what to correct. */
+    readonly body: unknown = null,
   ) {
     super(message);
     this.name = 'ApiError';
@@ -103,7 +105,7 @@ export async function apiCall<T>(method: string, path: string, token: string | n
   if (response.status === 403) {
     throw new AccessError(403, 'Ce compte n\'est pas administrateur : les statistiques sont réservées aux administrateurs (user_type « admin » ou membre du staff).');
   }
-  if (!response.ok) throw new ApiError(response.status, messageOf(parsed, response.status));
+  if (!response.ok) throw new ApiError(response.status, messageOf(parsed, response.status), parsed);
   return parsed as T;
 }
 

@@ -4,17 +4,22 @@
 // connection indicator; while it is not live the views poll instead (use-live.ts).
 import { io, type Socket } from 'socket.io-client';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
+import type { ExportFinished, ExportProgress } from '../../../../libs/metrics/src/exports.js';
 import type { ClientToServerEvents, ConnectRefusal, ServerToClientEvents, SessionEnd, StatsUpdate } from '../../../api/src/realtime/protocol.js';
 
 export type LiveState = 'connecting' | 'live' | 'offline';
 
 type UpdateHandler = (update: StatsUpdate) => void;
 
+/** An export job's news in its room `export:<id>`: progress while it runs, then the end. */
+export type ExportEvent = { event: 'progress'; progress: ExportProgress } | { event: 'finished'; finished: ExportFinished };
+
 export class LiveHub {
   private readonly socket: Socket<ServerToClientEvents, ClientToServerEvents>;
   private readonly rooms = new Map<string, Set<UpdateHandler>>();
   private readonly stateListeners = new Set<(state: LiveState) => void>();
   private readonly alertListeners = new Set<(alert: Alert) => void>();
+  private readonly exportListeners = new Set<(news: ExportEvent) => void>();
   private currentState: LiveState = 'connecting';
   private lastError: string | null = null;
 
@@ -53,6 +58,12 @@ export class LiveHub {
     this.socket.on('alert', (alert) => {
       for (const listener of this.alertListeners) listener(alert);
     });
+    this.socket.on('export:progress', (progress) => {
+      for (const listener of this.exportListeners) listener({ event: 'progress', progress });
+    });
+    this.socket.on('export:finished', (finished) => {
+      for (const listener of this.exportListeners) listener({ event: 'finished', finished });
+    });
   }
 
   get state(): LiveState {
@@ -72,6 +83,12 @@ export class LiveHub {
   onAlert(listener: (alert: Alert) => void): () => void {
     this.alertListeners.add(listener);
     return () => this.alertListeners.delete(listener);
+  }
+
+  /** Export jobs' events, of the `export:<id>` rooms this page joined (filter by export_id). */
+  onExport(listener: (news: ExportEvent) => void): () => void {
+    this.exportListeners.add(listener);
+    return () => this.exportListeners.delete(listener);
   }
 
   /** Receives the room's payloads from now on (the current one first); returns the way out. */

@@ -1,0 +1,22 @@
+// The pages beside the guide's 8 tabs, each at its own address under /tableau: alerts, exports,
+// custom dashboards. The shell asks `pageFor(path)` before looking for a tab; the header's
+// navigation (site-nav.tsx) lists them.
+import type { ComponentType } from 'react';
+import { AlertsPage } from '../alerts/alerts-page.js';
+import { ROUTE_PREFIX } from '../routing/url-state.js';
+
+export interface ExtraPage {
+  /** The address, or its start for pages with an id after it (/tableau/mes-tableaux/<id>). */
+  path: string;
+  label: string;
+  component: ComponentType<{ path: string }>;
+}
+
+export const EXTRA_PAGES: readonly ExtraPage[] = [
+  { path: `${ROUTE_PREFIX}/alertes`, label: 'Alertes', component: AlertsPage },
+];
+
+/** The page at this path (without trailing slash), or null when it is a tab or unknown. */
+export function pageFor(path: string): ExtraPage | null {
+  return EXTRA_PAGES.find((page) => path === page.path || path.startsWith(`${page.path}/`)) ?? null;
+}
