@@ -2,9 +2,9 @@
 // default dashboard given on a first list (once, never again after a delete), CRUD round trips with
 // the configured refresh defaults, a matrix of bad bodies (each a 400 naming the field, nothing
 // saved), ownership (another user's dashboard is a 404, an administrator sees it), the data endpoint
-// equal to the section endpoints for the same filters, the `dashboard:<id>` room pushing only the
-// widgets a committed row moved, an export of a dashboard, the audit trail, and the same CRUD with
-// the state in Postgres.
+// equal to the section endpoints for the same filters and to the plain-SQL oracle, the
+// `dashboard:<id>` room pushing only the widgets a committed row moved, an export of a dashboard,
+// the audit trail, and the same CRUD with the state in Postgres.
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
@@ -12,7 +12,9 @@ import { defaultDashboard } from '../../apps/api/src/dashboards/default-dashboar
 import { parseDashboardInput } from '../../apps/api/src/dashboards/dto/dashboard.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { Dashboard, DashboardData } from '../../libs/metrics/src/dashboards.js';
+import type { Period, Section } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
+import { sectionOnPostgres } from '../oracle/postgres-oracle.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 import { connected, nextEvent, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';
 
@@ -307,6 +309,29 @@ describe('data', () => {
     expect(value('new-24h')).toBe((await call('GET', `${STATISTICS}/real_time_stats/`, admin)).body.last_24h.new_requests);
     expect(value('top-tech')).toEqual((await call('GET', `${STATISTICS}/technicians/`, admin)).body.top_technicians[0]);
     expect(value('total')).toBeGreaterThan(0);
+  });
+
+  it('whose values the plain-SQL oracle on Postgres gives too, for the same filters and instant', async () => {
+    const data = (await call('GET', `${DASHBOARDS}/${dashboard.id}/data/`, admin)).body as DashboardData;
+    const cases: Array<[id: string, section: Section, query: string, key: string]> = [
+      ['total', 'requests', '', 'total'],
+      ['by-status', 'requests', '', 'by_status'],
+      ['success', 'requests', 'period=7d', 'success_rate'],
+      ['methods', 'financial', 'period=30d&city=Bamako', 'payment_methods'],
+      ['daily', 'trends', '', 'daily'],
+      ['logins', 'security', '', 'failed_logins'],
+    ];
+    for (const [id, section, query, key] of cases) {
+      // The section's cached answer is the one the widget read: its instant is the widget's.
+      const served = (await call('GET', `${STATISTICS}/${section}/?${query}`, admin)).body;
+      const params = new URLSearchParams(query);
+      const oracle = await sectionOnPostgres(db.pool, section, {
+        period: (params.get('period') ?? 'all') as Period,
+        now: new Date(served.calculation_info.last_calculation),
+        city: params.get('city'),
+      });
+      expect(data.widgets.find((widget) => widget.id === id)!.value, id).toEqual((oracle as unknown as Record<string, unknown>)[key]);
+    }
   });
 
   it('pushes on room dashboard:<id> the widgets a committed row moved, and only those', async () => {
