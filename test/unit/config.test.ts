@@ -63,6 +63,14 @@ describe('alert thresholds', () => {
     expect(loadConfig({ FAILURE_RATE_THRESHOLD: '100' }).alertThresholds.failureRatePercent).toBe(100);
   });
 
+  it('says which thresholds the environment set (the demo scales the others to its data)', () => {
+    expect(loadConfig({}).alertThresholdsSet).toEqual([]);
+    expect(loadConfig({ REVENUE_THRESHOLD: '5000', FAILURE_RATE_THRESHOLD: ' ' }).alertThresholdsSet).toEqual(['revenueXof']);
+    expect(loadConfig({ REQUEST_THRESHOLD: '100', REVENUE_THRESHOLD: '1000000', FAILURE_RATE_THRESHOLD: '10' }).alertThresholdsSet).toEqual(
+      ['requests', 'revenueXof', 'failureRatePercent'],
+    );
+  });
+
   it.each([
     ['REQUEST_THRESHOLD', '-1'],
     ['REQUEST_THRESHOLD', '10.5'],
