@@ -52,8 +52,8 @@ async function readiness(url: string): Promise<{ code: number; body: { status: s
   return { code: response.status, body: (await response.json()) as { status: string; reasons?: string[] } };
 }
 
-async function stats(): Promise<GlobalStatistics> {
-  const response = await fetch(`${api.url}/depannage/api/statistics/global_statistics/?period=all`, { headers: { Authorization: `Bearer ${token}` } });
+async function stats(url = api.url, period = 'all'): Promise<GlobalStatistics> {
+  const response = await fetch(`${url}/depannage/api/statistics/global_statistics/?period=${period}`, { headers: { Authorization: `Bearer ${token}` } });
   expect(response.status).toBe(200);
   return (await response.json()) as GlobalStatistics;
 }
@@ -175,6 +175,35 @@ describe('SERVICE_ROLE=api and SERVICE_ROLE=ingest', () => {
     expect((await stats()).calculation_info.cached).toBe(true);
     const update = await moved;
     expect(update.data_as_of).toBe(ingest!.ingest.freshness().dataAsOf);
+  });
+
+  it('API replicas started at different times share cache entries (keys from the versions the ingest published)', async () => {
+    const second = await startApiRuntime({ ...config, serviceRole: 'api', stateSqlitePath: join(dirs[1]!, 'second.sqlite') }, { clickhouse, logger: false });
+    try {
+      await second.ready;
+      const computed = await stats(api.url, '30d');
+      expect(computed.calculation_info.cached).toBe(false);
+      const shared = await stats(second.url, '30d');
+      expect(shared.calculation_info.cached).toBe(true);
+      expect(shared.calculation_info.generated_at).toBe(computed.calculation_info.generated_at);
+      expect(shared.requests).toEqual(computed.requests);
+      // A change seen by both moves both to the same new key: one computes, the other finds it.
+      await insertRequest();
+      await appliedAndHeard();
+      const secondHeard = parseLsn(ingest!.ingest.freshness().appliedLsn!);
+      await waitFor('the second API to hear of the batch', () => {
+        const lsn = second.feed.freshness().appliedLsn;
+        return lsn !== null && parseLsn(lsn) >= secondHeard ? true : null;
+      });
+      const recomputed = await stats(second.url, '30d');
+      expect(recomputed.calculation_info.cached).toBe(false);
+      expect(recomputed.requests.total).toBe(computed.requests.total + 1);
+      const found = await stats(api.url, '30d');
+      expect(found.calculation_info.cached).toBe(true);
+      expect(found.calculation_info.generated_at).toBe(recomputed.calculation_info.generated_at);
+    } finally {
+      await second.close();
+    }
   });
 
   it('a Redis outage loses no notification: what was applied meanwhile reaches the cache and the room once Redis returns', async () => {

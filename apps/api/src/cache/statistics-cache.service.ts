@@ -416,7 +416,12 @@ export class StatisticsCacheService implements OnModuleDestroy {
     if (known && known.generation === this.generation && known.snapshot === snapshotStartedAt) return known.key;
     const versions = new Map<string, string>([[SNAPSHOT_VERSION, snapshotStartedAt]]);
     for (const table of tables) {
-      const candidates = [this.baseline, this.tableVersions.get(table), shared.get(table)];
+      // An ingest in another process publishes a version for every table (untouched ones: its own
+      // start) before it tells anyone of a batch: that one alone, so that API replicas started at
+      // different times (or told of a catch-up, which names every table) share keys. Ours stand in
+      // only where nothing was published (a Redis that restarted empty, until the next heartbeat).
+      const published = this.ingest.source === 'remote' ? shared.get(table) : undefined;
+      const candidates = published !== undefined ? [published] : [this.baseline, this.tableVersions.get(table), shared.get(table)];
       const latest = candidates.reduce<bigint>((max, lsn) => (lsn !== undefined && lsn > max ? lsn : max), 0n);
       versions.set(table, latest.toString());
     }
