@@ -73,7 +73,8 @@ for (const part of PARTS) {
   process.stderr.write(`building (${part.label})…\n`);
   const started = Date.now();
   for (const [command, args] of part.steps) {
-    const run = spawnSync(command, args, { cwd: root, stdio: 'inherit' });
+    // NODE_ENV=production whatever the caller's (vitest sets 'test'): Vite would otherwise bundle React's development build.
+    const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (run.status !== 0) {
       process.stderr.write(`build failed (${part.name}: ${args[0]} exit ${run.status ?? run.signal})\n`);
       process.exit(1);

@@ -1,21 +1,26 @@
 // The web dashboard in a real browser for tests: the front-end built if its sources changed (the
 // same script as `npm start`), Debian's Chromium driven by playwright-core, and a directory for the
 // screenshots a run keeps (test-artifacts/, not committed).
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { fromRoot } from '../../libs/config/src/paths.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-/** Builds apps/dashboard into dist/dashboard unless its build is newer than its sources. */
-export function ensureDashboardBuilt(): void {
-  const build = spawnSync(process.execPath, [fromRoot('scripts', 'build-if-stale.mjs'), '--only=dashboard'], {
-    cwd: fromRoot(),
-    encoding: 'utf8',
-    timeout: 600_000,
+/**
+ * Builds apps/dashboard into dist/dashboard unless its build is newer than its sources. Not spawnSync:
+ * a build blocking the test worker's event loop for a minute times out vitest's own messages.
+ */
+export function ensureDashboardBuilt(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      process.execPath,
+      [fromRoot('scripts', 'build-if-stale.mjs'), '--only=dashboard'],
+      { cwd: fromRoot(), timeout: 600_000, maxBuffer: 16 * 1024 * 1024 },
+      (error, stdout, stderr) => (error ? reject(new Error(`dashboard build failed: ${error.message}\n${stdout}\n${stderr}`)) : resolve()),
+    );
   });
-  if (build.status !== 0) throw new Error(`dashboard build failed (exit ${build.status ?? build.signal}):\n${build.stdout}\n${build.stderr}`);
 }
 
 export async function launchChromium(): Promise<Browser> {

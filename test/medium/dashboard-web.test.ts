@@ -37,7 +37,7 @@ async function openPage(): Promise<{ context: BrowserContext; page: Page; errors
   page.on('console', (message) => {
     if (message.type() === 'error') errors.push(message.text());
   });
-  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
   return { context, page, errors };
 }
 
@@ -47,7 +47,7 @@ async function signIn(page: Page, token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  ensureDashboardBuilt();
+  await ensureDashboardBuilt();
   shots = artifactsDir('dashboard');
   db = await createTestDatabase();
   await seedDemoData(db.pool, { requests: 1500, seed: 12 });

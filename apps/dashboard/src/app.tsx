@@ -13,6 +13,7 @@ import { TAB_PANELS } from './tabs/index.js';
 import { AlertToasts } from './alerts/alert-toasts.js';
 import { pageFor } from './pages/index.js';
 import { SiteNav } from './pages/site-nav.js';
+import { TabExportBar } from './exports/export-bar.js';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken);
@@ -34,9 +35,16 @@ export function App() {
 }
 
 function SignedIn({ token, signOut }: { token: string; signOut: (reason: string | null) => void }) {
-  const hub = useMemo(() => new LiveHub(token, (why) => signOut(`Session terminée : ${why}`)), [token, signOut]);
-  useEffect(() => () => hub.close(), [hub]);
-  const session = useMemo<Session>(() => ({ token, hub, signOut }), [token, hub, signOut]);
+  // Opened by an effect (and closed by its cleanup), not during render: a render may be repeated
+  // or thrown away, a connection must not be.
+  const [hub, setHub] = useState<LiveHub | null>(null);
+  useEffect(() => {
+    const opened = new LiveHub(token, (why) => signOut(`Session terminée : ${why}`));
+    setHub(opened);
+    return () => opened.close();
+  }, [token, signOut]);
+  const session = useMemo<Session | null>(() => (hub ? { token, hub, signOut } : null), [token, hub, signOut]);
+  if (!session) return null;
   return (
     <SessionContext.Provider value={session}>
       <Dashboard />
@@ -98,6 +106,7 @@ function Dashboard() {
         </main>
       ) : (
         <main id="panel" role="tabpanel" aria-labelledby={tab ? `tab-${tab}` : undefined} tabIndex={-1}>
+          {tab && <TabExportBar tab={tab} label={TABS.find((entry) => entry.slug === tab)!.label} filters={location.filters} />}
           {Panel ? <Panel /> : <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>}
         </main>
       )}

@@ -34,11 +34,14 @@ export function Chart({ title, summary, option, table, height = 320, name, child
     };
   }, []);
 
+  // The option is rebuilt at every render of the tab (any push re-renders it): drawn again only when
+  // its content changed, so an unrelated update does not restart the animation or reset the zoom.
+  const content = JSON.stringify(option);
   useEffect(() => {
-    // notMerge: a series that disappeared (a filter) must not linger from the previous option.
-    // The legend's selection survives: it is kept by ECharts across setOption with the same names.
+    // replaceMerge: a series that disappeared (a filter) must not linger from the previous option.
+    // The legend's selection and the zoom survive: ECharts keeps them across setOption with the same names.
     chart.current?.setOption({ aria: { enabled: true, label: { description: summary } }, ...option }, { notMerge: false, replaceMerge: ['series'] });
-  }, [option, summary]);
+  }, [content, summary]); // `content` stands for `option`
 
   return (
     <figure className="chart" data-chart={name}>

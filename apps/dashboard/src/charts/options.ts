@@ -38,17 +38,19 @@ export function cartesianOption(kind: 'line' | 'area' | 'bar', categories: strin
   const leftKind = series.find((entry) => !entry.rightAxis)?.kind ?? 'integer';
   const rightKind = series.find((entry) => entry.rightAxis)?.kind;
   const zoom = options.zoom ?? categories.length > 12;
-  const categoryAxis = { type: 'category' as const, data: categories, boundaryGap: kind === 'bar', axisLabel: { hideOverlap: true } };
-  const valueAxes = [
-    { type: 'value' as const, axisLabel: axisLabel(leftKind) },
-    ...(rightKind ? [{ type: 'value' as const, axisLabel: axisLabel(rightKind), splitLine: { show: false } }] : []),
-  ];
+  // Every category named (names of technicians, cities…), slanted when there are many.
+  const slanted = !options.horizontal && categories.length > 6;
+  const categoryAxis = { type: 'category' as const, data: categories, boundaryGap: kind === 'bar', axisLabel: { interval: 0, rotate: slanted ? 35 : 0, hideOverlap: !slanted } };
+  // Counts step by whole units: no "0,2 demande" tick.
+  const valueAxis = (valueKind: ValueKind) => ({ type: 'value' as const, axisLabel: axisLabel(valueKind), minInterval: valueKind === 'integer' ? 1 : 0 });
+  const valueAxes = [valueAxis(leftKind), ...(rightKind ? [{ ...valueAxis(rightKind), splitLine: { show: false } }] : [])];
   return {
     color: PALETTE,
     tooltip: tooltipFor(series),
-    legend: { type: 'scroll', top: 0, selectedMode: true },
-    grid: { left: 8, right: 16, top: 40, bottom: zoom ? 64 : 16, containLabel: true },
-    toolbox: { right: 0, top: 24, feature: { dataZoom: { yAxisIndex: 'none' }, restore: {} } },
+    // The legend leaves the top-right corner to the toolbox (zoom, restore).
+    legend: { type: 'scroll', top: 0, left: 0, right: 72, selectedMode: true },
+    grid: { left: 8, right: 16, top: 44, bottom: zoom ? 64 : 16, containLabel: true },
+    toolbox: { right: 0, top: 0, feature: { dataZoom: { yAxisIndex: 'none' }, restore: {} } },
     xAxis: options.horizontal ? valueAxes[0] : categoryAxis,
     yAxis: options.horizontal ? { ...categoryAxis, inverse: true } : valueAxes,
     dataZoom: zoom

@@ -6,16 +6,8 @@
 const decimal = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 });
 // XOF has no minor unit in ICU (0 decimals by default): a mean price of 1 234,5 keeps its ,5.
 const xof = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'XOF', minimumFractionDigits: 0, maximumFractionDigits: 2 });
-const instant = new Intl.DateTimeFormat('fr-FR', {
-  day: 'numeric',
-  month: 'short',
-  year: 'numeric',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  timeZone: 'UTC',
-});
 const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const clock = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
 const month = new Intl.DateTimeFormat('fr-FR', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
 export type ValueKind = 'integer' | 'decimal' | 'xof' | 'percent' | 'hours' | 'rating';
@@ -49,7 +41,8 @@ export function formatValue(value: number | null, kind: ValueKind): string {
 export function formatInstant(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
-  return `${instant.format(date)} UTC`;
+  // Day and clock apart: how Intl joins them ("à" or ",") differs between ICU versions.
+  return `${day.format(date)} à ${clock.format(date)} UTC`;
 }
 
 /** A trend bucket key: "2026-12-02" → "2 déc. 2026", "2026-12" → "déc. 2026"; other keys as they are. */

@@ -3,6 +3,8 @@
 // navigation (site-nav.tsx) lists them.
 import type { ComponentType } from 'react';
 import { AlertsPage } from '../alerts/alerts-page.js';
+import { CustomDashboardsPage } from '../custom/dashboards-page.js';
+import { ExportsPage } from '../exports/exports-page.js';
 import { ROUTE_PREFIX } from '../routing/url-state.js';
 
 export interface ExtraPage {
@@ -14,6 +16,8 @@ export interface ExtraPage {
 
 export const EXTRA_PAGES: readonly ExtraPage[] = [
   { path: `${ROUTE_PREFIX}/alertes`, label: 'Alertes', component: AlertsPage },
+  { path: `${ROUTE_PREFIX}/exports`, label: 'Exports et rapports', component: ExportsPage },
+  { path: `${ROUTE_PREFIX}/mes-tableaux`, label: 'Mes tableaux', component: CustomDashboardsPage },
 ];
 
 /** The page at this path (without trailing slash), or null when it is a tab or unknown. */

@@ -31,9 +31,12 @@ function mapOption(points: MapPoint[]): EChartsOption {
       scaleLimit: { min: 1, max: 40 },
       itemStyle: { areaColor: '#eef2f6', borderColor: '#44546a', borderWidth: 1 },
       emphasis: { disabled: true },
-      aspectScale: 1,
-      layoutCenter: ['50%', '50%'],
-      layoutSize: '95%',
+      // Box layout (ECharts fits the map in it, keeping its shape): a percentage layoutSize over a
+      // box not yet measured gave a zero scale, a singular transform and a TypeError in ECharts.
+      top: 8,
+      bottom: 8,
+      left: 8,
+      right: 8,
     },
     series: [
       {

@@ -71,11 +71,12 @@ export function OverviewTab() {
         </Loaded>
         <Loaded resource={advanced} what="indicateurs avancés">
           {(a) => {
-            const rates = [
+            const rates: Array<readonly [string, number]> = [
               ['Conversion', a.conversion_rate],
               ['Rétention', a.retention_rate],
               ['Churn', a.churn_rate],
-            ] as const;
+              ...(overview.data ? [['Satisfaction', overview.data.satisfaction_rate] as const] : []),
+            ];
             return (
               <Chart
                 name="platform-rates"

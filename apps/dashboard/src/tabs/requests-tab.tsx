@@ -67,6 +67,8 @@ export function RequestsTab() {
               rowKey={(entry) => entry.specialty_needed}
               columns={[
                 { label: 'Spécialité', cell: (entry) => specialtyLabel(entry.specialty_needed) },
+                // The stored value: "Plomberie" typed by a user and the code plumber read alike otherwise.
+                { label: 'Valeur enregistrée', cell: (entry) => entry.specialty_needed },
                 { label: 'Demandes', cell: (entry) => formatValue(entry.count, 'integer'), numeric: true },
                 { label: 'Terminées', cell: (entry) => formatValue(entry.completed, 'integer'), numeric: true },
                 { label: 'Taux de succès', cell: (entry) => formatValue(entry.success_rate, 'percent'), numeric: true },

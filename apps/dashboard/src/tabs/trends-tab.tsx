@@ -3,14 +3,15 @@
 import { useId, useState } from 'react';
 import { Chart } from '../charts/chart.js';
 import { cartesianOption } from '../charts/options.js';
+import { KpiGrid } from '../components/kpi-grid.js';
 import { formatBucket, formatValue } from '../format/fr.js';
 import { useSection } from '../live/view-context.js';
 import { Loaded } from './common.js';
 
 const GRAINS = [
-  { value: 'daily', label: 'Quotidien' },
-  { value: 'weekly', label: 'Hebdomadaire' },
-  { value: 'monthly', label: 'Mensuel' },
+  { value: 'daily', label: 'Quotidien', latest: 'Aujourd\'hui' },
+  { value: 'weekly', label: 'Hebdomadaire', latest: 'Ces 7 derniers jours' },
+  { value: 'monthly', label: 'Mensuel', latest: 'Ce mois-ci' },
 ] as const;
 type Grain = (typeof GRAINS)[number]['value'];
 
@@ -41,7 +42,23 @@ export function TrendsTab() {
           const buckets = chronological(grain, t[grain] as Record<string, { requests: number; completed: number; revenue: number; new_users?: number }>);
           const labels = buckets.map(([key]) => formatBucket(key));
           const hasUsers = grain !== 'weekly';
+          const [latestKey, latest] = buckets.at(-1) ?? [null, null];
+          const latestLabel = GRAINS.find((choice) => choice.value === grain)!.latest;
           return (
+            <>
+              {latestKey !== null && latest !== null && (
+                <KpiGrid
+                  label={latestLabel}
+                  figures={[
+                    { metric: `trends.${grain}.${latestKey}.requests`, label: `Demandes : ${latestLabel.toLowerCase()}`, value: latest.requests, kind: 'integer', hint: formatBucket(latestKey) },
+                    { metric: `trends.${grain}.${latestKey}.completed`, label: `Terminées : ${latestLabel.toLowerCase()}`, value: latest.completed, kind: 'integer', hint: formatBucket(latestKey) },
+                    { metric: `trends.${grain}.${latestKey}.revenue`, label: `Revenus : ${latestLabel.toLowerCase()}`, value: latest.revenue, kind: 'xof', hint: formatBucket(latestKey) },
+                    ...(hasUsers
+                      ? [{ metric: `trends.${grain}.${latestKey}.new_users`, label: `Nouveaux utilisateurs : ${latestLabel.toLowerCase()}`, value: latest.new_users ?? null, kind: 'integer' as const, hint: formatBucket(latestKey) }]
+                      : []),
+                  ]}
+                />
+              )}
             <div className="charts">
               <Chart
                 name="trend-requests"
@@ -82,6 +99,7 @@ export function TrendsTab() {
                 />
               )}
             </div>
+            </>
           );
         }}
       </Loaded>
