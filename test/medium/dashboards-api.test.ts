@@ -381,6 +381,8 @@ describe('data', () => {
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
     expect(job.status, job.error).toBe('completed');
+    expect(job.dashboard).toEqual({ id: dashboard.id, name: 'Données' });
+    expect(job.sections).toEqual(['requests', 'financial', 'technicians', 'security', 'trends']);
     const file = await fetch(job.download_url.startsWith('http') ? job.download_url : `${runtime.url}${job.download_url}`);
     expect(file.status).toBe(200);
     const workbook = new ExcelJS.Workbook();

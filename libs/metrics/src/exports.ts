@@ -56,6 +56,8 @@ export interface ExportJobView {
   filters: ExportFilters;
   sections: Section[];
   raw: boolean;
+  /** The dashboard this file exports (its id and name when asked), null for a statistics export. */
+  dashboard: { id: string; name: string } | null;
   created_at: string;
   completed_at: string | null;
   expires_at: string;

@@ -163,6 +163,7 @@ export class ExportsService implements OnModuleInit {
       filters: job.request.filters,
       sections: job.request.sections,
       raw: job.request.raw,
+      dashboard: job.request.dashboard ? { id: job.request.dashboard.id, name: job.request.dashboard.name } : null,
       created_at: job.createdAt,
       completed_at: job.completedAt,
       expires_at: job.expiresAt,

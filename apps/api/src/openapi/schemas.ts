@@ -345,6 +345,7 @@ export const EXPORT_JOB: SchemaObject = object({
   filters: exportFilters,
   sections: sectionList,
   raw: boolean,
+  dashboard: nullable(object({ id: string, name: string })),
   created_at: instant,
   completed_at: nullable(instant),
   expires_at: instant,
