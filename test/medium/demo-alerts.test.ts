@@ -32,6 +32,7 @@ let runtime: TestRuntime;
 let alerts: AlertsService;
 let scale: DemoAlertScale;
 let simulator: Simulator;
+let seededUntil: Date;
 const timings: Record<string, number> = {};
 
 async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -50,7 +51,7 @@ async function openAlerts(): Promise<Alert[]> {
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  const seededUntil = new Date(Date.now() - HOUR_MS);
+  seededUntil = new Date(Date.now() - HOUR_MS);
   await timed('seed', () => seedDemoData(db.pool, { requests: REQUESTS, seed: 1, now: seededUntil }));
   const measured = await demoAlertScale(db.pool, seededUntil);
   expect(measured).not.toBeNull();
@@ -76,7 +77,7 @@ beforeAll(async () => {
     }
   });
   await runtime.ingest.catchUp(60_000);
-}, 120_000);
+}, 240_000);
 
 afterAll(async () => {
   console.log('demo-alerts timings (ms):', JSON.stringify(timings), 'simulator:', JSON.stringify(simulator?.stats), 'scale:', JSON.stringify(scale));
@@ -99,6 +100,14 @@ describe('the demo at its normal pace', () => {
     expect(stats.steps).toBe(3600 * STEPS_PER_SECOND);
     expect(stats.create_request ?? 0).toBeGreaterThan(0);
     expect(stats.position_update ?? 0).toBeGreaterThan(stats.create_request ?? 0);
+  });
+
+  it('cancels only requests that waited a day, so the day’s failure rate stays the history’s', async () => {
+    const { rows } = await db.pool.query<{ n: string }>(
+      `SELECT count(*) AS n FROM depannage_repairrequest WHERE status = 'cancelled' AND created_at >= now() - interval '24 hours' AND updated_at > $1`,
+      [seededUntil],
+    );
+    expect(Number(rows[0]!.n)).toBe(0);
   });
 
   it('raises no alert: no anomaly, no threshold', async () => {
