@@ -219,3 +219,21 @@ describe('service role (SERVICE_ROLE)', () => {
     expect(() => loadConfig({ ...split, DATABASE_URL: '', SERVICE_ROLE: 'api' })).toThrow(/^configuration SERVICE_ROLE: api needs DATABASE_URL/);
   });
 });
+
+describe('dashboards', () => {
+  it('refresh a dashboard every 300 s and a widget every 60 s unless told, 5 s at least', () => {
+    expect(loadConfig({}).dashboards).toEqual({ refreshSeconds: 300, widgetRefreshSeconds: 60 });
+    expect(loadConfig({ DASHBOARD_REFRESH_SECONDS: '5', WIDGET_REFRESH_SECONDS: '86400' }).dashboards).toEqual({ refreshSeconds: 5, widgetRefreshSeconds: 86_400 });
+  });
+
+  it.each([
+    ['DASHBOARD_REFRESH_SECONDS', '4'],
+    ['DASHBOARD_REFRESH_SECONDS', '86401'],
+    ['DASHBOARD_REFRESH_SECONDS', '30s'],
+    ['WIDGET_REFRESH_SECONDS', '0'],
+    ['WIDGET_REFRESH_SECONDS', '7.5'],
+  ])('rejects %s=%s naming the variable', (name, value) => {
+    expect(() => loadConfig({ [name]: value })).toThrow(ConfigError);
+    expect(() => loadConfig({ [name]: value })).toThrow(new RegExp(name));
+  });
+});
