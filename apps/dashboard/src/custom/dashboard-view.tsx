@@ -281,14 +281,14 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
               <div key={widget.id} data-widget-id={widget.id} data-position={`${widget.position.x},${widget.position.y},${widget.position.w},${widget.position.h}`}>
                 <article className="widget" aria-label={widget.title}>
                   <header className="widget-head">
-                    <span className="widget-title" title="Glisser pour déplacer">
+                    <span className="widget-title" title={`${widget.title} (glisser pour déplacer)`}>
                       {widget.title}
                     </span>
-                    <button type="button" className="secondary" onClick={() => setEditing(widget)} aria-label={`Modifier le widget « ${widget.title} »`}>
-                      Modifier
+                    <button type="button" className="secondary icon" onClick={() => setEditing(widget)} aria-label={`Modifier le widget « ${widget.title} »`} title="Modifier">
+                      <span aria-hidden="true">✎</span>
                     </button>
-                    <button type="button" className="secondary" onClick={() => removeWidget(widget)} aria-label={`Retirer le widget « ${widget.title} »`}>
-                      Retirer
+                    <button type="button" className="secondary icon" onClick={() => removeWidget(widget)} aria-label={`Retirer le widget « ${widget.title} »`} title="Retirer">
+                      <span aria-hidden="true">✕</span>
                     </button>
                   </header>
                   <div className="widget-body">

@@ -76,7 +76,9 @@ function optionOf(type: string, value: unknown, title: string): EChartsOption | 
   if (!data) return null;
   if (type === 'pie') {
     const first = data.series[0]!;
-    return pieOption(first.name, data.categories.map((name, index) => ({ name, value: first.values[index] ?? 0 })), 'decimal');
+    const pie = pieOption(first.name, data.categories.map((name, index) => ({ name, value: first.values[index] ?? 0 })), 'decimal') as { series: Array<Record<string, unknown>> };
+    // A widget may be narrow: the names stay in the legend and the tooltip, not around the ring.
+    return { ...pie, series: pie.series.map((series) => ({ ...series, label: { show: false }, center: ['50%', '42%'] })) };
   }
   if (type === 'radar') {
     const most = Math.max(1, ...data.series.flatMap((entry) => entry.values.map((point) => point ?? 0)));
