@@ -14,7 +14,6 @@ import { AlertToasts } from './alerts/alert-toasts.js';
 import { pageFor } from './pages/index.js';
 import { SiteNav } from './pages/site-nav.js';
 import { TabExportBar } from './exports/export-bar.js';
-import { TabExportBar } from './exports/export-bar.js';
 
 export function App() {
   const [token, setToken] = useState<string | null>(storedToken);
@@ -107,7 +106,6 @@ function Dashboard() {
         </main>
       ) : (
         <main id="panel" role="tabpanel" aria-labelledby={tab ? `tab-${tab}` : undefined} tabIndex={-1}>
-          {tab && <TabExportBar tab={tab} label={TABS.find((entry) => entry.slug === tab)!.label} filters={location.filters} />}
           {tab && <TabExportBar tab={tab} label={TABS.find((entry) => entry.slug === tab)!.label} filters={location.filters} />}
           {Panel ? <Panel /> : <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>}
         </main>
