@@ -30,8 +30,8 @@ async function api(path: string, token = adminToken): Promise<any> {
 }
 
 /** A fresh browser page that records console errors and failed page errors. */
-async function openPage(): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport: { width: 1366, height: 900 }, locale: 'fr-FR', timezoneId: 'UTC' });
+async function openPage(viewport = { width: 1366, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
+  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'UTC' });
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('console', (message) => {
@@ -283,4 +283,68 @@ describe('live', () => {
     expect(errors).toEqual([]);
     await context.close();
   });
+});
+
+describe('keyboard, tablet, socket down', () => {
+  it('the tabs are an ARIA tab list: arrows move between them and open them', async () => {
+    const { context, page, errors } = await openPage();
+    await page.goto(runtime.url + '/tableau/demandes?period=30d');
+    await signIn(page, adminToken);
+    const selected = page.getByRole('tab', { selected: true });
+    await expect.poll(() => selected.textContent(), { timeout: 30_000 }).toBe('Demandes');
+    await selected.focus();
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/tableau/financier');
+    expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Financier');
+    // The filters go along.
+    expect(new URL(page.url()).searchParams.get('period')).toBe('30d');
+    await page.keyboard.press('End');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/tableau/geographie');
+    await page.keyboard.press('ArrowRight');
+    await expect.poll(() => new URL(page.url()).pathname).toBe('/tableau/vue-d-ensemble');
+    // Every form control has a name a screen reader says.
+    const unnamed = await page.$$eval('input, select, textarea, button', (controls) =>
+      controls.filter((control) => !(control as HTMLElement).innerText?.trim() && !control.getAttribute('aria-label') && !(control as HTMLInputElement).labels?.length).length,
+    );
+    expect(unnamed).toBe(0);
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('on a tablet (768 px, portrait) nothing runs off the side; screenshots', async () => {
+    const { context, page, errors } = await openPage({ width: 768, height: 1024 });
+    await page.goto(runtime.url + '/');
+    await signIn(page, adminToken);
+    await page.getByRole('tab', { selected: true }).waitFor({ timeout: 60_000 });
+    for (const slug of ['vue-d-ensemble', 'geographie']) {
+      await page.goto(runtime.url + `/tableau/${slug}`);
+      await shownFigures(page);
+      await page.waitForTimeout(1200);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth), slug).toBeLessThanOrEqual(0);
+      await page.screenshot({ path: join(shots, `tablet-${slug}.png`), fullPage: true });
+    }
+    expect(errors).toEqual([]);
+    await context.close();
+  });
+
+  it('with the socket refused, the indicator says so and the page polls: a committed row still appears', async () => {
+    const { context, page, errors } = await openPage();
+    // Every WebSocket of the page is closed at once, as a proxy without WebSocket support would.
+    await page.routeWebSocket(/\/socket\.io\//, (socket) => socket.close());
+    await page.goto(runtime.url + '/');
+    await signIn(page, adminToken);
+    await expect.poll(() => page.getByTestId('live-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('offline');
+    expect(await page.getByTestId('live-state').textContent()).toMatch(/Hors ligne/);
+    const total = async (): Promise<number> => Number((await shownFigures(page)).find((entry) => entry.metric === 'overview.total_requests')?.value);
+    const before = await total();
+    const simulator = new Simulator(db.pool, { ratePerSecond: 1, seed: 77 });
+    await simulator.transaction(async (tx) => {
+      await simulator.actions.createRequest(tx, { status: 'pending' });
+    });
+    // POLL_SECONDS (30) plus the time to compute.
+    await expect.poll(() => total(), { timeout: 90_000, interval: 2000 }).toBe(before + 1);
+    // The browser reports the refused WebSocket itself; nothing else may be an error.
+    expect(errors.filter((error) => !/WebSocket/.test(error))).toEqual([]);
+    await context.close();
+  }, 180_000);
 });
