@@ -103,6 +103,7 @@ async function main(): Promise<void> {
   const lines = [
     '',
     'DepanneTeliman statistics is running',
+    `  Web      ${started.url}/  (the dashboard: paste the token below${started.adminToken ? ', or click « Connexion démo »' : ''})`,
     `  API      ${started.url}/depannage/api/statistics/global_statistics/`,
     `  Docs     ${started.url}/docs`,
     `  Health   ${started.url}/health/ready  (details for admins: /health/details)`,
