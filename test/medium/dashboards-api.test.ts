@@ -146,6 +146,16 @@ describe('CRUD', () => {
     expect(patched.body.widgets[4].refresh_seconds).toBe(120);
     expect(patched.body.updated_at > created.body.updated_at).toBe(true);
 
+    // A dashboard read back and sent back unchanged is accepted as it is (the stored form of the
+    // filters included: period all, a custom window).
+    const custom = { id: 'custom', type: 'bar', title: 'Fenêtre', source: { endpoint: 'geography', key: 'top_cities' }, filters: { from: '2026-11-01', to: '2026-11-15' }, position: position(0, 12, 12, 3) };
+    const withCustom = (await call('PATCH', `${DASHBOARDS}/${id}/`, admin, { widgets: [...patched.body.widgets, custom] })).body as Dashboard;
+    expect(withCustom.widgets.at(-1)!.filters).toEqual({ period: 'custom', from: '2026-11-01T00:00:00.000Z', to: '2026-11-16T00:00:00.000Z', city: null, specialty: null });
+    const { id: _id, owner: _owner, created_at: _created, updated_at: _updated, ...editable } = withCustom;
+    const resent = await call('PATCH', `${DASHBOARDS}/${id}/`, admin, editable);
+    expect(resent.status, JSON.stringify(resent.body)).toBe(200);
+    expect(resent.body.widgets).toEqual(withCustom.widgets);
+
     // A widget without an id gets one; the list is replaced as a whole.
     const replaced = await call('PATCH', `${DASHBOARDS}/${id}/`, admin, { widgets: [{ type: 'metric', title: 'Total', source: { endpoint: 'overview', key: 'total_users' }, position: position(0, 0) }] });
     expect(replaced.body.widgets).toHaveLength(1);
@@ -293,6 +303,7 @@ describe('data', () => {
     expect(data.status).toBe(200);
     const body = data.body as DashboardData;
     expect(body.dashboard_id).toBe(dashboard.id);
+    expect(body.dashboard_updated_at).toBe(dashboard.updated_at);
     expect(body.partial).toBe(false);
     expect(body.data_as_of).toBe(runtime.ingest.freshness().dataAsOf);
     expect(body.widgets.map((widget) => widget.id)).toEqual(WIDGETS.map((widget) => widget.id));
@@ -356,6 +367,18 @@ describe('data', () => {
     expect(ids).not.toContain('top-tech');
     expect(update.data_as_of).not.toBeNull();
     expect(update.data_as_of! >= first.data_as_of!).toBe(true);
+
+    // A change to the dashboard itself reaches the screens watching it at once: the new widget's
+    // value, and the dashboard's new updated_at (a screen with an older copy reads it again).
+    const changed = nextEvent(socket, 'stats:update', (u) => u.room === room && (u.data as DashboardData).widgets.some((widget) => widget.id === 'added'), 30_000, 'push after a PATCH');
+    const patched = await call('PATCH', `${DASHBOARDS}/${dashboard.id}/`, admin, {
+      widgets: [...dashboard.widgets, { id: 'added', type: 'metric', title: 'Techniciens', source: { endpoint: 'technicians', key: 'total' }, position: position(0, 20) }],
+    });
+    expect(patched.status).toBe(200);
+    const afterPatch = (await changed).data as DashboardData;
+    expect(afterPatch.dashboard_updated_at).toBe(patched.body.updated_at);
+    expect(afterPatch.widgets.find((widget) => widget.id === 'added')!.value).toBe((await call('GET', `${STATISTICS}/technicians/`, admin)).body.total);
+    dashboard = patched.body as Dashboard;
   });
 
   it('admits only the owner and administrators to the room', async () => {

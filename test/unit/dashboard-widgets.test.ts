@@ -78,7 +78,7 @@ describe('values', () => {
 });
 
 describe('room updates', () => {
-  const data = (widgets: DashboardData['widgets']): DashboardData => ({ dashboard_id: 'd', generated_at: 'g', data_as_of: 'a', widgets, partial: false });
+  const data = (widgets: DashboardData['widgets']): DashboardData => ({ dashboard_id: 'd', generated_at: 'g', dashboard_updated_at: 'u', data_as_of: 'a', widgets, partial: false });
 
   it('carry only the widgets whose value moved, new ones included', () => {
     const before = data([{ id: 'a', value: 1 }, { id: 'b', value: { x: 1 } }, { id: 'c', value: [1, 2] }]);

@@ -82,6 +82,11 @@ export interface DashboardData {
   dashboard_id: string;
   /** When these values were gathered (ISO-8601 UTC). */
   generated_at: string;
+  /**
+   * The dashboard's updated_at when they were: a screen whose copy of the dashboard is older (changed
+   * from another screen) reads it again. Null once the dashboard is deleted.
+   */
+  dashboard_updated_at: string | null;
   /** The oldest data_as_of of the answers the widgets read: every value includes the changes committed up to it. */
   data_as_of: string | null;
   /** Every widget, in the dashboard's order; in a change-driven push of the room, only those whose value moved. */

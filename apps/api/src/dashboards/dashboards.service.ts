@@ -8,6 +8,7 @@ import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Dashboard, DashboardData, WidgetData } from '../../../../libs/metrics/src/dashboards.js';
 import { STATISTICS_SOURCE_TABLES } from '../cache/cache-key.js';
 import { RoomDirectory, RoomRefused, type RoomSource } from '../realtime/room-directory.js';
+import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { REAL_TIME_TABLES } from '../realtime/statistics-rooms.js';
 import { StatisticsService } from '../statistics/statistics.service.js';
 import { APP_CONFIG, INGEST } from '../tokens.js';
@@ -57,6 +58,7 @@ export class DashboardsService implements OnModuleInit {
     @Inject(StatisticsService) private readonly statistics: StatisticsService,
     @Inject(INGEST) private readonly ingest: DataFreshness,
     @Inject(RoomDirectory) private readonly rooms: RoomDirectory,
+    @Inject(StatisticsGateway) private readonly gateway: StatisticsGateway,
   ) {}
 
   onModuleInit(): void {
@@ -97,6 +99,8 @@ export class DashboardsService implements OnModuleInit {
     const dashboard = await this.dashboards.update(id, patch);
     if (!dashboard) throw new DashboardNotFound(id);
     this.logger.log({ message: 'dashboard updated', dashboard_id: id, user_id: viewer.id, fields: Object.keys(patch) });
+    // Screens watching it here see the change now (other replicas at their next tick).
+    this.gateway.refresh(`dashboard:${id}`);
     return dashboard;
   }
 
@@ -104,6 +108,7 @@ export class DashboardsService implements OnModuleInit {
     const dashboard = await this.get(viewer, id);
     if (!(await this.dashboards.delete(id))) throw new DashboardNotFound(id);
     this.logger.log({ message: 'dashboard deleted', dashboard_id: id, user_id: viewer.id });
+    this.gateway.refresh(`dashboard:${id}`);
     return dashboard;
   }
 
@@ -111,7 +116,14 @@ export class DashboardsService implements OnModuleInit {
   async data(dashboard: Dashboard): Promise<DashboardData> {
     const generatedAt = new Date().toISOString();
     const gathered = await gatherWidgets(this.statistics, this.ingest, dashboard.widgets);
-    return { dashboard_id: dashboard.id, generated_at: generatedAt, data_as_of: gathered.dataAsOf, widgets: gathered.widgets, partial: false };
+    return {
+      dashboard_id: dashboard.id,
+      generated_at: generatedAt,
+      dashboard_updated_at: dashboard.updated_at,
+      data_as_of: gathered.dataAsOf,
+      widgets: gathered.widgets,
+      partial: false,
+    };
   }
 
   /**
@@ -135,7 +147,16 @@ export class DashboardsService implements OnModuleInit {
         const dashboard = await this.dashboards.get(id);
         if (!dashboard) {
           // Deleted while watched: an empty dashboard, so screens show it is gone rather than old numbers.
-          return { data: { dashboard_id: id, generated_at: new Date().toISOString(), data_as_of: null, widgets: [], partial: false, deleted: true }, data_as_of: null };
+          const gone: DashboardData & { deleted: true } = {
+            dashboard_id: id,
+            generated_at: new Date().toISOString(),
+            dashboard_updated_at: null,
+            data_as_of: null,
+            widgets: [],
+            partial: false,
+            deleted: true,
+          };
+          return { data: gone, data_as_of: null };
         }
         tables.splice(0, tables.length, ...tablesRead(dashboard));
         const data = await this.data(dashboard);

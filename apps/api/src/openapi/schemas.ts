@@ -574,6 +574,7 @@ export const DASHBOARD_PATCH: SchemaObject = object(dashboardFields, Object.keys
 export const DASHBOARD_DATA: SchemaObject = object({
   dashboard_id: string,
   generated_at: instant,
+  dashboard_updated_at: nullable(instant),
   data_as_of: nullable(instant),
   widgets: array(object({ id: string, value: nullable({}) })),
   partial: boolean,

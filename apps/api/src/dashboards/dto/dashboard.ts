@@ -107,13 +107,18 @@ function parseLayout(value: unknown): DashboardLayout {
   return { columns: GRID_COLUMNS, row_height: rowHeight };
 }
 
-/** The statistics filters, by the statistics endpoints' own rules (parseFilters), named after the widget's field. */
+/**
+ * The statistics filters, by the statistics endpoints' own rules (parseFilters), named after the
+ * widget's field. The stored form reads back as it is: `period: "custom"` (beside from/to) and
+ * `period: "all"` say what absent parameters say, so a widget sent back unchanged is accepted.
+ */
 function parseWidgetFilters(value: unknown, field: string, endpoint: WidgetEndpoint): WidgetFilters {
   const given = value === undefined || value === null ? {} : objectAt(value, field, FILTER_PARAMETERS);
   const query: Json = {};
   for (const [name, filter] of Object.entries(given)) {
     if (filter === null) continue;
     if (typeof filter !== 'string') throw new DashboardValidationError(`${field}.${name}`, 'must be a string or null', 'a string');
+    if (name === 'period' && (filter === 'custom' || filter === 'all')) continue;
     query[name] = filter;
   }
   if (endpoint === 'real_time_stats' && Object.keys(query).length > 0) {
