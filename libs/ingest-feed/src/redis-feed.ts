@@ -383,7 +383,10 @@ export class RedisIngestFeed implements IngestFeed {
       this.failed('read status', error);
       return;
     }
-    if (raw !== null) {
+    if (raw === null) {
+      // Expired (no heartbeat within the TTL) or never written: stale now, not a TTL after our last read.
+      this.latestReadAt = 0;
+    } else {
       // Only a live key counts: an expired one is gone, so a value read now was refreshed within the TTL.
       this.latest = JSON.parse(raw) as PublishedStatus;
       this.latestReadAt = Date.now();

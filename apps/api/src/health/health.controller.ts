@@ -198,6 +198,8 @@ export class HealthController {
         scheduled_reports: this.reports.status(),
       },
       ingest: {
+        // 'remote' (SERVICE_ROLE=api): as the ingest service last reported through Redis; state 'stale' past its TTL.
+        source: this.ingest.source,
         state: ingest.state,
         applied_lsn: ingest.appliedLsn,
         data_as_of: ingest.dataAsOf,

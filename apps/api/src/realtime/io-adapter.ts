@@ -65,7 +65,17 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
     problem: () => (client.isReady ? null : `redis ${location} not answering${lastError ? `: ${lastError}` : ''}; events for other API processes wait until it does`),
     factory,
     async close() {
-      client.destroy();
+      // Gracefully first: a command in flight gets its reply (the adapter persists a disconnecting
+      // socket's session without awaiting it, and a destroy would reject it unhandled); a Redis
+      // that does not answer is waited for no longer than any other Redis call.
+      if (client.isReady) {
+        const graceful = client.close().then(
+          () => undefined,
+          (error: unknown) => logger.warn({ message: 'realtime redis did not close cleanly', error: error instanceof Error ? error.message : String(error) }),
+        );
+        await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, REDIS_OPERATION_TIMEOUT_MS).unref())]);
+      }
+      if (client.isOpen) client.destroy();
     },
   };
 }
