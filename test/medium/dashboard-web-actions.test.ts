@@ -224,10 +224,13 @@ describe('custom dashboards', () => {
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(shots, '04-default-dashboard.png'), fullPage: true });
 
+    const defaultPath = new URL(page.url()).pathname;
+    expect(defaultPath).toMatch(/^\/tableau\/mes-tableaux\/[0-9a-f-]{36}$/);
     await page.getByRole('button', { name: 'Nouveau tableau' }).click();
     await page.getByLabel('Nom du tableau').fill('Suivi navigateur');
     await page.getByRole('button', { name: 'Créer', exact: true }).click();
-    await expect.poll(() => new URL(page.url()).pathname, { timeout: 30_000 }).toMatch(/^\/tableau\/mes-tableaux\/[0-9a-f-]{36}$/);
+    await expect.poll(() => new URL(page.url()).pathname, { timeout: 30_000 }).not.toBe(defaultPath);
+    expect(new URL(page.url()).pathname).toMatch(/^\/tableau\/mes-tableaux\/[0-9a-f-]{36}$/);
     const dashboardId = new URL(page.url()).pathname.split('/').pop()!;
     expect((await apiGet(`${API}/dashboards/${dashboardId}/`)).name).toBe('Suivi navigateur');
 

@@ -65,6 +65,12 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
     [session],
   );
 
+  /** The version of the dashboard this screen shows (a room push names a newer one when another screen changed it). */
+  const updatedAt = useRef(dashboard.updated_at);
+  useEffect(() => {
+    if (Date.parse(dashboard.updated_at) > Date.parse(updatedAt.current)) updatedAt.current = dashboard.updated_at;
+  }, [dashboard.updated_at]);
+
   // Values: the data endpoint for the due widgets (all at first), merged by id.
   const due = useRef(new Set<string>());
   const batch = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
@@ -109,6 +115,11 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
       session.hub.subscribe(`dashboard:${dashboard.id}`, (update) => {
         const data = update.data as DashboardData & { deleted?: boolean };
         if (data.deleted) return onDeleted();
+        // Changed from another screen (or tab): read the dashboard again, its widgets or places moved.
+        if (data.dashboard_updated_at && Date.parse(data.dashboard_updated_at) > Date.parse(updatedAt.current)) {
+          updatedAt.current = data.dashboard_updated_at;
+          apiGet<Dashboard>(dashboardPath(dashboard.id), session.token).then(onChanged, (failure: unknown) => setError(explain(failure)));
+        }
         setValues((previous) => {
           const next = data.partial ? { ...previous } : {};
           for (const widget of data.widgets) next[widget.id] = { value: widget.value, at: data.generated_at };
@@ -116,7 +127,7 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
         });
         setDataAsOf(data.data_as_of);
       }),
-    [session, dashboard.id, onDeleted],
+    [session, dashboard.id, onDeleted, onChanged, explain],
   );
 
   const patch = useCallback(

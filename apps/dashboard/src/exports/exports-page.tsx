@@ -104,7 +104,7 @@ function PastExports() {
                 <th scope="col">Demandé le</th>
                 <th scope="col">Format</th>
                 <th scope="col">Filtres</th>
-                <th scope="col">Sections</th>
+                <th scope="col">Contenu</th>
                 <th scope="col">État</th>
                 <th scope="col">Fichier</th>
                 <th scope="col">Actions</th>
@@ -116,7 +116,7 @@ function PastExports() {
                   <th scope="row">{formatInstant(job.created_at)}</th>
                   <td>{EXPORT_TYPE_LABELS[job.type] ?? job.type}</td>
                   <td>{filtersText(job.filters)}</td>
-                  <td>{job.sections.join(', ')}</td>
+                  <td>{job.dashboard ? `tableau « ${job.dashboard.name} »` : job.sections.join(', ')}</td>
                   <td>
                     {EXPORT_STATUS_LABELS[job.status] ?? job.status}
                     {(job.status === 'pending' || job.status === 'running') && (
