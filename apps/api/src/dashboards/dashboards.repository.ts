@@ -72,6 +72,9 @@ export class DashboardsRepository {
    * they deleted it since); null when they were. Safe when two requests race: one row per owner.
    */
   async giveDefault(ownerId: number, input: DashboardInput): Promise<Dashboard | null> {
+    // Every list asks: a plain read first, so that only a user's first list takes the write lock.
+    const known = await this.store.query<{ owner_id: number }>('SELECT owner_id FROM dashboard_defaults WHERE owner_id = $1', [ownerId]);
+    if (known.length > 0) return null;
     return this.store.transaction(async (tx) => {
       const given = await tx.execute('INSERT INTO dashboard_defaults (owner_id, given_at) VALUES ($1, $2) ON CONFLICT (owner_id) DO NOTHING', [
         ownerId,
