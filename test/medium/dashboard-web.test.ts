@@ -42,7 +42,8 @@ async function openPage(viewport = { width: 1366, height: 900 }): Promise<{ cont
 }
 
 async function signIn(page: Page, token: string): Promise<void> {
-  await page.getByLabel('Jeton d\'accès').fill(token);
+  // Generous: on a shared test machine under load the first paint of a fresh page can take a while.
+  await page.getByLabel('Jeton d\'accès').fill(token, { timeout: 120_000 });
   await page.getByRole('button', { name: 'Se connecter' }).click();
 }
 

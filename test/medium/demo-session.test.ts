@@ -11,6 +11,7 @@ import { loadConfig } from '../../libs/config/src/config.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { freePort } from '../factories/redis.js';
 import { startTestRuntime, type TestRuntime } from '../factories/runtime.js';
+import { ensureDashboardBuilt, launchChromium } from '../factories/browser.js';
 
 const PATH = '/depannage/api/statistics/demo-session/';
 
@@ -85,6 +86,27 @@ describe('embedded demo', () => {
     expect(response.status).toBe(403);
     expect(JSON.stringify(await response.json())).not.toMatch(/eyJ/);
   });
+
+  it('in the browser, « Connexion démo » opens the dashboard in one click', async () => {
+    await ensureDashboardBuilt();
+    const browser = await launchChromium();
+    try {
+      const page = await browser.newPage();
+      const errors: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(message.text());
+      });
+      await page.goto(`http://127.0.0.1:${port}/`);
+      await page.getByRole('button', { name: 'Connexion démo' }).click();
+      await page.getByRole('tab', { name: 'Vue d\'ensemble' }).waitFor({ timeout: 60_000 });
+      await page.locator('[data-metric="overview.total_requests"]').waitFor({ timeout: 60_000 });
+      expect(Number(await page.locator('[data-metric="overview.total_requests"]').getAttribute('data-value'))).toBeGreaterThanOrEqual(300);
+      expect(page.url()).not.toMatch(/eyJ/);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 600_000);
 
   it('a parameter or another method is refused', async () => {
     expect((await fetch(`http://127.0.0.1:${port}${PATH}?user=1`, { method: 'POST' })).status).toBe(400);

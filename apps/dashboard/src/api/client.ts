@@ -103,7 +103,15 @@ export async function apiCall<T>(method: string, path: string, token: string | n
   }
   if (response.status === 401) throw new AccessError(401, messageOf(parsed, 401));
   if (response.status === 403) {
-    throw new AccessError(403, 'Ce compte n\'est pas administrateur : les statistiques sont réservées aux administrateurs (user_type « admin » ou membre du staff).');
+    // The statistics' guard says only « Accès non autorisé »: the reason in words. A route that
+    // explains itself (the demo sign-in from another machine) is quoted.
+    const detail = parsed && typeof parsed === 'object' ? (parsed as Record<string, unknown>).detail : undefined;
+    throw new AccessError(
+      403,
+      typeof detail === 'string' && detail !== ''
+        ? detail
+        : 'Ce compte n\'est pas administrateur : les statistiques sont réservées aux administrateurs (user_type « admin » ou membre du staff).',
+    );
   }
   if (!response.ok) throw new ApiError(response.status, messageOf(parsed, response.status), parsed);
   return parsed as T;

@@ -59,8 +59,8 @@ export function FiltersBar({ tab, filters }: { tab: TabSlug; filters: Filters })
     go({ ...filters, period: null, from: from || null, to: to || null });
   };
 
-  const cityOptions = choices?.cities ?? [];
-  const specialtyOptions = choices?.specialties ?? [];
+  const cityOptions = [...(choices?.cities ?? [])];
+  const specialtyOptions = [...(choices?.specialties ?? [])];
   // A value from the address that the lists do not hold (a shared link) is still offered and kept.
   if (filters.city && !cityOptions.includes(filters.city)) cityOptions.push(filters.city);
   if (filters.specialty && !specialtyOptions.includes(filters.specialty)) specialtyOptions.push(filters.specialty);
