@@ -1,6 +1,6 @@
 // Who may import whom (README "How it works"): the libraries import no application; the ingest
-// worker and the demo import neither the API nor each other's internals; the web app imports only
-// types; the API reaches the ingest and the demo only where listed below. Each listed exception is
+// worker and the demo do not import the API; the web app takes values only from libs/metrics (the
+// shared vocabularies: alert metrics, export types…) and types from elsewhere; the API reaches the ingest and the demo only where listed below. Each listed exception is
 // known debt (issue 13: a narrow ingest feed, the demo outside the API); the test fails on a new one
 // and also when a listed one disappears, so the list only shrinks.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
@@ -64,8 +64,10 @@ describe('import boundaries', () => {
     expect(bad.map((edge) => `${edge.from} -> ${edge.to}`)).toEqual([]);
   });
 
-  it('the web app imports only types from the rest of the repository', () => {
-    const bad = importsOf('apps/dashboard/src').filter((edge) => !edge.to.startsWith('apps/dashboard/') && !edge.typeOnly);
+  it('the web app takes values only from libs/metrics, and only types from the rest of the repository', () => {
+    const bad = importsOf('apps/dashboard/src').filter(
+      (edge) => !edge.to.startsWith('apps/dashboard/') && !edge.to.startsWith('libs/metrics/src/') && !edge.typeOnly,
+    );
     expect(bad.map((edge) => `${edge.from} -> ${edge.to}`)).toEqual([]);
   });
 
