@@ -1,8 +1,9 @@
 // Who may import whom (README "How it works"): the libraries import no application; the ingest
 // worker and the demo do not import the API; the web app takes values only from libs/metrics (the
 // shared vocabularies: alert metrics, export types…) and types from elsewhere; the API reaches the
-// ingest and the demo only where listed below. Each listed exception is (issue 13: a narrow ingest feed, the demo outside the API); the test fails on a new one and also
-// when a listed one disappears, so the list only shrinks.
+// ingest and the demo only where listed below. Each listed exception is known debt (issue 13: a
+// narrow ingest feed, the demo outside the API); the test fails on a new one and also when a listed
+// one disappears, so the list only shrinks.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
