@@ -13,6 +13,7 @@ import { AnalystService } from './analyst/analyst.service.js';
 import { AuditModule } from './audit/audit.module.js';
 import { AdminGuard } from './auth/admin.guard.js';
 import { AuthModule } from './auth/auth.module.js';
+import { DashboardsModule } from './dashboards/dashboards.module.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { StatisticsCacheModule } from './cache/statistics-cache.module.js';
 import { ScheduleModule } from '@nestjs/schedule';
@@ -70,6 +71,7 @@ export class AppModule {
         StatisticsModule,
         PdfModule,
         ExportsModule,
+        DashboardsModule,
         LegacyModule,
       ],
       controllers: [HealthController, AnalystController, MetricsController, DemoSessionController],

@@ -9,8 +9,8 @@ import type { ExportRequest } from '../../../../libs/metrics/src/exports.js';
 import type { Section } from '../../../../libs/metrics/src/types.js';
 import { StatisticsService } from '../statistics/statistics.service.js';
 import { CLICKHOUSE, INGEST } from '../tokens.js';
+import type { IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { buildDashboardReport } from '../dashboards/dashboard-report.js';
-import type { DataFreshness } from '../dashboards/widget-data.js';
 import { statisticsFilters } from './dto/export-request.js';
 import { BrowserPool } from './pdf/browser-pool.js';
 import { renderReportPdf } from './pdf/report-template.js';
@@ -38,7 +38,7 @@ export class ExportRenderer {
     @Inject(StatisticsService) private readonly statistics: StatisticsService,
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
     @Inject(BrowserPool) private readonly pdf: BrowserPool,
-    @Inject(INGEST) private readonly ingest: DataFreshness,
+    @Inject(INGEST) private readonly ingest: IngestFeed,
   ) {}
 
   /** The sections' answers as the API serves them for these filters. */

@@ -11,7 +11,7 @@ import { INGEST } from '../tokens.js';
 import { RoomDirectory, RoomRefused } from './room-directory.js';
 
 /** What real_time_stats reads (see queries/realtime.ts). */
-const REAL_TIME_TABLES = ['depannage_repairrequest', 'users_user', 'depannage_review', 'depannage_payment', 'depannage_technician'];
+export const REAL_TIME_TABLES = ['depannage_repairrequest', 'users_user', 'depannage_review', 'depannage_payment', 'depannage_technician'];
 
 /** What a GET without parameters applies. */
 const DEFAULT_FILTERS = parseFilters({});

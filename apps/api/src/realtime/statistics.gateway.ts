@@ -57,6 +57,8 @@ interface ActiveRoom {
   source: RoomSource;
   /** The numbers last pushed (volatile keys removed), to skip pushes that would change nothing. */
   fingerprint: string | null;
+  /** The data last pushed to the room, for sources that push only what moved (RoomSource.delta). */
+  pushed: unknown;
   lastPushAt: number;
   timer: NodeJS.Timeout | null;
   running: boolean;
@@ -264,7 +266,7 @@ export class StatisticsGateway
   private track(room: string, source: RoomSource): ActiveRoom {
     let state = this.active.get(room);
     if (!state) {
-      state = { source, fingerprint: null, lastPushAt: 0, timer: null, running: false, pending: null, changes: 0, latest: null, computing: null };
+      state = { source, fingerprint: null, pushed: undefined, lastPushAt: 0, timer: null, running: false, pending: null, changes: 0, latest: null, computing: null };
       this.active.set(room, state);
     }
     return state;
@@ -315,6 +317,9 @@ export class StatisticsGateway
     const state = this.track(room, source);
     try {
       const payload = await this.payload(state, this.config.realTimeRefreshSeconds * 1000);
+      // The first payload given in a room is the baseline of its first delta: every later subscriber
+      // gets one at least as new (payloads are computed one at a time, in order).
+      if (state.pushed === undefined) state.pushed = payload.data;
       // To this socket, from this process: `local` keeps Redis out of the path (with connection-state
       // recovery, socket.emit itself goes through the adapter, i.e. a round trip to Redis).
       if (socket.connected) this.namespace.local.to(socket.id).emit('stats:update', { room, data: payload.data, data_as_of: payload.data_as_of });
@@ -391,7 +396,11 @@ export class StatisticsGateway
       const fingerprint = fingerprintOf(payload.data, state.source.volatile);
       if (reason === 'change' && fingerprint === state.fingerprint) return;
       state.fingerprint = fingerprint;
-      const update: StatsUpdate = { room, data: payload.data, data_as_of: payload.data_as_of };
+      // A tick sends everything (a screen resynchronises); a change, what moved when the source says.
+      const delta = reason === 'change' && state.source.delta && state.pushed !== undefined;
+      const data = delta ? state.source.delta!(state.pushed, payload.data) : payload.data;
+      state.pushed = payload.data;
+      const update: StatsUpdate = { room, data, data_as_of: payload.data_as_of };
       this.namespace.local.to(room).emit('stats:update', update);
       this.counters.pushes++;
     } catch (error) {
