@@ -11,6 +11,7 @@ import { formatInstant } from '../format/fr.js';
 import { useSession } from '../live/use-live.js';
 import { PERIOD_CHOICES } from '../routing/url-state.js';
 import '../pages/pages.css';
+import { ENDPOINT_LABELS } from '../custom/dashboards-api.js';
 import { EXPORTS_API, EXPORT_STATUS_LABELS, EXPORT_TYPE_LABELS, REPORT_SCHEDULES_API, formatBytes } from './export-job.js';
 
 interface Paged<T> {
@@ -116,7 +117,7 @@ function PastExports() {
                   <th scope="row">{formatInstant(job.created_at)}</th>
                   <td>{EXPORT_TYPE_LABELS[job.type] ?? job.type}</td>
                   <td>{filtersText(job.filters)}</td>
-                  <td>{job.dashboard ? `tableau « ${job.dashboard.name} »` : job.sections.join(', ')}</td>
+                  <td>{job.dashboard ? `tableau « ${job.dashboard.name} »` : job.sections.map((section) => ENDPOINT_LABELS[section] ?? section).join(', ')}</td>
                   <td>
                     {EXPORT_STATUS_LABELS[job.status] ?? job.status}
                     {(job.status === 'pending' || job.status === 'running') && (
