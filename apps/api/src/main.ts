@@ -11,6 +11,7 @@ import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
 import { demoCredentialsDir, writeDemoToken } from './demo-credentials.js';
 import { startApiRuntime, startRuntime, type ApiRuntime } from './runtime.js';
 import { startIngestService } from '../../ingest/src/service.js';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 // Nest's own start-up lines (one per module and route, some seventy) are detail: DEBUG.
 const NEST_START_UP = new Set(['NestFactory', 'InstanceLoader', 'RoutesResolver', 'RouterExplorer', 'WebSocketsController', 'NestApplication']);
@@ -70,7 +71,7 @@ async function main(): Promise<void> {
       },
       (error: unknown) => {
         clearTimeout(deadline);
-        logger.error(`shutdown failed: ${error instanceof Error ? error.message : String(error)}`, 'statistics.runtime');
+        logger.error(`shutdown failed: ${errorMessage(error)}`, 'statistics.runtime');
         process.exit(1);
       },
     );
@@ -89,7 +90,7 @@ async function main(): Promise<void> {
       },
       (error: unknown) => {
         if (stopping) return;
-        process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+        process.stderr.write(`ingest failed to start: ${errorMessage(error)}\n`);
         stopping = true;
         service.close().finally(() => process.exit(1));
       },
@@ -133,12 +134,12 @@ async function main(): Promise<void> {
     (error: unknown) => {
       clearTimeout(notice);
       if (stopping) return; // a stop during the snapshot ends it; close() reports its own outcome
-      process.stderr.write(`ingest failed to start: ${error instanceof Error ? error.message : String(error)}\n`);
+      process.stderr.write(`ingest failed to start: ${errorMessage(error)}\n`);
       stopping = true;
       started.close().then(
         () => process.exit(1),
         (closeError: unknown) => {
-          process.stderr.write(`and the shutdown after it failed: ${closeError instanceof Error ? closeError.message : String(closeError)}\n`);
+          process.stderr.write(`and the shutdown after it failed: ${errorMessage(closeError)}\n`);
           process.exit(1);
         },
       );
@@ -147,6 +148,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`startup failed: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`startup failed: ${errorMessage(error)}\n`);
   process.exit(1);
 });

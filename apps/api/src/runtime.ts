@@ -40,6 +40,7 @@ import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { isWriteRoute, writeBodyRefusal } from './write-routes.js';
 import { DASHBOARD_BUILD_DIR, serveDashboard } from './web/dashboard-static.js';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export interface RuntimeOptions {
   /** Wipe the demo database and the embedded ClickHouse data first. */
@@ -127,7 +128,7 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
           await run();
           logger.log(`stopped: ${step} (${Date.now() - started} ms)`);
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           failures.push(`${step}: ${reason}`);
           logger.error(`could not stop cleanly: ${step}: ${reason}`);
         }
@@ -365,7 +366,7 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
     ready.catch((error: unknown) => {
       // A stop during the snapshot interrupts it (the ingest logs that): not a failure to start.
       if (closing) return;
-      logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) });
+      logger.error({ message: 'ingest could not start', error: errorMessage(error) });
     });
     return { app, url, config, clickhouse, operationalDb, feed, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
   } catch (error) {

@@ -13,6 +13,7 @@ import { arch, platform, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export const DEMO_DATABASE = 'depanneteliman';
 const SUPERUSER = 'postgres';
@@ -163,7 +164,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   } catch (error) {
     kill();
     await Promise.race([exited, new Promise((resolveWait) => setTimeout(resolveWait, 5000))]);
-    const cause = error instanceof Error ? error.message : String(error);
+    const cause = errorMessage(error);
     throw new Error(
       `embedded Postgres did not start on port ${opts.port} (data dir ${dataDir}): ${cause}\n${recentOutput.join('\n')}`,
       { cause: error },

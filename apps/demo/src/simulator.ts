@@ -21,6 +21,7 @@ import {
 } from './vocabulary.js';
 import { hourOfWeek, Rhythm } from './rhythm.js';
 import { inTransaction } from './transaction.js';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export type SimulatorActionKind =
   | 'create_request'
@@ -645,7 +646,7 @@ export class Simulator {
       return action;
     } catch (error) {
       this.counters.failed! += 1;
-      throw new Error(`simulator action ${kind} failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new Error(`simulator action ${kind} failed: ${errorMessage(error)}`, { cause: error });
     }
   }
 
@@ -715,7 +716,7 @@ export class Simulator {
         consecutiveFailures = 0;
       } catch (error) {
         consecutiveFailures += 1;
-        this.warn(error instanceof Error ? error.message : String(error)); // "simulator action <kind> failed: ..."
+        this.warn(errorMessage(error)); // "simulator action <kind> failed: ..."
       }
       // Back off while the database is unreachable rather than logging at full rate.
       const backoff = consecutiveFailures > 1 ? Math.min(30_000, this.intervalMs * 2 ** consecutiveFailures) : 0;

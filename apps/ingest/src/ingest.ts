@@ -15,6 +15,7 @@ import { ReplicationConnection, type XLogData } from './replication.js';
 import { REPLICATED_TABLES, REPLICATED_TABLE_NAMES, tableSpec, type TableSpec } from './tables.js';
 import { ImageCache } from './image-cache.js';
 import { IngestStateStore, type SnapshotState } from './state.js';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export interface IngestOptions {
   databaseUrl: string;
@@ -156,7 +157,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
     await this.replication?.close();
     await this.starting?.then(
       () => undefined,
-      (error: unknown) => this.logger.log({ message: 'start interrupted by the stop', error: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) => this.logger.log({ message: 'start interrupted by the stop', error: errorMessage(error) }),
     );
     await this.supervisor;
     await this.flushing;
@@ -382,7 +383,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
         if (!this.stopped) throw new Error('replication connection closed');
       } catch (error) {
         if (this.stopped) break;
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorMessage(error);
         this.currentStatus.state = 'reconnecting';
         this.currentStatus.lastError = message;
         this.logger.error({ message: 'replication stream failed; reconnecting', error: message, retryInMs: delayMs });

@@ -20,6 +20,7 @@ import { fromRoot } from '../../../libs/config/src/paths.js';
 import { RedisFeedPublisher } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { Ingest } from './ingest.js';
 import { REPLICATED_TABLE_NAMES } from './tables.js';
+import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export interface IngestServiceOptions {
   /** An engine opened by the caller (tests share one embedded engine between roles); not closed here. */
@@ -66,7 +67,7 @@ export async function startIngestService(config: AppConfig, options: IngestServi
           await run();
           logger.log(`stopped: ${step}`);
         } catch (error) {
-          const reason = error instanceof Error ? error.message : String(error);
+          const reason = errorMessage(error);
           failures.push(`${step}: ${reason}`);
           logger.error(`could not stop cleanly: ${step}: ${reason}`);
         }
@@ -127,7 +128,7 @@ export async function startIngestService(config: AppConfig, options: IngestServi
     const ready = ingest.start();
     ready.catch((error: unknown) => {
       if (closing) return;
-      logger.error({ message: 'ingest could not start', error: error instanceof Error ? error.message : String(error) });
+      logger.error({ message: 'ingest could not start', error: errorMessage(error) });
     });
     return {
       url,
@@ -233,7 +234,7 @@ async function answer(
       const text = await registry.metrics();
       response.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' }).end(text);
     } catch (error) {
-      json(500, { detail: `metrics could not be collected: ${error instanceof Error ? error.message : String(error)}` });
+      json(500, { detail: `metrics could not be collected: ${errorMessage(error)}` });
     }
     return;
   }

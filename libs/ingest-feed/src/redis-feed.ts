@@ -28,6 +28,7 @@ import {
   type IngestStatus,
 } from './feed.js';
 import { feedKeys } from './keys.js';
+import { errorMessage } from '../../errors/src/error-message.js';
 
 /** The status key's value. */
 interface PublishedStatus {
@@ -49,10 +50,6 @@ interface PublishedNotice {
 
 /** Reconnects within 2 s of Redis returning; a connection attempt gives up after 1 s. */
 const SOCKET = { connectTimeout: 1_000, reconnectStrategy: (retries: number) => Math.min(100 * 2 ** retries, 2_000) };
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
 
 // Return type inferred: createClient() with options is a narrower generic than its default type.
 function openClient(url: string, onError: (error: Error) => void) {

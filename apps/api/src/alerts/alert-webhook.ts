@@ -5,6 +5,7 @@
 import { createHmac } from 'node:crypto';
 import { Logger } from '@nestjs/common';
 import type { Alert } from '../../../../libs/metrics/src/alerts.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 export type AlertEvent = 'alert.raised' | 'alert.acknowledged' | 'alert.resolved';
 
@@ -95,7 +96,7 @@ export class AlertWebhook {
         if (!isRetryableStatus(response.status)) throw new PermanentFailure(`HTTP ${response.status}`);
         throw new Error(`HTTP ${response.status}`);
       } catch (error) {
-        const reason = error instanceof Error ? error.message : String(error);
+        const reason = errorMessage(error);
         if (error instanceof PermanentFailure || attempt >= this.settings.maxAttempts || this.stopped) {
           this.counters.failed++;
           this.logger.error({ message: 'alert webhook not delivered', event, alert_id: alert.id, attempts: attempt, error: reason });

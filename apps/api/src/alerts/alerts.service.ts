@@ -22,6 +22,7 @@ import { anomalyFindings, DataStarts, thresholdFindings, type Finding } from './
 import { AlertRulesRepository } from './alert-rules.repository.js';
 import { AlertStore, publicAlert, type AlertQuery, type StoredAlert } from './alert-store.js';
 import { AlertWebhook, type AlertEvent } from './alert-webhook.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 export class AlertNotFound extends Error {}
 export class AlertConflict extends Error {}
@@ -120,7 +121,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private failed(error: unknown): void {
-    this.logger.error({ message: 'alert evaluation failed', error: error instanceof Error ? error.message : String(error) });
+    this.logger.error({ message: 'alert evaluation failed', error: errorMessage(error) });
   }
 
   private afterBatch(batch: AppliedBatch): void {
@@ -188,7 +189,7 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
       } catch (error) {
         // One rule failing (its query) must not silence the others; its alerts keep their state.
         report.failedRules++;
-        this.logger.error({ message: 'rule evaluation failed', rule_id: rule.id, error: error instanceof Error ? error.message : String(error) });
+        this.logger.error({ message: 'rule evaluation failed', rule_id: rule.id, error: errorMessage(error) });
         continue;
       }
       this.step = `writing alerts of rule ${rule.id} (ClickHouse)`;

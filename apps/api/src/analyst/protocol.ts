@@ -4,6 +4,7 @@
 import { gunzipSync } from 'node:zlib';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { QueryParams } from '../../../../libs/clickhouse/src/clickhouse.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 /** ClickHouse error codes the gateway itself raises (names as `errorCodeToName` gives them). */
 export const ErrorCode = {
@@ -88,7 +89,7 @@ function bodyText(request: FastifyRequest): string {
       body = gunzipSync(body, { maxOutputLength: MAX_QUERY_BYTES + 1 });
     } catch (error) {
       if (error instanceof RangeError) throw GatewayError.of('QUERY_IS_TOO_LARGE', `Query is larger than ${MAX_QUERY_BYTES} bytes`, 413);
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw GatewayError.of('CANNOT_DECOMPRESS', `Cannot decompress the gzip request body: ${reason}`, 400);
     }
   } else if (encoding !== 'identity') {

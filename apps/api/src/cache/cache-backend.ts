@@ -5,6 +5,7 @@
 import { Logger } from '@nestjs/common';
 import KeyvRedis, { createClient, Keyv } from '@keyv/redis';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 export type CacheBackendKind = 'redis' | 'memory' | 'disabled';
 export type RedisClient = ReturnType<typeof createClient>;
@@ -47,10 +48,6 @@ export async function withRedisTimeout<T>(operation: string, work: Promise<T>): 
 export function redisLocation(url: string): string {
   const parsed = new URL(url);
   return `${parsed.protocol}//${parsed.hostname}:${parsed.port || '6379'}${parsed.pathname.length > 1 ? parsed.pathname : ''}`;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 /** Redis availability as the cache sees it, with rate-limited `statistics.cache` warnings. */

@@ -22,6 +22,7 @@ import { parseLsn, type AppliedBatch, type IngestFeed } from '../../../../libs/i
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import { type CacheBackend, type CacheBackendKind, withRedisTimeout } from './cache-backend.js';
 import { canonicalFilters, entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 export interface CachedResult<T> {
   value: T;
@@ -71,7 +72,7 @@ export interface CacheCounters {
 /** A purge could not reach the store: nothing may be reported as purged. */
 export class CacheUnavailableError extends Error {
   constructor(cause: unknown) {
-    super(`statistics cache unavailable: ${cause instanceof Error ? cause.message : String(cause)}`);
+    super(`statistics cache unavailable: ${errorMessage(cause)}`);
     this.name = 'CacheUnavailableError';
   }
 }
@@ -487,6 +488,6 @@ export class StatisticsCacheService implements OnModuleDestroy {
     this.counters.redisErrors++;
     if (this.backend.failures) this.backend.failures.failure(operation, error);
     // The memory store cannot fail short of a bug: say so loudly rather than count it as a miss.
-    else this.logger.error({ message: 'statistics cache store failed', operation, error: error instanceof Error ? error.message : String(error) });
+    else this.logger.error({ message: 'statistics cache store failed', operation, error: errorMessage(error) });
   }
 }

@@ -17,6 +17,7 @@ import { CONTENT_TYPES, downloadName, STORED_NAME, storedName, TEMP_PREFIX, temp
 import { ExportJobsRepository, type ExportJob } from './export-jobs.repository.js';
 import { ExportEvents } from './export-events.js';
 import { ExportRenderer } from './export-renderer.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 /** A job interrupted this many times (its runner died each time) is failed rather than run again. */
 export const MAX_ATTEMPTS = 2;
@@ -97,7 +98,7 @@ export class ExportWorker implements OnApplicationBootstrap, OnModuleDestroy {
       return;
     }
     this.filling = this.fill()
-      .catch((error: unknown) => this.logger.error({ message: 'could not look for export jobs', error: error instanceof Error ? error.message : String(error) }))
+      .catch((error: unknown) => this.logger.error({ message: 'could not look for export jobs', error: errorMessage(error) }))
       .finally(() => {
         this.filling = null;
         if (this.refill) {
@@ -244,5 +245,5 @@ function describe(error: unknown): string {
     const { error: text, detail } = body as { error?: unknown; detail?: unknown };
     return String(detail ?? text ?? error.message);
   }
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }

@@ -23,6 +23,7 @@ import { BrowserPool } from '../exports/pdf/browser-pool.js';
 import { ReportScheduler } from '../exports/schedules/report-scheduler.js';
 import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from '../tokens.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 interface ComponentHealth {
   ok: boolean;
@@ -37,7 +38,7 @@ async function probe(check: () => Promise<Record<string, unknown> | void>): Prom
     const details = (await check()) ?? {};
     return { ok: true, latency_ms: Math.round(performance.now() - started), ...details };
   } catch (error) {
-    return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    return { ok: false, error: errorMessage(error) };
   }
 }
 

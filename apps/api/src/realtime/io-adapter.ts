@@ -11,6 +11,7 @@ import type { Server, ServerOptions } from 'socket.io';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { REDIS_OPERATION_TIMEOUT_MS, REDIS_SOCKET, redisLocation } from '../cache/cache-backend.js';
 import type { CorsPolicy } from '../security/http-security.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 export interface RealtimeAdapter {
   kind: 'redis-streams' | 'memory';
@@ -52,7 +53,7 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
   });
   // Not awaited: it resolves when Redis answers, however long that takes; commands queue meanwhile.
   const connected = client.connect().catch((error: unknown) => {
-    logger.error({ message: 'realtime redis connection given up', redis: location, error: error instanceof Error ? error.message : String(error) });
+    logger.error({ message: 'realtime redis connection given up', redis: location, error: errorMessage(error) });
   });
   await Promise.race([connected, new Promise((resolve) => setTimeout(resolve, REDIS_OPERATION_TIMEOUT_MS).unref())]);
   if (!client.isReady) {
@@ -71,7 +72,7 @@ export async function openRealtimeAdapter(config: AppConfig): Promise<RealtimeAd
       if (client.isReady) {
         const graceful = client.close().then(
           () => undefined,
-          (error: unknown) => logger.warn({ message: 'realtime redis did not close cleanly', error: error instanceof Error ? error.message : String(error) }),
+          (error: unknown) => logger.warn({ message: 'realtime redis did not close cleanly', error: errorMessage(error) }),
         );
         await Promise.race([graceful, new Promise((resolve) => setTimeout(resolve, REDIS_OPERATION_TIMEOUT_MS).unref())]);
       }

@@ -34,6 +34,7 @@ import {
 } from './protocol.js';
 import { REALTIME_ADAPTER, type RealtimeAdapter } from './io-adapter.js';
 import { RoomDirectory, RoomRefused, type RoomPayload, type RoomSource, type RoomViewer } from './room-directory.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 interface SocketData {
   userId: number;
@@ -117,7 +118,7 @@ export class StatisticsGateway
       'statistics.realtime.tick',
       setInterval(() => {
         this.tick().catch((error: unknown) =>
-          this.logger.error({ message: 'refresh tick failed', error: error instanceof Error ? error.message : String(error) }),
+          this.logger.error({ message: 'refresh tick failed', error: errorMessage(error) }),
         );
       }, this.config.realTimeRefreshSeconds * 1000),
     );
@@ -140,7 +141,7 @@ export class StatisticsGateway
         () => next(),
         (error: unknown) => {
           if (!(error instanceof AccessRefused)) {
-            this.logger.error({ message: 'socket authentication failed', error: error instanceof Error ? error.message : String(error) });
+            this.logger.error({ message: 'socket authentication failed', error: errorMessage(error) });
           }
           const refusal: ConnectRefusal =
             error instanceof AccessRefused
@@ -418,7 +419,7 @@ export class StatisticsGateway
   private failed(room: string, error: unknown): void {
     // Nothing is pushed rather than a wrong number; the next tick or change tries again.
     this.counters.push_failures++;
-    this.logger.warn({ message: 'live payload not computed', room, error: error instanceof Error ? error.message : String(error) });
+    this.logger.warn({ message: 'live payload not computed', room, error: errorMessage(error) });
   }
 }
 

@@ -11,6 +11,7 @@ import { percent, ratio } from '../../../../libs/metrics/src/exact.js';
 import type { StatisticsQuery, TechnicalKpis } from '../../../../libs/metrics/src/types.js';
 import { inWindow, windowParams } from '../statistics/queries/params.js';
 import { PrometheusMetrics } from './prometheus.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 interface Sample {
   at: string;
@@ -107,7 +108,7 @@ export class ApiTelemetry {
         });
       } catch (error) {
         this.dropped += batch.length;
-        this.logger.warn({ message: 'API measurements not stored', samples: batch.length, error: error instanceof Error ? error.message : String(error) });
+        this.logger.warn({ message: 'API measurements not stored', samples: batch.length, error: errorMessage(error) });
       }
     });
     return this.flushing;
@@ -118,7 +119,7 @@ export class ApiTelemetry {
     this.clickhouse
       .insert({ table: 'api_heartbeats', format: 'JSONEachRow', values: Buffer.from(JSON.stringify({ minute, instance: this.instance })) })
       .catch((error: unknown) =>
-        this.logger.warn({ message: 'heartbeat not stored', error: error instanceof Error ? error.message : String(error) }),
+        this.logger.warn({ message: 'heartbeat not stored', error: errorMessage(error) }),
       );
   }
 

@@ -21,6 +21,7 @@ import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from '../tokens.js';
 import { ApiTelemetry } from './api-telemetry.js';
 import { registerEngineMetrics } from './prometheus.js';
+import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 
 /** A scrape waits this long for Postgres's WAL position, then reports the byte lag as unknown. */
 const LAG_QUERY_DEADLINE_MS = 1000;
@@ -112,7 +113,7 @@ export class MetricsController implements OnModuleInit {
         ({ rows }) => (rows[0]?.lag_bytes == null ? null : Number(rows[0].lag_bytes)),
         // Unknown rather than a failed scrape: every other metric is still worth having; said in the log.
         (error: unknown) => {
-          this.logger.warn({ message: 'ingest lag in bytes not measured', error: error instanceof Error ? error.message : String(error) });
+          this.logger.warn({ message: 'ingest lag in bytes not measured', error: errorMessage(error) });
           return null;
         },
       );

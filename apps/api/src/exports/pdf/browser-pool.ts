@@ -9,6 +9,7 @@ import puppeteer, { type Browser, type HTTPRequest, type Page, type PDFOptions }
 import type { AppConfig } from '../../../../../libs/config/src/config.js';
 import { APP_CONFIG } from '../../tokens.js';
 import { findBrowser, type BrowserAvailability } from './browser.js';
+import { errorMessage } from '../../../../../libs/errors/src/error-message.js';
 
 export interface PdfRenderOptions {
   /** Puppeteer header/footer templates (HTML with .pageNumber/.totalPages spans); omitted = none. */
@@ -88,7 +89,7 @@ interface Waiter {
 }
 
 function describe(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 function bounded<T>(work: Promise<T>, ms: number, what: string): Promise<T> {

@@ -16,6 +16,7 @@ import { isRetryableStatus, webhookHeaders } from '../../alerts/alert-webhook.js
 import { APP_CONFIG } from '../../tokens.js';
 import { formatInstant } from '../format-fr.js';
 import { periodLabel } from '../report-builder.js';
+import { errorMessage } from '../../../../../libs/errors/src/error-message.js';
 
 export class DeliveryError extends Error {
   constructor(
@@ -132,7 +133,7 @@ export class ReportDelivery implements OnModuleDestroy {
       });
     } catch (error) {
       const code = (error as { responseCode?: number }).responseCode;
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       throw new DeliveryError(`mail not sent: ${reason}`, code !== undefined && code >= 500 && code < 600);
     } finally {
       attachment?.content.destroy();

@@ -23,6 +23,7 @@ import type { ExportJob } from '../export-jobs.repository.js';
 import { EXPORTS_PATH, ExportsService } from '../exports.service.js';
 import { DeliveryError, fitsAsAttachment, ReportDelivery, reportMail } from './report-delivery.js';
 import { ReportSchedulesRepository, type ReportRun, type ReportSchedule, type RunProgress } from './report-schedules.repository.js';
+import { errorMessage } from '../../../../../libs/errors/src/error-message.js';
 
 const JOB_PREFIX = 'statistics.report.';
 const SYNC_INTERVAL = 'statistics.report.sync';
@@ -65,7 +66,7 @@ interface RunningReport {
 }
 
 function message(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 export function runView(run: ReportRun): ReportRunView {
