@@ -7,13 +7,17 @@
 // `--only=api` / `--only=dashboard` builds one part (the browser tests build the dashboard).
 // Plain JavaScript: it runs before anything is compiled.
 import { spawnSync } from 'node:child_process';
-import { readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, readdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const node = (script, ...args) => [process.execPath, [join(root, 'node_modules', ...script.split('/')), ...args]];
 const SETTINGS = ['package.json', 'package-lock.json'];
+const DASHBOARD_DIR = join(root, 'dist', 'dashboard');
+// Vite writes here, then the result replaces dist/dashboard in two renames: a server running (or a
+// second build running) never sees the directory emptied half-way through a build.
+const DASHBOARD_STAGING = join(root, 'dist', `.dashboard-build-${process.pid}`);
 
 const PARTS = [
   {
@@ -29,7 +33,7 @@ const PARTS = [
   {
     name: 'dashboard',
     label: 'web dashboard: tsc --noEmit, vite build',
-    stamp: join(root, 'dist', 'dashboard', '.build-stamp'),
+    stamp: join(DASHBOARD_DIR, '.build-stamp'),
     // The dashboard imports the API's types (libs/metrics, the realtime protocol): a change there is checked again.
     sources: ['apps/dashboard', 'libs/metrics/src', 'apps/api/src/realtime/protocol.ts'],
     skip: [],
@@ -37,10 +41,25 @@ const PARTS = [
     settings: SETTINGS,
     steps: [
       node('typescript/bin/tsc', '-p', join(root, 'apps', 'dashboard', 'tsconfig.json')),
-      node('vite/bin/vite.js', 'build', '--config', join(root, 'apps', 'dashboard', 'vite.config.ts')),
+      node('vite/bin/vite.js', 'build', '--config', join(root, 'apps', 'dashboard', 'vite.config.ts'), '--outDir', DASHBOARD_STAGING, '--emptyOutDir'),
     ],
+    install: installDashboard,
   },
 ];
+
+/**
+ * Puts the staged build in place of dist/dashboard. The previous build's assets are kept beside the
+ * new ones (content-hashed names never collide): a page loaded before the rebuild still finds its
+ * scripts. Older ones go with the previous directory.
+ */
+function installDashboard() {
+  const previousAssets = join(DASHBOARD_DIR, 'assets');
+  if (existsSync(previousAssets)) cpSync(previousAssets, join(DASHBOARD_STAGING, 'assets'), { recursive: true, force: false, errorOnExist: false });
+  const retired = join(root, 'dist', `.dashboard-old-${process.pid}`);
+  if (existsSync(DASHBOARD_DIR)) renameSync(DASHBOARD_DIR, retired);
+  renameSync(DASHBOARD_STAGING, DASHBOARD_DIR);
+  rmSync(retired, { recursive: true, force: true });
+}
 
 function newestSource(part) {
   let newest = 0;
@@ -76,10 +95,12 @@ for (const part of PARTS) {
     // NODE_ENV=production whatever the caller's (vitest sets 'test'): Vite would otherwise bundle React's development build.
     const run = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
     if (run.status !== 0) {
+      rmSync(DASHBOARD_STAGING, { recursive: true, force: true });
       process.stderr.write(`build failed (${part.name}: ${args[0]} exit ${run.status ?? run.signal})\n`);
       process.exit(1);
     }
   }
+  part.install?.();
   writeFileSync(part.stamp, `${new Date(started).toISOString()}\n`);
   // Dated when the build began: a file saved while it ran is newer, and is compiled next time.
   utimesSync(part.stamp, started / 1000, started / 1000);

@@ -22,23 +22,23 @@ const NOT_BUILT =
  * build the page routes answer 503 saying how to build it, rather than an unexplained 404.
  */
 export async function serveDashboard(fastify: FastifyInstance, buildDir: string): Promise<void> {
-  const built = existsSync(join(buildDir, 'index.html'));
+  // Looked at per request, not once at start: a build made while the service runs (npm test, a
+  // second npm start) is served from the next page load.
   const page = (reply: FastifyReply): FastifyReply | Promise<FastifyReply> => {
-    if (!built) return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
+    if (!existsSync(join(buildDir, 'index.html'))) return reply.code(503).type('text/plain; charset=utf-8').send(NOT_BUILT);
     // The page names the current assets: always revalidated, so a rebuild is seen at the next load.
     return reply.header('Cache-Control', 'no-cache').sendFile('index.html', buildDir);
   };
-  if (built) {
-    // Also gives reply.sendFile to the page routes.
-    await fastify.register(fastifyStatic, {
-      root: join(buildDir, 'assets'),
-      prefix: '/assets/',
-      // Vite names assets by content hash: a name never changes content.
-      immutable: true,
-      maxAge: '365d',
-      index: false,
-    });
-  }
+  // Also gives reply.sendFile to the page routes. A missing assets directory (no build yet) is a
+  // warning of the plugin at start and a 404 per asset, until a build exists.
+  await fastify.register(fastifyStatic, {
+    root: join(buildDir, 'assets'),
+    prefix: '/assets/',
+    // Vite names assets by content hash: a name never changes content.
+    immutable: true,
+    maxAge: '365d',
+    index: false,
+  });
   fastify.get('/', (_request, reply) => page(reply));
   fastify.get(DASHBOARD_ROUTE_PREFIX, (_request, reply) => page(reply));
   fastify.get(`${DASHBOARD_ROUTE_PREFIX}/*`, (_request, reply) => page(reply));
