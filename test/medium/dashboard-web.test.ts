@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+// (The callbacks given to page.evaluate run in the browser: DOM types for them.)
 // The web dashboard (apps/dashboard) in Debian's Chromium against the service booted in-process on a
 // test database: served at / and /tableau/… without shadowing the API; login; each of the guide's 8
 // tabs shows the API's numbers (figure by figure, in French format); a period change shows that
