@@ -12,7 +12,7 @@
 // its own: the load comes from the children, and the only extra thing held here is one sample per
 // 10 s. The baseline for memory is the run's own first window (warm-up included): the summary
 // gives last window ÷ first window and the least-squares slope in MiB/hour.
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -147,7 +147,13 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   const durationSeconds = args.minutes * 60;
   const { db } = await benchDatabase({ requests: args.requests, parallelism: args.parallelism, database: null }, cleanups);
   const work = mkdtempSync(join(tmpdir(), 'bench-soak-'));
-  cleanups.add('remove the bench directories', async () => rmSync(work, { recursive: true, force: true }));
+  // Kept when the exact check fails: the ClickHouse data beside a dump of the operational database
+  // is the evidence needed to find which rows went wrong.
+  let keepEvidence = false;
+  cleanups.add('remove the bench directories', async () => {
+    if (keepEvidence) console.error(`kept for inspection: ${work} (ClickHouse data and state)`);
+    else rmSync(work, { recursive: true, force: true });
+  });
   const slot = uniqueName('bench_soak');
   const config = loadConfig({
     ...process.env,
@@ -327,7 +333,14 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       console.error(`!!!   ${difference.path}: API ${JSON.stringify(difference.clickhouse)} vs Postgres ${JSON.stringify(difference.postgres)}`);
     }
   }
-  if (mismatches > 0) process.exitCode = 1;
+  if (mismatches > 0) {
+    process.exitCode = 1;
+    keepEvidence = true;
+    const dump = join(fromRoot('bench', 'results'), `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}-${db.name}.dump`);
+    const dumped = spawnSync('pg_dump', ['--format=custom', `--file=${dump}`, db.url], { stdio: 'inherit' });
+    if (dumped.status === 0) console.error(`operational database dumped to ${dump}`);
+    else console.error(`pg_dump of ${db.name} failed (exit ${dumped.status}${dumped.error ? `: ${dumped.error.message}` : ''})`);
+  }
 
   // --- summary -----------------------------------------------------------------------------------
   const windowSeconds = Math.min(600, Math.floor(durationSeconds / 3));
