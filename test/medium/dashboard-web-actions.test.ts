@@ -132,13 +132,16 @@ describe('alerts page', () => {
     const toast = page.locator(`[data-testid="alert-toast"][data-alert-id="${raised!.id}"]`);
     await toast.waitFor({ timeout: 30_000 });
     expect(await toast.textContent()).toContain('Critique');
+    await page.screenshot({ path: join(shots, '02-alert-raised.png'), fullPage: true });
+    // The toast closes by its button (it would cover the rules table's right-hand column).
+    await toast.getByRole('button', { name: 'Fermer la notification' }).click();
+    await expect.poll(() => toast.count(), { timeout: 10_000 }).toBe(0);
     const item = page.locator(`li[data-alert-id="${raised!.id}"]`);
     await item.waitFor({ timeout: 30_000 });
     expect(await item.getAttribute('data-status')).toBe('open');
     const unresolved = async (): Promise<number> =>
       (await apiGet(`${API}/alerts/?status=open&page_size=500`)).count + (await apiGet(`${API}/alerts/?status=acknowledged&page_size=500`)).count;
     await expect.poll(() => page.getByTestId('alert-badge').getAttribute('data-count'), { timeout: 30_000 }).toBe(String(await unresolved()));
-    await page.screenshot({ path: join(shots, '02-alert-raised.png'), fullPage: true });
 
     // Acknowledged from the page: the API records it, by this admin.
     await item.getByRole('button', { name: 'Prendre en compte' }).click();
@@ -157,8 +160,10 @@ describe('alerts page', () => {
 
     // Switched off, then deleted, from the rules table.
     const row = page.locator(`tr[data-rule-id="${rule.id}"]`);
-    await row.getByRole('checkbox').uncheck();
+    // The box shows the API's state: it changes once the PATCH is answered, so a click, then the API.
+    await row.getByRole('checkbox').click();
     await expect.poll(async () => (await apiGet(`${API}/alert-rules/${rule.id}`)).enabled, { timeout: 30_000 }).toBe(false);
+    await expect.poll(() => row.getByRole('checkbox').isChecked(), { timeout: 30_000 }).toBe(false);
     await row.getByRole('button', { name: /Supprimer la règle/ }).click();
     await row.getByRole('button', { name: 'Confirmer la suppression' }).click();
     await expect.poll(async () => (await api('GET', `${API}/alert-rules/${rule.id}`)).status, { timeout: 30_000 }).toBe(404);
@@ -198,6 +203,29 @@ describe('exports', () => {
     await page.locator('[data-testid="past-exports"]').waitFor({ timeout: 30_000 });
     for (const job of jobs.slice(0, 2)) expect(await page.locator(`tr[data-export-id="${job.export_id}"]`).textContent()).toContain('Financier');
     await page.getByRole('heading', { name: 'Rapports programmés', exact: true }).waitFor();
+
+    // A report schedule: a cron every minute is refused beside « Quand »; every Monday is created.
+    await page.getByRole('button', { name: 'Nouveau rapport programmé' }).click();
+    const form = page.getByRole('form', { name: 'Nouveau rapport programmé' });
+    await form.getByLabel('Nom (objet du courriel)').fill('Hebdo navigateur');
+    await form.getByLabel('Quand (cron à 5 champs)').fill('* * * * *');
+    await form.getByLabel('Format').selectOption('csv');
+    await form.getByLabel('Webhook (URL http/https, facultatif)').fill('https://ops.example.ml/hooks/reports');
+    await form.getByRole('button', { name: 'Créer le rapport' }).click();
+    refusalsAsked++;
+    const cronError = form.locator('[data-field="cron"] .field-error');
+    await cronError.waitFor({ timeout: 30_000 });
+    expect(await cronError.textContent()).toMatch(/cron/);
+    expect((await apiGet(`${API}/report-schedules/`)).count).toBe(0);
+    await form.getByLabel('Quand (cron à 5 champs)').fill('0 8 * * 1');
+    await form.getByRole('button', { name: 'Créer le rapport' }).click();
+    await expect.poll(async () => (await apiGet(`${API}/report-schedules/`)).count, { timeout: 30_000 }).toBe(1);
+    const [schedule] = (await apiGet(`${API}/report-schedules/`)).results;
+    expect(schedule).toMatchObject({ name: 'Hebdo navigateur', cron: '0 8 * * 1', type: 'csv', period: '7d', webhook_url: 'https://ops.example.ml/hooks/reports', enabled: true });
+    const scheduleRow = page.locator(`tr[data-schedule-id="${schedule.id}"]`);
+    await scheduleRow.waitFor({ timeout: 30_000 });
+    await scheduleRow.getByRole('checkbox').click();
+    await expect.poll(async () => (await apiGet(`${API}/report-schedules/${schedule.id}/`)).enabled, { timeout: 30_000 }).toBe(false);
     await page.screenshot({ path: join(shots, '03-exports-page.png'), fullPage: true });
     await context.close();
   });
