@@ -8,7 +8,8 @@
 import type { DashboardWidget, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
 import type { ExportDashboard } from '../../../../libs/metrics/src/exports.js';
 import { SECTIONS, type Section } from '../../../../libs/metrics/src/types.js';
-import { buildReportModel, periodLabel, SECTION_TITLES, type SectionPayload } from '../exports/report-builder.js';
+import { buildReportModel, periodLabel, type SectionPayload } from '../exports/report-builder.js';
+import { SECTION_TITLES } from '../../../../libs/metrics/src/section-titles.js';
 import { CHART_KINDS, type CellValue, type ChartKind, type ReportChart, type ReportColumn, type ReportFigure, type ReportModel, type ReportSection, type ReportTable, type ValueFormat } from '../exports/report-model.js';
 import type { StatisticsService } from '../statistics/statistics.service.js';
 import { gatherWidgets, oldestDataAsOf, type DataFreshness, type WidgetAnswer } from './widget-data.js';

@@ -6,6 +6,7 @@ import { centsToNumber, toCents } from '../../../../libs/metrics/src/exact.js';
 import type { CalculationInfo, Section, SectionFigures } from '../../../../libs/metrics/src/types.js';
 import { PERIOD_NAMES } from './format-fr.js';
 import type { CellValue, ReportChart, ReportColumn, ReportFigure, ReportFilters, ReportModel, ReportSection, ReportTable, ValueFormat } from './report-model.js';
+import { SECTION_TITLES } from '../../../../libs/metrics/src/section-titles.js';
 
 export const REPORT_TITLE = 'Rapport des statistiques DepanneTeliman';
 
@@ -13,20 +14,6 @@ export const REPORT_TITLE = 'Rapport des statistiques DepanneTeliman';
 export type SectionPayload<S extends Section = Section> = SectionFigures<S> & { calculation_info: CalculationInfo };
 
 export type SectionPayloads = { [S in Section]?: SectionPayload<S> };
-
-/** French titles of the sections, as the guide's tabs (overview … geography) and the two extra sections. */
-export const SECTION_TITLES: Record<Section, string> = {
-  overview: "Vue d'ensemble",
-  requests: 'Demandes',
-  financial: 'Financier',
-  satisfaction: 'Satisfaction',
-  technicians: 'Techniciens',
-  specialties: 'Spécialités',
-  security: 'Sécurité',
-  geography: 'Géographie',
-  trends: 'Tendances',
-  advanced: 'Indicateurs avancés',
-};
 
 type Row = Record<string, CellValue>;
 

@@ -2,6 +2,7 @@
 // (GET dashboards/sources/, itself read from the endpoints' response schemas: the page keeps no
 // list of its own), and the widget as a PATCH body (the stored filters back to request form).
 import type { Dashboard, DashboardWidget, WidgetFilters, WidgetType } from '../../../../libs/metrics/src/dashboards.js';
+import { SECTION_TITLES } from '../../../../libs/metrics/src/section-titles.js';
 import { STATISTICS_API } from '../api/client.js';
 
 export const DASHBOARDS_API = `${STATISTICS_API}/dashboards`;
@@ -32,16 +33,7 @@ export const WIDGET_TYPE_LABELS: Record<string, string> = {
 };
 
 export const ENDPOINT_LABELS: Record<string, string> = {
-  overview: 'Vue d\'ensemble',
-  requests: 'Demandes',
-  financial: 'Financier',
-  satisfaction: 'Satisfaction',
-  technicians: 'Techniciens',
-  specialties: 'Spécialités',
-  security: 'Sécurité',
-  geography: 'Géographie',
-  trends: 'Tendances',
-  advanced: 'Indicateurs avancés',
+  ...SECTION_TITLES,
   kpis: 'Indicateurs clés (kpis)',
   real_time_stats: 'Temps réel (24 h, 7 jours)',
 };
