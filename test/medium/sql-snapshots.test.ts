@@ -7,12 +7,13 @@
 //
 // The same recording checks the table lists that decide cache invalidation and live pushes
 // (cache/cache-key.ts): each endpoint's list must name every replicated table its SQL reads, through
-// the signed logs and the daily aggregates the migrations derive from them.
+// the signed logs and the daily aggregates the catalogue derives from them.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClickHouse, InsertRequest, QueryParams } from '../../libs/clickhouse/src/clickhouse.js';
 import { fromRoot } from '../../libs/config/src/paths.js';
+import { AGGREGATES } from '../../libs/metrics/src/catalogue/aggregates.js';
 import { ALERT_METRICS, type AlertMetric, type AlertScope, type AnomalyGroup } from '../../libs/metrics/src/alerts.js';
 import { SECTIONS, type StatisticsQuery } from '../../libs/metrics/src/types.js';
 import { periodQuery } from '../../libs/metrics/src/windows.js';
@@ -184,16 +185,12 @@ describe('SQL snapshots (clickhouse/queries/)', () => {
   });
 });
 
-/** Replicated table each derived table is fed from: `<t>_signed` from `<t>`, `agg_*` through its view (migrations). */
+/** Replicated table each derived table is fed from: `<t>_signed` from `<t>`, each aggregate from its catalogue source. */
 function derivedSources(): Map<string, string> {
   const sources = new Map<string, string>();
   for (const table of REPLICATED_TABLE_NAMES) sources.set(`${table}_signed`, table);
-  const migrations = fromRoot('clickhouse', 'migrations');
-  for (const name of readdirSync(migrations)) {
-    const text = readFileSync(join(migrations, name), 'utf8');
-    const view = /CREATE MATERIALIZED VIEW[^]*?\bTO\s+(\w+)[^]*?\bFROM\s+(\w+)/i.exec(text);
-    if (view) sources.set(view[1]!, sources.get(view[2]!) ?? view[2]!);
-  }
+  // The catalogue's sources are the migrations' (test/medium/catalogue.test.ts holds the views to it).
+  for (const aggregate of AGGREGATES) sources.set(aggregate.table, aggregate.source);
   return sources;
 }
 
