@@ -69,7 +69,7 @@ async function openSignedIn(path: string, viewport = { width: 1366, height: 900 
 }
 
 beforeAll(async () => {
-  ensureDashboardBuilt();
+  await ensureDashboardBuilt();
   shots = artifactsDir('dashboard-actions');
   db = await createTestDatabase();
   await seedDemoData(db.pool, { requests: 400, seed: 21 });
