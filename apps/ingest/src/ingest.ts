@@ -541,33 +541,41 @@ export class Ingest extends EventEmitter implements IngestFeed {
 
   /**
    * For each changed row: the previous image with sign -1 (read from the current-state table) and
-   * the new one with sign +1. A change whose version the state table already holds was applied
-   * before a restart and is skipped, so replays add nothing.
+   * the new one with sign +1. A change whose version the state table already holds (or a later one,
+   * a deletion's tombstone included) was applied before the stream restarted and is left out, so a
+   * replay adds nothing; `applied` names the rows that were not left out.
    */
-  private async signedChanges(spec: TableSpec, rows: Map<string, RowChange>): Promise<string[]> {
+  private async signedChanges(spec: TableSpec, rows: Map<string, RowChange>): Promise<{ lines: string[]; applied: Set<string> }> {
     const columns = spec.columns.map((column) => column.name);
     const uncached = [...rows.keys()].filter((id) => !this.recentImages.get(spec.name, id));
+    // The latest version of each row, tombstones included (FINAL would hide a deleted row, and a
+    // replayed older change of it would then look new).
     const previous =
       uncached.length === 0
         ? []
-        : await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string }>(
-            `SELECT ${columns.join(', ')}, _version FROM ${spec.name} FINAL WHERE id IN {ids:Array(Int64)}
+        : await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string; _deleted: number }>(
+            `SELECT ${columns.join(', ')}, _version, _deleted FROM ${spec.name} WHERE id IN {ids:Array(Int64)}
+             ORDER BY id, _version DESC LIMIT 1 BY id
              SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 1`,
-            { ids: `[${uncached.join(',')}]` },
+            { ids: uncached.map(integerId) },
           );
     const previousById = new Map(previous.map((row) => [String(row.id), row]));
     const lines: string[] = [];
+    const applied = new Set<string>();
     for (const [id, change] of rows) {
       const cached = this.recentImages.get(spec.name, id);
       const stored = previousById.get(id);
       const beforeVersion = cached ? cached.version : stored ? BigInt(stored._version) : null;
-      // Already applied before a restart: the state table holds this version or a later one.
       if (beforeVersion !== null && beforeVersion >= change.version) continue;
+      applied.add(id);
       if (cached) lines.push(signedLine(cached.image, cached.version, -1));
-      else if (stored) lines.push(JSON.stringify({ ...stored, sign: -1 }));
+      else if (stored && stored._deleted === 0) {
+        const { _deleted, ...image } = stored;
+        lines.push(JSON.stringify({ ...image, sign: -1 }));
+      }
       if (change.image !== null) lines.push(signedLine(change.image, change.version, 1));
     }
-    return lines;
+    return { lines, applied };
   }
 
   /**
@@ -605,18 +613,22 @@ export class Ingest extends EventEmitter implements IngestFeed {
       [...batch.rows].map(async ([name, rows]) => {
         const spec = tableSpec(name)!;
         // The retractions need the state before this batch: read it before writing the new state.
-        const signed = spec.derived ? await this.signedChanges(spec, rows) : [];
-        const lines = [...rows].map(([id, change]) =>
+        const signed = spec.derived ? await this.signedChanges(spec, rows) : null;
+        // A replayed change the state already holds is not written again; above all it must not
+        // put its older image back in the cache, where the replay of the next change would retract
+        // that image a second time (the signed log and the aggregates would count that change twice).
+        const changed = signed ? [...rows].filter(([id]) => signed.applied.has(id)) : [...rows];
+        const lines = changed.map(([id, change]) =>
           change.image === null ? tombstoneLine(id, change.version) : stateLine(change.image, change.version),
         );
         await Promise.all([
-          clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) }),
-          spec.derived && signed.length > 0
-            ? clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.join('\n')) })
+          lines.length > 0 ? clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) }) : undefined,
+          spec.derived && signed && signed.lines.length > 0
+            ? clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.lines.join('\n')) })
             : undefined,
         ]);
         if (spec.derived) {
-          for (const [id, change] of rows) {
+          for (const [id, change] of changed) {
             if (change.image === null) this.recentImages.delete(name, id);
             else this.recentImages.set(name, id, { image: change.image, version: change.version });
           }
@@ -642,6 +654,13 @@ export class Ingest extends EventEmitter implements IngestFeed {
     };
     this.emit('applied', applied);
   }
+}
+
+/** A row key as a number for an Array(Int64) parameter: keys beyond 2^53 would not survive the conversion. */
+function integerId(id: string): number {
+  const value = Number(id);
+  if (!Number.isSafeInteger(value)) throw new Error(`row key "${id}" is not an integer below 2^53`);
+  return value;
 }
 
 function snapshotProgressFromState(snapshot: SnapshotState): Partial<SnapshotProgress> {
