@@ -1,8 +1,8 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load|soak> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load|soak|pageload> [options]
   --requests N    repair requests in the generated data set (default 1000000, soak 200000; 1e6, 10M accepted)
-  --reps N        stats: timed repetitions per period and engine; pdf: sequential renders (default 5)
+  --reps N        stats: timed repetitions per period and engine; pdf: sequential renders; pageload: rounds of the tabs (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc, live, load: seconds of steady load (default 20)
@@ -71,6 +71,6 @@ export function parseArgs(argv: string[]): BenchArgs {
   if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
   // The soak runs the demo simulator, whose row picks are tuned for a demo-sized database.
   if (args.name === 'soak' && !requestsGiven) args.requests = 200_000;
-  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak', 'pageload'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

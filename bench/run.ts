@@ -7,6 +7,7 @@
 //   load      crowds (1 000 connections), constant writes (50 changes/s), /health alongside, a greedy analyst
 //   xlsx      a raw Excel export of every request, payment and review (vs exceljs writing the same rows from memory), RSS
 //   pdf       the full PDF report through the warm browser pool, 1 and 20 at once (vs a bare page.pdf()), browser memory
+//   pageload  the web dashboard's tabs in Chromium on the embedded demo, cold and warm (vs a blank page, vs its API requests)
 //   soak      an hour of writes, 1 000 sockets and 50 req/s: memory and event-loop trend, exact figures at the end
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
@@ -16,6 +17,7 @@ import { runCdcBench } from './cdc.js';
 import { runGenerateBench } from './generate-bench.js';
 import { Cleanups } from './report.js';
 import { runLiveBench } from './live.js';
+import { runPageLoadBench } from './pageload.js';
 import { runPdfBench } from './pdf.js';
 import { runXlsxBench } from './xlsx.js';
 import { runLoadBench } from './load.js';
@@ -47,6 +49,7 @@ async function main(): Promise<void> {
     else if (args.name === 'xlsx') await runXlsxBench(args, cleanups);
     else if (args.name === 'load') await runLoadBench(args, cleanups);
     else if (args.name === 'soak') await runSoakBench(args, cleanups);
+    else if (args.name === 'pageload') await runPageLoadBench(args, cleanups);
     else await runGenerateBench(args, cleanups);
   } finally {
     await cleanups.runAll();

@@ -1,6 +1,6 @@
 // The shell: the login form until a token is accepted, then the dashboard — header (freshness,
 // connection, sign-out), filters, the guide's 8 tabs (ARIA tabs, arrow keys), the open tab's panel.
-import { useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { Suspense, useCallback, useEffect, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { LoginPage } from './auth/login-page.js';
 import { forgetToken, storeToken, storedToken } from './auth/session.js';
 import { FiltersBar } from './components/filters-bar.js';
@@ -9,7 +9,7 @@ import { LiveHub, type LiveState } from './live/live-hub.js';
 import { SessionContext, useLiveState, useSession, type Session } from './live/use-live.js';
 import { ViewContext, type ViewContextValue } from './live/view-context.js';
 import { ROUTE_PREFIX, TABS, hrefOf, navigate, useLocation, type Filters, type TabSlug } from './routing/url-state.js';
-import { TAB_PANELS } from './tabs/index.js';
+import { TAB_PANELS, prefetchTabs } from './tabs/index.js';
 import { AlertToasts } from './alerts/alert-toasts.js';
 import { pageFor } from './pages/index.js';
 import { SiteNav } from './pages/site-nav.js';
@@ -52,6 +52,9 @@ function SignedIn({ token, signOut }: { token: string; signOut: (reason: string 
   );
 }
 
+/** When the other tabs' code is fetched after the page opens (ms). */
+const PREFETCH_DELAY_MS = 3000;
+
 const LIVE_LABELS: Record<LiveState, string> = {
   connecting: 'Connexion au direct…',
   live: 'En direct',
@@ -69,6 +72,19 @@ function Dashboard() {
     const path = window.location.pathname.replace(/\/+$/, '');
     if (path === '' || path === ROUTE_PREFIX) navigate(hrefOf(TABS[0].slug, location.filters), { replace: true });
   }, [location.filters]);
+
+  // The other tabs' code fetched once the open one had time to show its numbers (fetching and
+  // parsing it sooner slows them down), while the page is idle: a click then waits for nothing.
+  useEffect(() => {
+    let idle: number | undefined;
+    const timer = window.setTimeout(() => {
+      idle = window.requestIdleCallback(prefetchTabs, { timeout: 5_000 });
+    }, PREFETCH_DELAY_MS);
+    return () => {
+      window.clearTimeout(timer);
+      if (idle !== undefined) window.cancelIdleCallback(idle);
+    };
+  }, []);
 
   const reportDataAsOf = useCallback((source: string, dataAsOf: string | null | undefined) => {
     if (dataAsOf === undefined) return;
@@ -102,12 +118,22 @@ function Dashboard() {
       <TabList current={tab} filters={location.filters} />
       {page ? (
         <main id="panel" tabIndex={-1} aria-label={page.label}>
-          <page.component path={location.path} />
+          <Suspense key={page.path} fallback={<Loading />}>
+            <page.component path={location.path} />
+          </Suspense>
         </main>
       ) : (
         <main id="panel" role="tabpanel" aria-labelledby={tab ? `tab-${tab}` : undefined} tabIndex={-1}>
           {tab && <TabExportBar tab={tab} label={TABS.find((entry) => entry.slug === tab)!.label} filters={location.filters} />}
-          {Panel ? <Panel /> : <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>}
+          {Panel ? (
+            // One boundary per tab: while the next tab's code arrives, "Chargement…" rather than the
+            // previous tab's figures under the newly selected tab's name.
+            <Suspense key={tab} fallback={<Loading />}>
+              <Panel />
+            </Suspense>
+          ) : (
+            <p role="alert">Cette page n'existe pas : choisissez un onglet.</p>
+          )}
         </main>
       )}
       <AlertToasts />
@@ -157,6 +183,15 @@ function TabList({ current, filters }: { current: TabSlug | null; filters: Filte
         })}
       </div>
     </nav>
+  );
+}
+
+/** While a tab's or a page's code is fetched (the first time it is opened). */
+function Loading() {
+  return (
+    <p className="loading" role="status">
+      Chargement…
+    </p>
   );
 }
 

@@ -2,7 +2,10 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app.js';
+import { preloadTabOf } from './tabs/index.js';
 import './styles.css';
+
+preloadTabOf(window.location.pathname);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,8 +1,9 @@
 // One ECharts chart in a figure: a title, the drawing (canvas, redrawn in place when the data
 // moves, resized with its box), and the same numbers as a table for keyboards and screen readers
 // ("Voir les données"). Interactions come from the option each tab builds (zoom, tooltip, legend).
-import { useEffect, useRef, type ReactNode } from 'react';
-import { echarts, type EChartsOption } from './echarts.js';
+import { useMemo, useRef, type ReactNode } from 'react';
+import type { EChartsOption } from './echarts.js';
+import { useEChart } from './use-echart.js';
 
 export interface ChartProps {
   title: string;
@@ -17,36 +18,26 @@ export interface ChartProps {
   children?: ReactNode;
 }
 
+// replaceMerge: a series that disappeared (a filter) must not linger from the previous option.
+// The legend's selection and the zoom survive: ECharts keeps them across setOption with the same names.
+const MERGE = { notMerge: false, replaceMerge: ['series'] };
+
 export function Chart({ title, summary, option, table, height = 320, name, children }: ChartProps) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
-
-  useEffect(() => {
-    const element = box.current!;
-    const instance = echarts.init(element, undefined, { renderer: 'canvas', locale: 'FR' });
-    chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(element);
-    return () => {
-      observer.disconnect();
-      instance.dispose();
-      chart.current = null;
-    };
-  }, []);
-
-  // The option is rebuilt at every render of the tab (any push re-renders it): drawn again only when
-  // its content changed, so an unrelated update does not restart the animation or reset the zoom.
+  // The option is rebuilt at every render of the tab (any push re-renders it): a new object only
+  // when its content changed, so an unrelated update does not redraw the chart.
   const content = JSON.stringify(option);
-  useEffect(() => {
-    // replaceMerge: a series that disappeared (a filter) must not linger from the previous option.
-    // The legend's selection and the zoom survive: ECharts keeps them across setOption with the same names.
-    chart.current?.setOption({ aria: { enabled: true, label: { description: summary } }, ...option }, { notMerge: false, replaceMerge: ['series'] });
-  }, [content, summary]); // `content` stands for `option`
+  const drawn = useMemo<EChartsOption>(
+    () => ({ aria: { enabled: true, label: { description: summary } }, ...option }),
+    [content, summary], // `content` stands for `option`
+  );
+  const failure = useEChart(box, drawn, MERGE);
 
   return (
     <figure className="chart" data-chart={name}>
       <figcaption>{title}</figcaption>
       <div ref={box} className="chart-canvas" style={{ height }} role="img" aria-label={`${title} : ${summary}`} />
+      {failure && <p role="alert">{failure}</p>}
       {children}
       {table && table.rows.length > 0 && (
         <details className="chart-data">

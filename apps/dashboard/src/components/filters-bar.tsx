@@ -12,11 +12,24 @@ interface Choices {
   specialties: string[];
 }
 
-/** Cities and specialties present in the data (all time, no filter), for the two lists. */
-function useChoices(): Choices | null {
+/**
+ * The lists wait for the tab's own numbers: they come from the geography and specialties sections,
+ * two computations that would otherwise queue in the engine ahead of what the page opened for.
+ * Opening a list asks for them at once.
+ */
+const CHOICES_DELAY_MS = 1500;
+
+/** Cities and specialties present in the data (all time, no filter), for the two lists; and a way to ask for them now. */
+function useChoices(): [Choices | null, () => void] {
   const { token, signOut } = useSession();
   const [choices, setChoices] = useState<Choices | null>(null);
+  const [wanted, setWanted] = useState(false);
   useEffect(() => {
+    const timer = setTimeout(() => setWanted(true), CHOICES_DELAY_MS);
+    return () => clearTimeout(timer);
+  }, []);
+  useEffect(() => {
+    if (!wanted) return undefined;
     const controller = new AbortController();
     Promise.all([
       apiGet<SectionPayload<'geography'>>(`${STATISTICS_API}/geography/`, token, controller.signal),
@@ -34,13 +47,13 @@ function useChoices(): Choices | null {
       },
     );
     return () => controller.abort();
-  }, [token, signOut]);
-  return choices;
+  }, [wanted, token, signOut]);
+  return [choices, () => setWanted(true)];
 }
 
 export function FiltersBar({ tab, filters }: { tab: TabSlug; filters: Filters }) {
   const ids = { from: useId(), to: useId(), city: useId(), specialty: useId() };
-  const choices = useChoices();
+  const [choices, wantChoices] = useChoices();
   const [from, setFrom] = useState(filters.from ?? '');
   const [to, setTo] = useState(filters.to ?? '');
   const [rangeError, setRangeError] = useState<string | null>(null);
@@ -95,7 +108,7 @@ export function FiltersBar({ tab, filters }: { tab: TabSlug; filters: Filters })
       </form>
       <div className="select">
         <label htmlFor={ids.city}>Ville</label>
-        <select id={ids.city} value={filters.city ?? ''} onChange={(event) => go({ ...filters, city: event.target.value || null })}>
+        <select id={ids.city} value={filters.city ?? ''} onFocus={wantChoices} onPointerDown={wantChoices} onChange={(event) => go({ ...filters, city: event.target.value || null })}>
           <option value="">Toutes les villes</option>
           {cityOptions.map((city) => (
             <option key={city} value={city}>
@@ -106,7 +119,7 @@ export function FiltersBar({ tab, filters }: { tab: TabSlug; filters: Filters })
       </div>
       <div className="select">
         <label htmlFor={ids.specialty}>Spécialité</label>
-        <select id={ids.specialty} value={filters.specialty ?? ''} onChange={(event) => go({ ...filters, specialty: event.target.value || null })}>
+        <select id={ids.specialty} value={filters.specialty ?? ''} onFocus={wantChoices} onPointerDown={wantChoices} onChange={(event) => go({ ...filters, specialty: event.target.value || null })}>
           <option value="">Toutes les spécialités</option>
           {specialtyOptions.map((specialty) => (
             <option key={specialty} value={specialty}>

@@ -2,9 +2,10 @@
 // the tabs' option builders, so the same tooltips, legend and zoom), a table, or points on Mali's
 // map. The value is whatever the API's data endpoint answered at the widget's key: a number, a map
 // of numbers (or of objects of numbers, per day or per month), or a list of objects.
-import { useEffect, useMemo, useRef } from 'react';
-import { echarts, type EChartsOption } from '../charts/echarts.js';
-import { MALI_MAP } from '../charts/mali-map.js';
+import { useMemo, useRef } from 'react';
+import type { EChartsOption } from '../charts/echarts.js';
+import { useEChart } from '../charts/use-echart.js';
+import { MALI_MAP } from '../charts/map-names.js';
 import { PALETTE, cartesianOption, pieOption, radarOption } from '../charts/options.js';
 import { formatBucket, formatNumber } from '../format/fr.js';
 import { paymentMethodLabel, specialtyLabel, statusLabel } from '../format/labels.js';
@@ -90,23 +91,18 @@ function optionOf(type: string, value: unknown, title: string): EChartsOption | 
   return null;
 }
 
+const REPLACE = { notMerge: true };
+
 function WidgetChart({ option, label }: { option: EChartsOption; label: string }) {
   const box = useRef<HTMLDivElement>(null);
-  const chart = useRef<echarts.ECharts | null>(null);
-  useEffect(() => {
-    const instance = echarts.init(box.current!, undefined, { renderer: 'canvas', locale: 'FR' });
-    chart.current = instance;
-    const observer = new ResizeObserver(() => instance.resize());
-    observer.observe(box.current!);
-    return () => {
-      observer.disconnect();
-      instance.dispose();
-    };
-  }, []);
-  useEffect(() => {
-    chart.current?.setOption({ aria: { enabled: true, label: { description: label } }, ...option }, { notMerge: true });
-  }, [option, label]);
-  return <div ref={box} className="widget-chart" role="img" aria-label={label} />;
+  const drawn = useMemo<EChartsOption>(() => ({ aria: { enabled: true, label: { description: label } }, ...option }), [option, label]);
+  const failure = useEChart(box, drawn, REPLACE);
+  return (
+    <>
+      <div ref={box} className="widget-chart" role="img" aria-label={label} />
+      {failure && <p role="alert">{failure}</p>}
+    </>
+  );
 }
 
 function ValueTable({ value, title }: { value: unknown; title: string }) {

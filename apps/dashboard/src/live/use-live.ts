@@ -53,6 +53,8 @@ export function useLiveResource<T>(path: string, room: string, pushIsAnswer: boo
   const liveState = useLiveState();
   const [resource, setResource] = useState<LiveResource<T>>({ data: null, error: null, loading: true, receivedAt: null });
   const generation = useRef(0);
+  /** Asks the API again for the current view (the poll, and the catch-up after a reconnection). */
+  const reload = useRef<() => void>(() => undefined);
 
   useEffect(() => {
     const mine = ++generation.current;
@@ -72,6 +74,7 @@ export function useLiveResource<T>(path: string, room: string, pushIsAnswer: boo
         },
       );
     };
+    reload.current = load;
     setResource((previous) => ({ ...previous, loading: true }));
     load();
     const leave = session.hub.subscribe(room, (update) => {
@@ -83,14 +86,27 @@ export function useLiveResource<T>(path: string, room: string, pushIsAnswer: boo
       clearTimeout(timer);
       timer = setTimeout(load, REFETCH_DELAY_MS);
     });
-    const poll = liveState === 'live' ? undefined : setInterval(load, POLL_SECONDS * 1000);
     return () => {
       controller.abort();
       clearTimeout(timer);
-      clearInterval(poll);
+      reload.current = () => undefined;
       leave();
     };
-  }, [path, room, pushIsAnswer, session, liveState === 'live']);
+  }, [path, room, pushIsAnswer, session]);
+
+  // Socket down: the view polls. Back up after being down: asked once more (pushes were missed);
+  // the page's first connection needs no second request (the first one is still on its way).
+  const wasOffline = useRef(false);
+  useEffect(() => {
+    if (liveState === 'live') {
+      if (wasOffline.current) reload.current();
+      wasOffline.current = false;
+      return undefined;
+    }
+    if (liveState === 'offline') wasOffline.current = true;
+    const poll = setInterval(() => reload.current(), POLL_SECONDS * 1000);
+    return () => clearInterval(poll);
+  }, [liveState]);
 
   return resource;
 }

@@ -1,17 +1,24 @@
 // The pages beside the guide's 8 tabs, each at its own address under /tableau: alerts, exports,
 // custom dashboards. The shell asks `pageFor(path)` before looking for a tab; the header's
 // navigation (site-nav.tsx) lists them.
-import type { ComponentType } from 'react';
-import { AlertsPage } from '../alerts/alerts-page.js';
-import { CustomDashboardsPage } from '../custom/dashboards-page.js';
-import { ExportsPage } from '../exports/exports-page.js';
+// Each page is its own file of the build, fetched when opened (the custom dashboards carry the grid
+// library).
+import { lazy, type ComponentType } from 'react';
 import { ROUTE_PREFIX } from '../routing/url-state.js';
+
+type PageComponent = ComponentType<{ path: string }>;
+
+const AlertsPage = lazy<PageComponent>(() => import('../alerts/alerts-page.js').then((module) => ({ default: module.AlertsPage })));
+const ExportsPage = lazy<PageComponent>(() => import('../exports/exports-page.js').then((module) => ({ default: module.ExportsPage })));
+const CustomDashboardsPage = lazy<PageComponent>(() =>
+  import('../custom/dashboards-page.js').then((module) => ({ default: module.CustomDashboardsPage })),
+);
 
 export interface ExtraPage {
   /** The address, or its start for pages with an id after it (/tableau/mes-tableaux/<id>). */
   path: string;
   label: string;
-  component: ComponentType<{ path: string }>;
+  component: PageComponent;
 }
 
 export const EXTRA_PAGES: readonly ExtraPage[] = [

@@ -2,7 +2,7 @@
 // (map_points: south-west corner of the cell), the cities (requests, completed, revenue) and the
 // guide's top cities.
 import { Chart } from '../charts/chart.js';
-import { MALI_MAP } from '../charts/mali-map.js';
+import { MALI_MAP } from '../charts/map-names.js';
 import { cartesianOption, PALETTE } from '../charts/options.js';
 import type { EChartsOption } from '../charts/echarts.js';
 import { DataTable } from '../components/data-table.js';
