@@ -22,6 +22,8 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { signAccessToken } from '../apps/api/src/auth/jwt.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';
 import { startRuntime } from '../apps/api/src/runtime.js';
+import { StatisticsGateway } from '../apps/api/src/realtime/statistics.gateway.js';
+import type { EnginePriority } from '../libs/clickhouse/src/admission.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { fromRoot } from '../libs/config/src/paths.js';
 import { PERIODS, SECTIONS } from '../libs/metrics/src/types.js';
@@ -124,6 +126,20 @@ interface Sample {
   pushes: number;
   disconnects: number;
   sockets_connected: number;
+  /** Share of the window the engine spent on each kind of work (%; the ingest's writes bypass the queue). */
+  engine_live_pct: number;
+  engine_interactive_pct: number;
+  engine_other_pct: number;
+  ingest_write_pct: number;
+  /** API queries refused in the window, by reason. */
+  refused_queue_full: number;
+  refused_deadline: number;
+  refused_cancelled: number;
+  /** Live room payloads computed, and pushes given up (not computed in time), in the window. */
+  room_computations: number;
+  push_failures: number;
+  /** The rooms' interval between two change-driven pushes at the end of the window. */
+  push_interval_ms: number;
 }
 
 const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
@@ -173,7 +189,9 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   let appliedChanges = 0;
   let appliedBatches = 0;
   let appliedChangesTotal = 0;
+  let ingestWriteMs = 0;
   runtime.ingest.on('applied', (batch: AppliedBatch) => {
+    ingestWriteMs += batch.writeMs ?? 0;
     appliedChanges += batch.changes;
     appliedChangesTotal += batch.changes;
     appliedBatches++;
@@ -217,6 +235,9 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
   let cpu = process.cpuUsage();
+  const gateway = runtime.app.get(StatisticsGateway);
+  let engineBefore = runtime.admission.status();
+  let roomsBefore = gateway.status();
   let clock = performance.now();
   const soakStart = clock;
   console.log(`soaking for ${args.minutes} min, a sample every ${SAMPLE_SECONDS} s -> ${csv}`);
@@ -240,6 +261,11 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     const { rows: wal } = await db.pool.query<{ behind: string | null }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS behind', [
       status.appliedLsn ?? '0/0',
     ]);
+    const engineNow = runtime.admission.status();
+    const roomsNow = gateway.status();
+    const busyPct = (priorities: readonly EnginePriority[]): number =>
+      round(priorities.reduce((sum, priority) => sum + engineNow.busy_ms[priority] - engineBefore.busy_ms[priority], 0) / (elapsed * 10), 1);
+    const refused = (reason: keyof typeof engineNow.refused): number => engineNow.refused[reason] - engineBefore.refused[reason];
     const sample: Sample = {
       t_s: Math.round((now - soakStart) / 1000),
       rss_mib: mib(memory.rss),
@@ -269,7 +295,20 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       pushes: http.pushes,
       disconnects: http.disconnects,
       sockets_connected: http.connected,
+      engine_live_pct: busyPct(['live']),
+      engine_interactive_pct: busyPct(['interactive']),
+      engine_other_pct: busyPct(['export', 'analyst', 'background']),
+      ingest_write_pct: round(ingestWriteMs / (elapsed * 10), 1),
+      refused_queue_full: refused('queue_full'),
+      refused_deadline: refused('deadline'),
+      refused_cancelled: refused('cancelled'),
+      room_computations: roomsNow.computations - roomsBefore.computations,
+      push_failures: roomsNow.push_failures - roomsBefore.push_failures,
+      push_interval_ms: roomsNow.push_interval_ms,
     };
+    engineBefore = engineNow;
+    roomsBefore = roomsNow;
+    ingestWriteMs = 0;
     loop.reset();
     appliedChanges = 0;
     appliedBatches = 0;
@@ -280,7 +319,8 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     if (samples.length % 6 === 0 || errors > 0) {
       console.log(
         `  ${String(Math.round(sample.t_s / 60)).padStart(3)} min  RSS ${sample.rss_mib} MiB  heap ${sample.heap_used_mib} MiB  loop p99 ${sample.loop_p99_ms} ms  ` +
-          `ingest lag ${sample.ingest_lag_ms} ms  sim ${sample.sim_steps_per_s}/s  http ${sample.http_per_s}/s p99 ${sample.http_p99_ms} ms  pushes ${sample.pushes}` +
+          `ingest lag ${sample.ingest_lag_ms} ms  sim ${sample.sim_steps_per_s}/s  http ${sample.http_per_s}/s p99 ${sample.http_p99_ms} ms  pushes ${sample.pushes}  ` +
+          `engine live ${sample.engine_live_pct}% http ${sample.engine_interactive_pct}% ingest ${sample.ingest_write_pct}%  rooms ${sample.room_computations} computed ${sample.push_failures} failed, every ${sample.push_interval_ms} ms` +
           (errors > 0 ? `  ERRORS non-2xx ${sample.http_non2xx} ${JSON.stringify(http.statuses)} timeouts ${sample.http_timeouts} network ${sample.http_network_errors} dropped ${sample.http_dropped}` : ''),
       );
     }

@@ -1,9 +1,13 @@
 // Live statistics over Socket.IO against the real service: authentication on connect, the room
 // protocol, a change committed in Postgres arriving on the socket with the right number, pushes
-// only when a number moves (at most one per room per second), token expiry, connection recovery.
+// only when a number moves (at most one per room per second, less often when computing the rooms
+// would take more than half of the engine), token expiry, connection recovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { StatisticsGateway } from '../../apps/api/src/realtime/statistics.gateway.js';
+import { RoomDirectory } from '../../apps/api/src/realtime/room-directory.js';
+import { CLICKHOUSE } from '../../apps/api/src/tokens.js';
+import type { ClickHouse } from '../../libs/clickhouse/src/clickhouse.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { RealTimeStats } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -204,6 +208,42 @@ describe('pushes on change', () => {
     expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 1);
     const counts = pushes.map((u) => (u.data as RealTimeStats).last_24h.new_requests);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts); // never goes backwards
+  });
+
+  it('stretches the push interval when computing the rooms would take more than half of the engine', async () => {
+    // A room whose payload costs 0.6 s of engine time: pushes of a room at most every 0.6 s ÷ 0.5.
+    const engine = runtime.app.get(CLICKHOUSE) as ClickHouse;
+    runtime.app.get(RoomDirectory).register('costly', () => ({
+      tables: ['depannage_repairrequest'],
+      tick: false,
+      volatile: [],
+      current: async () => {
+        await engine.query('SELECT sleep(0.6)');
+        const [row] = await engine.query<{ n: string }>('SELECT count() AS n FROM depannage_repairrequest FINAL');
+        return { data: { requests: Number(row!.n) }, data_as_of: null };
+      },
+    }));
+    const socket = await connected(open(adminToken));
+    const arrivals: Array<{ at: number; requests: number }> = [];
+    socket.on('stats:update', (update) => {
+      if (update.room === 'costly') arrivals.push({ at: Date.now(), requests: (update.data as { requests: number }).requests });
+    });
+    const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'costly', 10_000, 'initial');
+    await subscribe(socket, 'costly');
+    const before = ((await initial).data as { requests: number }).requests;
+    for (let i = 0; i < 20; i++) {
+      await insertRequest('Kayes');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    await nextEvent(socket, 'stats:update', (u) => u.room === 'costly' && (u.data as { requests: number }).requests === before + 20, 20_000, 'all 20 counted');
+    const interval = runtime.app.get(StatisticsGateway).status().push_interval_ms;
+    expect(interval, 'push interval with a 0.6 s room').toBeGreaterThanOrEqual(1200);
+    const pushes = arrivals.slice(1);
+    expect(pushes.length).toBeGreaterThanOrEqual(2);
+    // Each push starts at least one interval after the previous one began (≥ 1.2 s); its
+    // computation time varies by a few ms either side.
+    for (let i = 1; i < pushes.length; i++) expect(pushes[i]!.at - pushes[i - 1]!.at, `gap before push ${i + 1}`).toBeGreaterThanOrEqual(1100);
+    socket.disconnect();
   });
 });
 

@@ -128,4 +128,22 @@ describe('admission control of requests that fan out', () => {
     expect(await Promise.all(first)).toEqual(['a1', 'a2', 'a3']);
     expect(order).toEqual(['a1', 'a2', 'a3']);
   });
+
+  it('accounts engine time by priority and to the context that asked, without the wait for a turn', async () => {
+    const admission = new AdmissionControl({ concurrency: 1, maxQueued: 10, defaultWaitMs: 5000 });
+    const blocker = gate();
+    const running = withEngineContext({ priority: 'interactive', deadline: Date.now() + 5000 }, () => admission.run(() => blocker.promise));
+    const account = { busyMs: 0 };
+    // Queued behind the blocker for ~400 ms, then 60 ms of its own work.
+    const live = withEngineContext({ priority: 'live', deadline: Date.now() + 5000, account }, () => admission.run(() => sleep(60)));
+    await sleep(400);
+    blocker.open();
+    await Promise.all([running, live]);
+    expect(account.busyMs).toBeGreaterThanOrEqual(55);
+    expect(account.busyMs, 'the wait for a turn is not the live query\'s').toBeLessThan(350);
+    const busy = admission.status().busy_ms;
+    expect(busy.interactive).toBeGreaterThanOrEqual(395);
+    expect(busy.live).toBe(Math.round(account.busyMs));
+    expect(busy.export + busy.analyst + busy.background).toBe(0);
+  });
 });

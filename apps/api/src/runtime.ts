@@ -59,6 +59,8 @@ export interface ApiRuntime {
   url: string;
   config: AppConfig;
   clickhouse: ClickHouse;
+  /** The queue the API's reads wait in (status(): who waits, who was refused, who used the engine). */
+  admission: AdmissionControl;
   operationalDb: pg.Pool;
   /** What the API knows of the ingest: the Ingest itself (all), or its feed through Redis (api). */
   feed: IngestFeed;
@@ -368,7 +370,7 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
       if (closing) return;
       logger.error({ message: 'ingest could not start', error: errorMessage(error) });
     });
-    return { app, url, config, clickhouse, operationalDb, feed, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
+    return { app, url, config, clickhouse, admission: admitted.admission, operationalDb, feed, ingest, jwtSecret, adminToken, simulator, ready, close, ...shutdownControls };
   } catch (error) {
     await close().catch((cleanupError: unknown) =>
       logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }),

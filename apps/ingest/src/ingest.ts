@@ -602,6 +602,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
 
   private async writeBatch(batch: Batch): Promise<void> {
     const { clickhouse } = this.options;
+    const started = performance.now();
     for (const name of batch.truncated) {
       const spec = tableSpec(name)!;
       this.recentImages.clearTable(name);
@@ -651,6 +652,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
       lsn: batch.endLsn,
       commitTime,
       changes: batch.changes,
+      writeMs: performance.now() - started,
     };
     this.emit('applied', applied);
   }

@@ -20,6 +20,8 @@ export interface EngineContext {
   deadline: number;
   /** Aborted when the caller no longer wants the answer (its client went away). */
   signal?: AbortSignal;
+  /** Engine time taken by this context's queries is added here (ms; the wait for a turn is not). */
+  account?: { busyMs: number };
 }
 
 const contexts = new AsyncLocalStorage<EngineContext>();
@@ -87,6 +89,8 @@ export interface AdmissionStatus {
   refused: Record<RefusalReason, number>;
   /** Time spent waiting for a turn, over the last 1 000 admitted queries (ms). */
   wait_ms: { p50: number; p99: number; max: number };
+  /** Engine time taken by admitted queries since the start, by priority (ms; who uses the engine). */
+  busy_ms: Record<EnginePriority, number>;
 }
 
 const WAIT_SAMPLES = 1000;
@@ -99,6 +103,7 @@ export class AdmissionControl {
   private admitted = 0;
   private readonly refused: Record<RefusalReason, number> = { queue_full: 0, deadline: 0, cancelled: 0, closed: 0 };
   private readonly waits: number[] = [];
+  private readonly busy: number[] = ENGINE_PRIORITIES.map(() => 0);
   private closed = false;
   /**
    * Contexts (requests) in arrival order, and those already let in: a request fans out into many
@@ -120,9 +125,13 @@ export class AdmissionControl {
   async run<T>(work: () => Promise<T>): Promise<T> {
     const context = currentEngineContext() ?? { priority: 'interactive', deadline: Date.now() + this.settings.defaultWaitMs };
     await this.admit(context);
+    const started = performance.now();
     try {
       return await work();
     } finally {
+      const busyMs = performance.now() - started;
+      this.busy[ENGINE_PRIORITIES.indexOf(context.priority)]! += busyMs;
+      if (context.account) context.account.busyMs += busyMs;
       this.running--;
       this.next();
     }
@@ -138,6 +147,7 @@ export class AdmissionControl {
       admitted: this.admitted,
       refused: { ...this.refused },
       wait_ms: { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
+      busy_ms: Object.fromEntries(ENGINE_PRIORITIES.map((name, i) => [name, Math.round(this.busy[i]!)])) as Record<EnginePriority, number>,
     };
   }
 

@@ -60,6 +60,8 @@ export interface AppliedBatch {
   commitTime: Date;
   /** Row changes in the batch; 0 for a catch-up notice (changes missed while Redis was away, count unknown). */
   changes: number;
+  /** How long writing the batch took (ms), from its first engine call to its checkpoint; not relayed through Redis. */
+  writeMs?: number;
 }
 
 export type AppliedListener = (batch: AppliedBatch) => void;

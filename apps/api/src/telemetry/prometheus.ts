@@ -84,6 +84,7 @@ export interface EngineMetricsSource {
     admitted: number;
     refused: Record<string, number>;
     wait_ms: { p50: number; p99: number; max: number };
+    busy_ms: Record<string, number>;
   };
 }
 
@@ -93,6 +94,10 @@ export function registerEngineMetrics(metrics: PrometheusMetrics, source: Engine
   metrics.gauge('engine_running_queries', 'Engine queries running now', () => source.status().running);
   metrics.counter('engine_admitted_total', 'Engine queries let in', () => source.status().admitted);
   metrics.counter('engine_refused_total', 'Engine queries refused (503), by reason', () => source.status().refused, 'reason');
+  metrics.counter('engine_busy_seconds_total', 'Engine time taken by the API\'s queries, by priority (live, interactive, export, analyst, background)', () => {
+    const busy = source.status().busy_ms;
+    return Object.fromEntries(Object.entries(busy).map(([priority, ms]) => [priority, ms / 1000]));
+  }, 'priority');
   metrics.labelledGauge('engine_wait_seconds', 'Wait for a turn over the last 1 000 admitted queries', 'quantile', () => {
     const { p50, p99, max } = source.status().wait_ms;
     return { '0.5': p50 / 1000, '0.99': p99 / 1000, '1': max / 1000 };
