@@ -140,6 +140,9 @@ interface Sample {
   push_failures: number;
   /** The rooms' interval between two change-driven pushes at the end of the window. */
   push_interval_ms: number;
+  /** Active data parts of the analytics database, and merges running (what reads and writes wade through). */
+  engine_parts: number;
+  engine_merges: number;
 }
 
 const mib = (bytes: number): number => round(bytes / 2 ** 20, 1);
@@ -261,6 +264,10 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     const { rows: wal } = await db.pool.query<{ behind: string | null }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS behind', [
       status.appliedLsn ?? '0/0',
     ]);
+    const [parts] = await runtime.clickhouse.query<{ parts: string; merges: string }>(
+      `SELECT (SELECT count() FROM system.parts WHERE active AND database = currentDatabase()) AS parts,
+              (SELECT count() FROM system.merges WHERE database = currentDatabase()) AS merges`,
+    );
     const engineNow = runtime.admission.status();
     const roomsNow = gateway.status();
     const busyPct = (priorities: readonly EnginePriority[]): number =>
@@ -305,6 +312,8 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       room_computations: roomsNow.computations - roomsBefore.computations,
       push_failures: roomsNow.push_failures - roomsBefore.push_failures,
       push_interval_ms: roomsNow.push_interval_ms,
+      engine_parts: Number(parts!.parts),
+      engine_merges: Number(parts!.merges),
     };
     engineBefore = engineNow;
     roomsBefore = roomsNow;
@@ -320,7 +329,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       console.log(
         `  ${String(Math.round(sample.t_s / 60)).padStart(3)} min  RSS ${sample.rss_mib} MiB  heap ${sample.heap_used_mib} MiB  loop p99 ${sample.loop_p99_ms} ms  ` +
           `ingest lag ${sample.ingest_lag_ms} ms  sim ${sample.sim_steps_per_s}/s  http ${sample.http_per_s}/s p99 ${sample.http_p99_ms} ms  pushes ${sample.pushes}  ` +
-          `engine live ${sample.engine_live_pct}% http ${sample.engine_interactive_pct}% ingest ${sample.ingest_write_pct}%  rooms ${sample.room_computations} computed ${sample.push_failures} failed, every ${sample.push_interval_ms} ms` +
+          `engine live ${sample.engine_live_pct}% http ${sample.engine_interactive_pct}% ingest ${sample.ingest_write_pct}%  rooms ${sample.room_computations} computed ${sample.push_failures} failed, every ${sample.push_interval_ms} ms  parts ${sample.engine_parts} merging ${sample.engine_merges}` +
           (errors > 0 ? `  ERRORS non-2xx ${sample.http_non2xx} ${JSON.stringify(http.statuses)} timeouts ${sample.http_timeouts} network ${sample.http_network_errors} dropped ${sample.http_dropped}` : ''),
       );
     }

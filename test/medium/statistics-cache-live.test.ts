@@ -141,4 +141,30 @@ describe('bounded staleness (Cache-Control: max-stale)', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.detail).toContain('Cache-Control');
   });
+
+  it('real_time_stats: the last one within the bound, its age in the Age header; fresh without the header', async () => {
+    async function realTime(headers: Record<string, string> = {}): Promise<{ status: number; body: any; age: string | null }> {
+      const response = await fetch(`${runtime.url}/depannage/api/statistics/real_time_stats/`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
+      return { status: response.status, body: await response.json(), age: response.headers.get('age') };
+    }
+    const first = await realTime();
+    expect(first.age).toBeNull();
+    // A new request in the last 24 h: a fresh answer counts it, a stale one does not.
+    await db.pool.query(
+      `INSERT INTO depannage_repairrequest (title, specialty_needed, address, city, client_id, status, created_at)
+       VALUES ('stale probe', 'plumber', 'a', 'Gao', (SELECT id FROM depannage_client ORDER BY id LIMIT 1), 'pending', now())`,
+    );
+    await runtime.ingest.catchUp(30_000);
+    const stale = await realTime({ 'Cache-Control': 'max-stale=60' });
+    expect(stale.status).toBe(200);
+    expect(Number(stale.age)).toBeGreaterThanOrEqual(0);
+    expect(Number(stale.age)).toBeLessThanOrEqual(60);
+    expect(stale.body.last_24h.new_requests).toBe(first.body.last_24h.new_requests);
+    const fresh = await realTime();
+    expect(fresh.age).toBeNull();
+    expect(fresh.body.last_24h.new_requests).toBe(first.body.last_24h.new_requests + 1);
+    const bad = await realTime({ 'Cache-Control': 'max-stale=soon' });
+    expect(bad.status).toBe(400);
+  });
 });
+

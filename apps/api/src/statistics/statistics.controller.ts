@@ -47,10 +47,19 @@ export class StatisticsController {
 
   @Get('real_time_stats')
   @ApiOperation({ summary: 'Activity over the last 24 h and 7 days, never cached, no filter' })
-  @ApiOkResponse({ description: 'Activity over the last 24 h and 7 days', schema: REAL_TIME_STATS })
-  realTimeStats(@Query() query: Record<string, unknown>): Promise<RealTimeStats> {
+  @ApiOkResponse({
+    description: 'Activity over the last 24 h and 7 days. With `Cache-Control: max-stale=N`, an answer up to N s old may be served: its age in seconds is then the `Age` header',
+    schema: REAL_TIME_STATS,
+  })
+  async realTimeStats(
+    @Query() query: Record<string, unknown>,
+    @Headers('cache-control') cacheControl: string | undefined,
+    @Res({ passthrough: true }) reply: FastifyReply,
+  ): Promise<RealTimeStats> {
     rejectUnknownParameters(query, []);
-    return this.statistics.realTimeStats();
+    const { stats, ageSeconds } = await this.statistics.realTimeStatsWithin({ maxStaleSeconds: parseMaxStale(cacheControl) });
+    if (ageSeconds !== null) void reply.header('Age', String(ageSeconds));
+    return stats;
   }
 
   @Get('kpis')

@@ -39,6 +39,8 @@ export class StatisticsService {
   private readonly cachedResponses = new WeakMap<object, object>();
   private readonly serialized = new WeakMap<object, string>();
   private readonly realTime = new FreshShare<RealTimeStats>();
+  /** The newest real_time_stats computed and the instant it describes, for clients that accept it a little old. */
+  private lastRealTime: { stats: RealTimeStats; asOf: Date } | null = null;
 
   constructor(
     @Inject(CLICKHOUSE) private readonly clickhouse: ClickHouse,
@@ -166,7 +168,31 @@ export class StatisticsService {
    */
   async realTimeStats(): Promise<RealTimeStats> {
     this.assertReady();
-    return this.realTime.run('real_time_stats', () => withoutCancellation(() => computeRealTimeStats(this.clickhouse, new Date())));
+    return this.realTime.run('real_time_stats', () =>
+      withoutCancellation(async () => {
+        const asOf = new Date();
+        const stats = await computeRealTimeStats(this.clickhouse, asOf);
+        if (!this.lastRealTime || this.lastRealTime.asOf < asOf) this.lastRealTime = { stats, asOf };
+        return stats;
+      }),
+    );
+  }
+
+  /**
+   * real_time_stats for a client that accepts an answer up to `maxStaleSeconds` old (Cache-Control:
+   * max-stale, else STATISTICS_MAX_STALENESS_SECONDS): the last one computed (by a request or the
+   * live room) when it is young enough, with its age in seconds (the HTTP Age header); else a fresh
+   * one (age null). The payload has no calculation_info: the age is the only staleness mark.
+   */
+  async realTimeStatsWithin(freshness: Freshness = {}): Promise<{ stats: RealTimeStats; ageSeconds: number | null }> {
+    this.assertReady();
+    const maxStaleSeconds = freshness.maxStaleSeconds ?? this.config.statisticsMaxStalenessSeconds;
+    const last = this.lastRealTime;
+    if (maxStaleSeconds > 0 && last) {
+      const ageMs = Date.now() - last.asOf.getTime();
+      if (ageMs <= maxStaleSeconds * 1000) return { stats: last.stats, ageSeconds: Math.floor(ageMs / 1000) };
+    }
+    return { stats: await this.realTimeStats(), ageSeconds: null };
   }
 
   /**
