@@ -206,7 +206,7 @@ describe.each(['sqlite', 'postgres'] as const)('alert rules API, state on %s', (
     expect(list.map((rule) => rule.id)).toEqual(DEFAULT_IDS);
     const byId = new Map(list.map((rule) => [rule.id, rule]));
     expect(byId.get('default-requests-threshold')).toMatchObject({
-      name: 'Requests over 24 h above 42',
+      name: 'Demandes sur 24 h au-dessus de 42',
       kind: 'threshold',
       metric: 'requests',
       comparison: 'gt',
@@ -218,19 +218,19 @@ describe.each(['sqlite', 'postgres'] as const)('alert rules API, state on %s', (
       severity: 'warning',
     });
     expect(byId.get('default-revenue-threshold')).toMatchObject({
-      name: 'Revenue over 24 h above 1000000 XOF',
+      name: 'Revenus sur 24 h au-dessus de 1\u202f000\u202f000 XOF',
       metric: 'revenue',
       threshold: 1_000_000,
       severity: 'info',
     });
     expect(byId.get('default-failure-rate-threshold')).toMatchObject({
-      name: 'Failure rate over 24 h above 10 %',
+      name: 'Taux d\'échec sur 24 h au-dessus de 10 %',
       metric: 'failure_rate',
       threshold: 10,
       severity: 'critical',
     });
     expect(byId.get('default-failed-logins-anomaly-city')).toMatchObject({
-      name: 'Unusual failed logins per city (last hour)',
+      name: 'Anomalie : connexions échouées par ville (dernière heure)',
       kind: 'anomaly',
       metric: 'failed_logins',
       comparison: null,
@@ -304,11 +304,11 @@ describe.each(['sqlite', 'postgres'] as const)('alert rules API, state on %s', (
   it('derives a plain-English name when none is given, and keeps a derived name in step with the rule', async () => {
     const anomaly = await call('POST', RULES, ANOMALY_RULE);
     expect(anomaly.status).toBe(201);
-    expect(anomaly.body).toMatchObject({ ...ANOMALY_RULE, name: 'Unusual revenue per specialty (last hour) in Ségou', comparison: null, threshold: null });
+    expect(anomaly.body).toMatchObject({ ...ANOMALY_RULE, name: 'Anomalie : revenus par spécialité (dernière heure) à Ségou', comparison: null, threshold: null });
     const threshold = await call('POST', RULES, without({ ...THRESHOLD_RULE, metric: 'revenue', threshold: 2500.5 }, 'name'));
-    expect(threshold.body.name).toBe('Revenue over 7 days at or above 2500.5 XOF in Bamako for plumber');
+    expect(threshold.body.name).toBe('Revenus sur 7 jours au moins 2\u202f500,5 XOF à Bamako, spécialité plumber');
     const patched = await call('PATCH', `${RULES}/${threshold.body.id}`, { threshold: 3000, comparison: 'lt' });
-    expect(patched.body.name).toBe('Revenue over 7 days below 3000 XOF in Bamako for plumber');
+    expect(patched.body.name).toBe('Revenus sur 7 jours en dessous de 3\u202f000 XOF à Bamako, spécialité plumber');
     for (const id of [anomaly.body.id, threshold.body.id]) expect((await call('DELETE', `${RULES}/${id}`)).status).toBe(204);
   });
 
@@ -357,7 +357,7 @@ describe.each(['sqlite', 'postgres'] as const)('alert rules API, state on %s', (
 
   it('after a restart with other thresholds: edited defaults keep their values, unedited ones follow, deleted ones stay deleted', async () => {
     const edited = await call('PATCH', `${RULES}/default-requests-threshold`, { threshold: 500 });
-    expect(edited.body).toMatchObject({ threshold: 500, name: 'Requests over 24 h above 500', source: 'default' });
+    expect(edited.body).toMatchObject({ threshold: 500, name: 'Demandes sur 24 h au-dessus de 500', source: 'default' });
     // Edited in a field other than the threshold: still no longer follows the environment.
     expect((await call('PATCH', `${RULES}/default-failure-rate-threshold`, { severity: 'warning' })).status).toBe(200);
     expect((await call('DELETE', `${RULES}/default-failed-logins-anomaly-city`)).status).toBe(204);
@@ -380,7 +380,7 @@ describe.each(['sqlite', 'postgres'] as const)('alert rules API, state on %s', (
     expect(byId.get('default-requests-threshold')).toEqual(edited.body);
     expect(byId.get('default-failure-rate-threshold')).toMatchObject({ threshold: 10, severity: 'warning' });
     const revenue = byId.get('default-revenue-threshold')!;
-    expect(revenue).toMatchObject({ threshold: 2_500_000.5, name: 'Revenue over 24 h above 2500000.5 XOF', source: 'default' });
+    expect(revenue).toMatchObject({ threshold: 2_500_000.5, name: 'Revenus sur 24 h au-dessus de 2\u202f500\u202f000,5 XOF', source: 'default' });
     expect(revenue.updated_at > revenue.created_at).toBe(true);
     // Everything else as it was.
     const unchanged = (list: AlertRule[]): AlertRule[] => list.filter((rule) => rule.id !== 'default-revenue-threshold');

@@ -145,6 +145,8 @@ describe('anomalies', () => {
     expect(anomaly!.expected_high).not.toBeNull();
     expect(anomaly!.value).toBeGreaterThan(anomaly!.expected_high!);
     expect(anomaly!.expected_low!).toBeLessThanOrEqual(anomaly!.expected!);
+    // In French, as the dashboard shows it.
+    expect(anomaly!.message).toMatch(/^Demandes sur la dernière heure \[ville Ségou\] : \d+, attendu [\d,]+ à [\d,]+ \(médiane [\d,]+ de la même heure sur \d+ semaines\)$/);
     await until('the anomaly on the socket', () => received.find((alert) => alert.id === anomaly!.id));
     // Evaluating again does not duplicate it.
     await alerts.evaluate('all');
@@ -168,6 +170,7 @@ describe('threshold rules', () => {
     const alert = await until('the threshold alert on the socket', () => received.find((a) => a.rule_id === rule.id));
     expect(alert).toMatchObject({ kind: 'threshold', metric: 'requests', status: 'open', value: 4, threshold: 3, comparison: 'gt', severity: 'critical' });
     expect(alert.scope).toEqual({ city: 'Kita', specialty: null });
+    expect(alert.message).toBe('Demandes sur 1 h [ville Kita] : 4 > 3');
     // More requests: the same alert, updated.
     await insertRequests('Kita', 2);
     await runtime.ingest.catchUp(30_000);

@@ -13,9 +13,9 @@ describe('default alert rules', () => {
     // A rule given back as a POST body parses to itself.
     for (const rule of rules) expect(parseAlertRuleInput(rule.input)).toEqual(rule.input);
     expect(rules.filter((rule) => rule.followsEnvironment).map((rule) => [rule.input.name, rule.input.threshold])).toEqual([
-      ['Requests over 24 h above 42', 42],
-      ['Revenue over 24 h above 2500000.5 XOF', 2_500_000.5],
-      ['Failure rate over 24 h above 12.5 %', 12.5],
+      ['Demandes sur 24 h au-dessus de 42', 42],
+      ['Revenus sur 24 h au-dessus de 2\u202f500\u202f000,5 XOF', 2_500_000.5],
+      ['Taux d\'échec sur 24 h au-dessus de 12,5 %', 12.5],
     ]);
   });
 });

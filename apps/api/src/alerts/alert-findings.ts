@@ -3,6 +3,7 @@
 // (too little history, too few requests for a rate) yield no finding, so their state is kept.
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AlertComparison, AlertMetric, AlertRule, AlertScope, AlertWindow } from '../../../../libs/metrics/src/alerts.js';
+import { frenchNumber } from '../../../../libs/metrics/src/french-number.js';
 import { daysBefore, hoursBefore, periodStart } from '../../../../libs/metrics/src/windows.js';
 import { judge, MIN_RATE_BASIS, type Observation } from './anomaly.js';
 import { dataStart, measure, type TimeRange } from './queries/alert-metrics.js';
@@ -23,12 +24,14 @@ function windowStart(window: AlertWindow, now: Date): Date {
   return window === '1h' ? hoursBefore(now, 1) : periodStart(window, now);
 }
 
+// The messages are read by people in the French dashboard (toasts, the alerts page) and in mails.
 const METRIC_LABELS: Record<AlertMetric, string> = {
-  requests: 'Requests',
-  revenue: 'Revenue (XOF)',
-  failure_rate: 'Failure rate (%)',
-  failed_logins: 'Failed logins',
+  requests: 'Demandes',
+  revenue: 'Revenus (XOF)',
+  failure_rate: 'Taux d\'échec (%)',
+  failed_logins: 'Connexions échouées',
 };
+const WINDOW_TEXT: Record<AlertWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 jours', '30d': '30 jours' };
 const COMPARISON_SIGNS: Record<AlertComparison, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
 
 export function compare(value: number, comparison: AlertComparison, threshold: number): boolean {
@@ -45,7 +48,7 @@ export function compare(value: number, comparison: AlertComparison, threshold: n
 }
 
 function describeScope(scope: AlertScope): string {
-  const parts = [scope.city === null ? null : `city ${scope.city === '' ? '(unknown)' : scope.city}`, scope.specialty === null ? null : `specialty ${scope.specialty}`];
+  const parts = [scope.city === null ? null : `ville ${scope.city === '' ? '(inconnue)' : scope.city}`, scope.specialty === null ? null : `spécialité ${scope.specialty}`];
   const text = parts.filter((part) => part !== null).join(', ');
   return text ? ` [${text}]` : '';
 }
@@ -66,7 +69,7 @@ export async function thresholdFindings(clickhouse: ClickHouse, rule: AlertRule,
       expected: null,
       expectedLow: null,
       expectedHigh: null,
-      message: `${METRIC_LABELS[rule.metric]} over ${rule.window}${describeScope(rule.scope)}: ${observation.value} ${COMPARISON_SIGNS[rule.comparison!]} ${rule.threshold}`,
+      message: `${METRIC_LABELS[rule.metric]} sur ${WINDOW_TEXT[rule.window]}${describeScope(rule.scope)} : ${frenchNumber(observation.value)} ${COMPARISON_SIGNS[rule.comparison!]} ${frenchNumber(rule.threshold!)}`,
     },
   ];
 }
@@ -108,8 +111,9 @@ export async function anomalyFindings(clickhouse: ClickHouse, rule: AlertRule, n
       expectedLow: verdict.expectedLow,
       expectedHigh: verdict.expectedHigh,
       message:
-        `${METRIC_LABELS[rule.metric]} over the last hour${describeScope(scope)}: ${current.value}, ` +
-        `expected ${verdict.expectedLow}–${verdict.expectedHigh} (median ${verdict.expected} of the same hour over ${verdict.weeks} weeks)`,
+        `${METRIC_LABELS[rule.metric]} sur la dernière heure${describeScope(scope)} : ${frenchNumber(current.value)}, ` +
+        `attendu ${frenchNumber(verdict.expectedLow)} à ${frenchNumber(verdict.expectedHigh)} ` +
+        `(médiane ${frenchNumber(verdict.expected)} de la même heure sur ${verdict.weeks} semaines)`,
     });
   }
   return findings;

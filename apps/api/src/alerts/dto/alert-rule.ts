@@ -6,6 +6,7 @@
 // fields of the other kind (comparison/threshold on an anomaly rule, group_by/sensitivity/
 // history_weeks on a threshold rule) may be omitted or null. A PATCH gives any subset; the merged
 // rule is validated as a whole, and `kind` cannot change.
+import { frenchNumber } from '../../../../../libs/metrics/src/french-number.js';
 import {
   ALERT_COMPARISONS,
   ALERT_KINDS,
@@ -206,30 +207,34 @@ export function validateAlertRule(rule: AlertRuleInput): void {
 }
 
 const METRIC_NOUNS: Record<AlertMetric, string> = {
-  requests: 'requests',
-  revenue: 'revenue',
-  failure_rate: 'failure rate',
-  failed_logins: 'failed logins',
+  requests: 'demandes',
+  revenue: 'revenus',
+  failure_rate: 'taux d\'échec',
+  failed_logins: 'connexions échouées',
 };
-const WINDOW_TEXT = { '1h': '1 h', '24h': '24 h', '7d': '7 days', '30d': '30 days' } as const;
-const COMPARISON_TEXT = { gt: 'above', gte: 'at or above', lt: 'below', lte: 'at or below' } as const;
+const WINDOW_TEXT = { '1h': '1 h', '24h': '24 h', '7d': '7 jours', '30d': '30 jours' } as const;
+const COMPARISON_TEXT = { gt: 'au-dessus de', gte: 'au moins', lt: 'en dessous de', lte: 'au plus' } as const;
+const GROUP_TEXT = { city: 'ville', specialty: 'spécialité' } as const;
 
 function capitalised(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
-/** The rule in plain English, e.g. "Requests over 24 h above 100", "Unusual revenue per city (last hour)". */
+/**
+ * The rule in plain French, as the web dashboard shows it, e.g. "Demandes sur 24 h au-dessus de 100",
+ * "Anomalie : revenus par ville (dernière heure)"; numbers in French notation (2 500 000,5).
+ */
 export function alertRuleName(rule: Omit<AlertRuleInput, 'name'>): string {
   const noun = METRIC_NOUNS[rule.metric];
   let name: string;
   if (rule.kind === 'threshold') {
     const unit = rule.metric === 'revenue' ? ' XOF' : rule.metric === 'failure_rate' ? ' %' : '';
-    name = `${capitalised(noun)} over ${WINDOW_TEXT[rule.window]} ${COMPARISON_TEXT[rule.comparison ?? 'gt']} ${rule.threshold}${unit}`;
+    name = `${capitalised(noun)} sur ${WINDOW_TEXT[rule.window]} ${COMPARISON_TEXT[rule.comparison ?? 'gt']} ${frenchNumber(rule.threshold ?? 0)}${unit}`;
   } else {
-    name = `Unusual ${noun}${rule.group_by ? ` per ${rule.group_by}` : ''} (last hour)`;
+    name = `Anomalie : ${noun}${rule.group_by ? ` par ${GROUP_TEXT[rule.group_by]}` : ''} (dernière heure)`;
   }
-  if (rule.scope.city !== null) name += ` in ${rule.scope.city}`;
-  if (rule.scope.specialty !== null) name += ` for ${rule.scope.specialty}`;
+  if (rule.scope.city !== null) name += ` à ${rule.scope.city === '' ? '(ville inconnue)' : rule.scope.city}`;
+  if (rule.scope.specialty !== null) name += `, spécialité ${rule.scope.specialty}`;
   return name.length > NAME_MAX_LENGTH ? `${name.slice(0, NAME_MAX_LENGTH - 1)}…` : name;
 }
 
