@@ -3,7 +3,7 @@
 // screenshots a run keeps (test-artifacts/, not committed).
 import { execFile } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { chromium, type Browser } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { fromRoot } from '../../libs/config/src/paths.js';
 
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -37,3 +37,35 @@ export function artifactsDir(name: string): string {
   mkdirSync(dir, { recursive: true });
   return dir;
 }
+
+/**
+ * A page in a new browser context as a French admin's laptop has it (fr-FR, UTC, 1366×900 unless
+ * told); every console error and uncaught exception of the page goes to `onError` (a test ends by
+ * checking there were none).
+ */
+export async function openPage(
+  browser: Browser,
+  onError: (line: string) => void,
+  options: { viewport?: { width: number; height: number }; acceptDownloads?: boolean } = {},
+): Promise<{ context: BrowserContext; page: Page }> {
+  const context = await browser.newContext({
+    viewport: options.viewport ?? { width: 1366, height: 900 },
+    locale: 'fr-FR',
+    timezoneId: 'UTC',
+    acceptDownloads: options.acceptDownloads ?? false,
+  });
+  const page = await context.newPage();
+  page.on('console', (message) => {
+    if (message.type() === 'error') onError(message.text());
+  });
+  page.on('pageerror', (error) => onError(error.stack ?? error.message));
+  return { context, page };
+}
+
+/** The login form filled with `token` and sent (the page shows the form: a fresh session). */
+export async function signIn(page: Page, token: string): Promise<void> {
+  // Generous: on a shared test machine under load the first paint of a fresh page can take a while.
+  await page.getByLabel('Jeton d\'accès').fill(token, { timeout: 120_000 });
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+}
+

@@ -15,7 +15,7 @@ import { AlertsService } from '../../apps/api/src/alerts/alerts.service.js';
 import type { Alert, AlertRule } from '../../libs/metrics/src/alerts.js';
 import type { Dashboard } from '../../libs/metrics/src/dashboards.js';
 import type { ExportJobView } from '../../libs/metrics/src/exports.js';
-import { artifactsDir, ensureDashboardBuilt, launchChromium } from '../factories/browser.js';
+import { artifactsDir, ensureDashboardBuilt, launchChromium, openPage, signIn } from '../factories/browser.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 
@@ -55,15 +55,9 @@ async function apiGet(path: string): Promise<any> {
 
 /** A signed-in page at `path` (laptop width unless told), recording console errors for the last check. */
 async function openSignedIn(path: string, viewport = { width: 1366, height: 900 }): Promise<{ context: BrowserContext; page: Page }> {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'UTC', acceptDownloads: true });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (message.type() === 'error') consoleErrors.push(`${path}: ${message.text()}`);
-  });
-  page.on('pageerror', (error) => consoleErrors.push(`${path}: ${error.message}`));
+  const { context, page } = await openPage(browser, (line) => consoleErrors.push(`${path}: ${line}`), { viewport, acceptDownloads: true });
   await page.goto(runtime.url + path);
-  await page.getByLabel('Jeton d\'accès').fill(adminToken);
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await signIn(page, adminToken);
   await expect.poll(() => page.getByTestId('live-state').getAttribute('data-state'), { timeout: 60_000 }).toBe('live');
   return { context, page };
 }
@@ -318,7 +312,16 @@ describe('custom dashboards', () => {
 
     // Resize the pie by its corner: two columns wider, two rows taller.
     const handle = page.locator(`[data-widget-id="${pie!.id}"] .react-resizable-handle-se`);
-    const corner = (await handle.boundingBox())!;
+    // The pie has moved up to the top row (vertical compaction), with a CSS transition: grab its
+    // corner once it stands still (a corner read mid-move is missed on a loaded machine).
+    await expect.poll(() => page.locator(`[data-widget-id="${pie!.id}"]`).getAttribute('data-position'), { timeout: 30_000 }).toBe('0,0,4,3');
+    let corner = (await handle.boundingBox())!;
+    for (let settled = 0; settled < 3; ) {
+      await page.waitForTimeout(100);
+      const next = (await handle.boundingBox())!;
+      settled = next.x === corner.x && next.y === corner.y ? settled + 1 : 0;
+      corner = next;
+    }
     await page.mouse.move(corner.x + corner.width / 2, corner.y + corner.height / 2);
     await page.mouse.down();
     for (let step = 1; step <= 10; step++) {

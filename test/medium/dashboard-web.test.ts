@@ -12,7 +12,7 @@ import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { Simulator } from '../../apps/demo/src/simulator.js';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { formatValue, type ValueKind } from '../../apps/dashboard/src/format/fr.js';
-import { artifactsDir, ensureDashboardBuilt, launchChromium } from '../factories/browser.js';
+import { artifactsDir, ensureDashboardBuilt, launchChromium, openPage as openBrowserPage, signIn } from '../factories/browser.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 
@@ -32,21 +32,9 @@ async function api(path: string, token = adminToken): Promise<any> {
 }
 
 /** A fresh browser page that records console errors and failed page errors. */
-async function openPage(viewport = { width: 1366, height: 900 }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
-  const context = await browser.newContext({ viewport, locale: 'fr-FR', timezoneId: 'UTC' });
-  const page = await context.newPage();
+async function openPage(viewport?: { width: number; height: number }): Promise<{ context: BrowserContext; page: Page; errors: string[] }> {
   const errors: string[] = [];
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('pageerror', (error) => errors.push(error.stack ?? error.message));
-  return { context, page, errors };
-}
-
-async function signIn(page: Page, token: string): Promise<void> {
-  // Generous: on a shared test machine under load the first paint of a fresh page can take a while.
-  await page.getByLabel('Jeton d\'accès').fill(token, { timeout: 120_000 });
-  await page.getByRole('button', { name: 'Se connecter' }).click();
+  return { ...(await openBrowserPage(browser, (line) => errors.push(line), viewport ? { viewport } : {})), errors };
 }
 
 beforeAll(async () => {

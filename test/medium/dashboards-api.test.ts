@@ -11,6 +11,7 @@ import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { defaultDashboard } from '../../apps/api/src/dashboards/default-dashboard.js';
 import { parseDashboardInput } from '../../apps/api/src/dashboards/dto/dashboard.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
+import { statusLabel } from '../../libs/metrics/src/labels.js';
 import type { Dashboard, DashboardData } from '../../libs/metrics/src/dashboards.js';
 import type { Period, Section } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -424,7 +425,8 @@ describe('data', () => {
     const statusRows: unknown[][] = [];
     statusSheet.eachRow((row) => statusRows.push((row.values as unknown[]).slice(1)));
     for (const [status, count] of Object.entries(data.widgets.find((widget) => widget.id === 'by-status')!.value as Record<string, number>)) {
-      expect(statusRows).toContainEqual([status, count]);
+      // By its French name, as the widget shows it on the page.
+      expect(statusRows).toContainEqual([statusLabel(status), count]);
     }
     // Another user cannot see the job (exports belong to their creator).
     expect((await call('GET', `${STATISTICS}/exports/${exportId}/`, staff)).status).toBe(404);

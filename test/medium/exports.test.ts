@@ -14,6 +14,7 @@ import { ExportWorker } from '../../apps/api/src/exports/export-worker.js';
 import { ExportsService } from '../../apps/api/src/exports/exports.service.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { ExportFinished, ExportJobView, ExportProgress } from '../../libs/metrics/src/exports.js';
+import { paymentMethodLabel, specialtyLabel, statusLabel } from '../../libs/metrics/src/labels.js';
 import { SECTIONS, type Section } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { libreOfficeConvert, pdfInfo, pdfText, unzipText } from '../factories/files.js';
@@ -194,18 +195,19 @@ describe('Excel', () => {
     expect(requests.get('Total des demandes')).toBe(api.requests.total);
     expect(requests.get('Taux de succès')).toBe(api.requests.success_rate);
     expect(requests.get('Temps de réponse moyen')).toBe(api.requests.avg_response_time_hours);
-    expect(sheetTable(workbook.getWorksheet('Demandes')!, 'Demandes par statut')).toEqual(Object.entries(api.requests.by_status));
+    // Stored codes by their French names (as the web dashboard shows them); CSV and JSON keep the codes.
+    expect(sheetTable(workbook.getWorksheet('Demandes')!, 'Demandes par statut')).toEqual(Object.entries(api.requests.by_status).map(([status, n]) => [statusLabel(status), n]));
 
     const financial = workbook.getWorksheet('Financier')!;
     expect(sheetPairs(financial).get('Paiements techniciens')).toBe(api.financial.total_payouts);
-    expect(sheetTable(financial, 'Méthodes de paiement')).toEqual(api.financial.payment_methods.map((m: any) => [m.method, m.count, m.total]));
+    expect(sheetTable(financial, 'Méthodes de paiement')).toEqual(api.financial.payment_methods.map((m: any) => [paymentMethodLabel(m.method), m.count, m.total]));
     // Money formatted as FCFA, percentages as such (the stored value is the API's number).
     const revenueCell = financial.getRow(6).getCell(2);
     expect(String(revenueCell.numFmt)).toContain('FCFA');
 
     const technicians = workbook.getWorksheet('Techniciens')!;
     expect(sheetTable(technicians, 'Meilleurs techniciens')).toEqual(
-      api.technicians.top_technicians.map((t: any) => [t.id, t.name, t.specialty, t.total_jobs, t.avg_rating, t.total_earnings]),
+      api.technicians.top_technicians.map((t: any) => [t.id, t.name, specialtyLabel(t.specialty), t.total_jobs, t.avg_rating, t.total_earnings]),
     );
     const geography = workbook.getWorksheet('Géographie')!;
     expect(sheetTable(geography, 'Activité par ville')).toEqual(api.geography.cities.map((c: any) => [c.city, c.requests, c.completed, c.revenue]));

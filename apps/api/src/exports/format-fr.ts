@@ -4,6 +4,7 @@
 // already exact to 2 decimals, see libs/metrics/src/exact.ts): nothing is rounded again here, except
 // a value with more than 2 decimals, which is rounded once, half away from zero, by exact.ts.
 import { ratio, toCents } from '../../../../libs/metrics/src/exact.js';
+import { paymentMethodLabel, specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
 import type { CellValue, ValueFormat } from './report-model.js';
 
 /** Narrow no-break space: the fr-FR thousands separator (Intl's), also before "%". */
@@ -119,7 +120,7 @@ export function formatValue(value: CellValue, format: ValueFormat): string {
   if (typeof value === 'string') {
     if (format === 'date') return formatDateKey(value);
     if (format === 'instant') return formatInstant(value);
-    return value;
+    return codeLabel(value, format) ?? value;
   }
   switch (format) {
     case 'xof':
@@ -137,11 +138,28 @@ export function formatValue(value: CellValue, format: ValueFormat): string {
     case 'text':
     case 'date':
     case 'instant':
+    case 'status':
+    case 'specialty':
+    case 'payment_method':
       return String(value);
+  }
+}
+
+/** A stored code's French name when `format` names codes (unknown codes come back as they are); else null. */
+export function codeLabel(value: string, format: ValueFormat): string | null {
+  switch (format) {
+    case 'status':
+      return statusLabel(value);
+    case 'specialty':
+      return specialtyLabel(value);
+    case 'payment_method':
+      return paymentMethodLabel(value);
+    default:
+      return null;
   }
 }
 
 /** Formats whose values are numbers (right-aligned in tables, plotted in charts). */
 export function isNumericFormat(format: ValueFormat): boolean {
-  return format !== 'text' && format !== 'date' && format !== 'instant';
+  return !['text', 'date', 'instant', 'status', 'specialty', 'payment_method'].includes(format);
 }

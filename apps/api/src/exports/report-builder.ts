@@ -91,7 +91,7 @@ const builders: { [S in Section]: Builder<S> } = {
       table(
         'requests.by_status',
         'Demandes par statut',
-        [column('status', 'Statut', 'text'), column('requests', 'Demandes', 'integer')],
+        [column('status', 'Statut', 'status'), column('requests', 'Demandes', 'integer')],
         entries(p.by_status).map(([status, requests]) => ({ status, requests })),
       ),
     ],
@@ -109,7 +109,7 @@ const builders: { [S in Section]: Builder<S> } = {
       table(
         'financial.payment_methods',
         'Méthodes de paiement',
-        [column('method', 'Méthode', 'text'), column('count', 'Paiements', 'integer'), column('total', 'Montant', 'xof')],
+        [column('method', 'Méthode', 'payment_method'), column('count', 'Paiements', 'integer'), column('total', 'Montant', 'xof')],
         p.payment_methods.map((method) => ({ method: method.method, count: method.count, total: method.total })),
       ),
     ],
@@ -147,7 +147,7 @@ const builders: { [S in Section]: Builder<S> } = {
         [
           column('id', 'Id', 'integer'),
           column('name', 'Nom', 'text'),
-          column('specialty', 'Spécialité', 'text'),
+          column('specialty', 'Spécialité', 'specialty'),
           column('total_jobs', 'Interventions', 'integer'),
           column('avg_rating', 'Note moyenne', 'rating'),
           column('total_earnings', 'Gains', 'xof'),
@@ -164,7 +164,7 @@ const builders: { [S in Section]: Builder<S> } = {
         'specialties.distribution',
         'Demandes par spécialité',
         [
-          column('specialty_needed', 'Spécialité', 'text'),
+          column('specialty_needed', 'Spécialité', 'specialty'),
           column('count', 'Demandes', 'integer'),
           column('completed', 'Terminées', 'integer'),
           column('avg_price', 'Prix moyen', 'xof'),
@@ -175,7 +175,7 @@ const builders: { [S in Section]: Builder<S> } = {
         'specialties.top_specialties',
         'Top 5 des spécialités',
         [
-          column('specialty_needed', 'Spécialité', 'text'),
+          column('specialty_needed', 'Spécialité', 'specialty'),
           column('count', 'Demandes', 'integer'),
           column('completed', 'Terminées', 'integer'),
           column('avg_price', 'Prix moyen', 'xof'),
@@ -186,7 +186,7 @@ const builders: { [S in Section]: Builder<S> } = {
         'specialties.performance',
         'Performance par spécialité',
         [
-          column('specialty_needed', 'Spécialité', 'text'),
+          column('specialty_needed', 'Spécialité', 'specialty'),
           column('count', 'Demandes', 'integer'),
           column('completed', 'Terminées', 'integer'),
           column('success_rate', 'Taux de succès', 'percent'),

@@ -3,7 +3,7 @@
 // button works) and the tabs read them from there.
 import { useEffect, useId, useState, type FormEvent } from 'react';
 import { STATISTICS_API, apiGet, type SectionPayload } from '../api/client.js';
-import { cityLabel, specialtyLabel } from '../format/labels.js';
+import { cityLabel, specialtyLabel } from '../../../../libs/metrics/src/labels.js';
 import { useSession } from '../live/use-live.js';
 import { PERIOD_CHOICES, hrefOf, navigate, type Filters, type TabSlug } from '../routing/url-state.js';
 

@@ -8,7 +8,7 @@ import { useEChart } from '../charts/use-echart.js';
 import { MALI_MAP } from '../charts/map-names.js';
 import { PALETTE, cartesianOption, pieOption, radarOption } from '../charts/options.js';
 import { formatBucket, formatNumber } from '../format/fr.js';
-import { paymentMethodLabel, specialtyLabel, statusLabel } from '../format/labels.js';
+import { paymentMethodLabel, specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
 
 /** A category name in French: a status, a payment method or a specialty code, or a day/month. */
 function categoryLabel(key: string): string {

@@ -4,7 +4,7 @@ import { Chart } from '../charts/chart.js';
 import { cartesianOption, pieOption } from '../charts/options.js';
 import { KpiGrid } from '../components/kpi-grid.js';
 import { formatValue } from '../format/fr.js';
-import { paymentMethodLabel } from '../format/labels.js';
+import { paymentMethodLabel } from '../../../../libs/metrics/src/labels.js';
 import { useSection } from '../live/view-context.js';
 import { Loaded } from './common.js';
 

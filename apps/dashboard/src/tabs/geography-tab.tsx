@@ -8,7 +8,7 @@ import type { EChartsOption } from '../charts/echarts.js';
 import { DataTable } from '../components/data-table.js';
 import { KpiGrid } from '../components/kpi-grid.js';
 import { formatNumber, formatValue } from '../format/fr.js';
-import { cityLabel } from '../format/labels.js';
+import { cityLabel } from '../../../../libs/metrics/src/labels.js';
 import { useSection } from '../live/view-context.js';
 import type { MapPoint } from '../../../../libs/metrics/src/types.js';
 import { Loaded } from './common.js';

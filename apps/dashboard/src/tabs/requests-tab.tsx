@@ -5,7 +5,7 @@ import { cartesianOption } from '../charts/options.js';
 import { DataTable } from '../components/data-table.js';
 import { KpiGrid } from '../components/kpi-grid.js';
 import { formatValue } from '../format/fr.js';
-import { specialtyLabel, statusLabel } from '../format/labels.js';
+import { specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
 import { useSection } from '../live/view-context.js';
 import { Loaded, entriesOf } from './common.js';
 

@@ -5,7 +5,7 @@ import { cartesianOption, pieOption } from '../charts/options.js';
 import { DataTable } from '../components/data-table.js';
 import { KpiGrid } from '../components/kpi-grid.js';
 import { formatValue } from '../format/fr.js';
-import { cityLabel } from '../format/labels.js';
+import { cityLabel } from '../../../../libs/metrics/src/labels.js';
 import { useSection } from '../live/view-context.js';
 import { Loaded } from './common.js';
 

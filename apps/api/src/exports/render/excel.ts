@@ -6,6 +6,7 @@
 // exceljs has no chart API: the charts are added to the finished package by xlsx/charts.ts.
 import { rename, rm } from 'node:fs/promises';
 import ExcelJS from 'exceljs';
+import { codeLabel } from '../format-fr.js';
 import { addChartsToXlsx, type SheetCharts, type XlsxChart } from '../xlsx/charts.js';
 import type { CellValue, ReportColumn, ReportModel, ReportSection, ReportTable, ValueFormat } from '../report-model.js';
 import type { RawTable } from '../raw-rows.js';
@@ -52,6 +53,8 @@ function cellValue(format: ValueFormat, value: CellValue | boolean): ExcelJS.Cel
     return Number.isNaN(at) ? value : new Date(at);
   }
   if (typeof value === 'boolean') return value ? 'oui' : 'non';
+  // A stored code by its French name (the charts read these cells: their categories too).
+  if (typeof value === 'string') return codeLabel(value, format) ?? value;
   return value;
 }
 

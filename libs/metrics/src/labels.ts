@@ -1,6 +1,7 @@
 // French names of the raw codes the operational database stores (request statuses, specialties,
 // payment methods, user types). The database holds free text (operational-schema.sql): a value not
-// listed here is shown as it is stored, never hidden or renamed to "autre".
+// listed here is shown as it is stored, never hidden or renamed to "autre". One list for the web
+// dashboard and the exports (PDF and Excel reports; CSV and JSON keep the codes).
 
 const REQUEST_STATUS: Readonly<Record<string, string>> = {
   draft: 'Brouillon',
