@@ -313,6 +313,16 @@ describe('data', () => {
     const requests = (await call('GET', `${STATISTICS}/requests/`, admin)).body;
     expect(value('total')).toBe(requests.total);
     expect(value('by-status')).toEqual(requests.by_status);
+    // Each figure's unit, as the reports show it; none for what is not a section's figure.
+    const format = (id: string) => body.widgets.find((widget) => widget.id === id)!.format;
+    expect([format('total'), format('success'), format('logins'), format('by-status'), format('conversion'), format('new-24h')]).toEqual([
+      'integer',
+      'percent',
+      'integer',
+      null,
+      null,
+      null,
+    ]);
     expect(value('success')).toBe((await call('GET', `${STATISTICS}/requests/?period=7d`, admin)).body.success_rate);
     expect(value('methods')).toEqual((await call('GET', `${STATISTICS}/financial/?period=30d&city=Bamako`, admin)).body.payment_methods);
     expect(value('daily')).toEqual((await call('GET', `${STATISTICS}/trends/`, admin)).body.daily);

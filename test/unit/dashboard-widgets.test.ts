@@ -81,14 +81,14 @@ describe('room updates', () => {
   const data = (widgets: DashboardData['widgets']): DashboardData => ({ dashboard_id: 'd', generated_at: 'g', dashboard_updated_at: 'u', data_as_of: 'a', widgets, partial: false });
 
   it('carry only the widgets whose value moved, new ones included', () => {
-    const before = data([{ id: 'a', value: 1 }, { id: 'b', value: { x: 1 } }, { id: 'c', value: [1, 2] }]);
-    const after = data([{ id: 'a', value: 1 }, { id: 'b', value: { x: 2 } }, { id: 'c', value: [1, 2] }, { id: 'd', value: 0 }]);
-    expect(moved(before, after)).toEqual({ ...after, widgets: [{ id: 'b', value: { x: 2 } }, { id: 'd', value: 0 }], partial: true });
+    const before = data([{ id: 'a', value: 1, format: null }, { id: 'b', value: { x: 1 }, format: null }, { id: 'c', value: [1, 2], format: null }]);
+    const after = data([{ id: 'a', value: 1, format: null }, { id: 'b', value: { x: 2 }, format: null }, { id: 'c', value: [1, 2], format: null }, { id: 'd', value: 0, format: null }]);
+    expect(moved(before, after)).toEqual({ ...after, widgets: [{ id: 'b', value: { x: 2 }, format: null }, { id: 'd', value: 0, format: null }], partial: true });
   });
 
   it('are whole when a widget was removed', () => {
-    const before = data([{ id: 'a', value: 1 }, { id: 'b', value: 2 }]);
-    const after = data([{ id: 'a', value: 2 }]);
+    const before = data([{ id: 'a', value: 1, format: null }, { id: 'b', value: 2, format: null }]);
+    const after = data([{ id: 'a', value: 2, format: null }]);
     expect(moved(before, after)).toEqual(after);
   });
 });

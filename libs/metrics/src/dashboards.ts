@@ -72,9 +72,14 @@ export interface Dashboard {
 }
 
 /** One widget's number(s): the value at its key in its endpoint's answer for its filters. */
+/** The unit a widget's number is shown in, as the section's reports show that figure (null: unknown, a plain number). */
+export const WIDGET_VALUE_FORMATS = ['integer', 'decimal', 'xof', 'percent', 'hours', 'rating'] as const;
+export type WidgetValueFormat = (typeof WIDGET_VALUE_FORMATS)[number];
+
 export interface WidgetData {
   id: string;
   value: unknown;
+  format: WidgetValueFormat | null;
 }
 
 /** GET dashboards/<id>/data/ and the `stats:update` of room `dashboard:<id>`. */

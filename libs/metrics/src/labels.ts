@@ -30,6 +30,32 @@ const PAYMENT_METHOD: Readonly<Record<string, string>> = {
   bank_transfer: 'Virement bancaire',
 };
 
+/**
+ * French names of the statistics' own field names, where a generic view (a dashboard widget drawing
+ * any list or map of the API) shows them as series or columns. A field not listed keeps its name.
+ */
+const FIELD: Readonly<Record<string, string>> = {
+  requests: 'Demandes',
+  completed: 'Terminées',
+  cancelled: 'Annulées',
+  pending: 'En attente',
+  revenue: 'Revenus',
+  new_users: 'Nouveaux utilisateurs',
+  count: 'Nombre',
+  total: 'Total',
+  amount: 'Montant',
+  avg_price: 'Prix moyen',
+  success_rate: 'Taux de succès (%)',
+  avg_response_time_hours: 'Délai de réponse moyen (h)',
+  avg_completion_time_hours: 'Durée moyenne (h)',
+  reviews: 'Avis',
+  avg_rating: 'Note moyenne',
+  total_jobs: 'Interventions',
+  total_earnings: 'Gains',
+  logins: 'Connexions',
+  failed_logins: 'Connexions échouées',
+};
+
 function lookup(table: Readonly<Record<string, string>>, raw: string): string {
   if (raw === '') return '(vide)';
   return Object.hasOwn(table, raw) ? table[raw]! : raw;
@@ -40,3 +66,4 @@ export const specialtyLabel = (raw: string): string => lookup(SPECIALTY, raw);
 export const paymentMethodLabel = (raw: string): string => lookup(PAYMENT_METHOD, raw);
 /** A city as stored; the empty string (unknown city) said in words. */
 export const cityLabel = (raw: string): string => (raw === '' ? '(ville non précisée)' : raw);
+export const fieldLabel = (raw: string): string => (Object.hasOwn(FIELD, raw) ? FIELD[raw]! : raw);

@@ -2,8 +2,9 @@
 // statistics service (the same computation and cache as the section endpoints, so a widget never
 // shows another number than GET /<endpoint>/ with the same filters), and each widget takes the value
 // at its key. Shared by the data endpoint, the dashboard rooms and the dashboard exports.
-import type { DashboardWidget, WidgetData, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
-import type { Section, StatisticsFilters } from '../../../../libs/metrics/src/types.js';
+import { WIDGET_VALUE_FORMATS, type DashboardWidget, type WidgetData, type WidgetFilters, type WidgetValueFormat } from '../../../../libs/metrics/src/dashboards.js';
+import { SECTIONS, type Section, type StatisticsFilters } from '../../../../libs/metrics/src/types.js';
+import { buildReportModel, type SectionPayload } from '../exports/report-builder.js';
 import type { StatisticsService } from '../statistics/statistics.service.js';
 import { valueAt, type WidgetEndpoint } from './widget-sources.js';
 
@@ -77,6 +78,22 @@ export function oldestDataAsOf(values: ReadonlyArray<string | null>): string | n
   return (values as string[]).reduce<string | null>((oldest, value) => (oldest === null || Date.parse(value) < Date.parse(oldest) ? value : oldest), null);
 }
 
+/**
+ * The unit of each figure of a section's answer, by key, as the reports show it (revenue in XOF, rates
+ * in %, durations in hours, ratings /5): one definition, the report builder's, for the page and the
+ * files. kpis and real_time_stats have no report figures: their numbers stay plain.
+ */
+function figureFormats(answer: WidgetAnswer): ReadonlyMap<string, WidgetValueFormat> {
+  if (!(SECTIONS as readonly string[]).includes(answer.endpoint)) return new Map();
+  const payload = answer.answer as SectionPayload;
+  const [section] = buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint as Section], payload.calculation_info.filters, new Date()).sections;
+  const formats = new Map<string, WidgetValueFormat>();
+  for (const figure of section?.figures ?? []) {
+    if ((WIDGET_VALUE_FORMATS as readonly string[]).includes(figure.format)) formats.set(figure.key, figure.format as WidgetValueFormat);
+  }
+  return formats;
+}
+
 /** Every widget's value, in the widgets' order; a failed computation fails the whole (never a partial dashboard). */
 export async function gatherWidgets(statistics: StatisticsService, ingest: DataFreshness, widgets: readonly DashboardWidget[]): Promise<GatheredWidgets> {
   // Each distinct endpoint and filters once.
@@ -92,9 +109,12 @@ export async function gatherWidgets(statistics: StatisticsService, ingest: DataF
   const byIdentity = new Map([...distinct.keys()].map((identity, i) => [identity, computed[i]!]));
   const answered = identities.map((identity) => byIdentity.get(identity)!);
   const answers = new Map<string, WidgetAnswer>();
+  const formats = new Map<WidgetAnswer, ReadonlyMap<string, WidgetValueFormat>>();
   const values: WidgetData[] = widgets.map((widget, i) => {
-    answers.set(widget.id, answered[i]!);
-    return { id: widget.id, value: valueAt(answered[i]!.answer, widget.source.key) };
+    const answer = answered[i]!;
+    answers.set(widget.id, answer);
+    if (!formats.has(answer)) formats.set(answer, figureFormats(answer));
+    return { id: widget.id, value: valueAt(answer.answer, widget.source.key), format: formats.get(answer)!.get(widget.source.key) ?? null };
   });
   return { widgets: values, answers, dataAsOf: oldestDataAsOf([...new Set(answered)].map((answer) => answer.dataAsOf)) };
 }

@@ -17,7 +17,7 @@ import {
   ApiUnsupportedMediaTypeResponse,
 } from '@nestjs/swagger';
 import { ALERT_COMPARISONS, ALERT_KINDS, ALERT_METRICS, ALERT_SEVERITIES, ALERT_STATUSES, ALERT_WINDOWS, ANOMALY_GROUPS } from '../../../../libs/metrics/src/alerts.js';
-import { WIDGET_TYPES } from '../../../../libs/metrics/src/dashboards.js';
+import { WIDGET_TYPES, WIDGET_VALUE_FORMATS } from '../../../../libs/metrics/src/dashboards.js';
 import { EXPORT_STATUSES, EXPORT_TYPES } from '../../../../libs/metrics/src/exports.js';
 import { REPORT_RUN_STATUSES } from '../../../../libs/metrics/src/report-schedules.js';
 import { AUDIT_ACTIONS } from '../audit/audit-log.js';
@@ -576,7 +576,7 @@ export const DASHBOARD_DATA: SchemaObject = object({
   generated_at: instant,
   dashboard_updated_at: nullable(instant),
   data_as_of: nullable(instant),
-  widgets: array(object({ id: string, value: nullable({}) })),
+  widgets: array(object({ id: string, value: nullable({}), format: nullable(oneOf([...WIDGET_VALUE_FORMATS])) })),
   partial: boolean,
 });
 export const DASHBOARD_SOURCES: SchemaObject = object({

@@ -6,7 +6,7 @@
 import { useCallback, useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import ReactGridLayout, { useContainerWidth, verticalCompactor, type Layout } from 'react-grid-layout';
 import 'react-grid-layout/css/styles.css';
-import type { DashboardData, DashboardWidget, WidgetPosition } from '../../../../libs/metrics/src/dashboards.js';
+import type { DashboardData, DashboardWidget, WidgetData, WidgetPosition } from '../../../../libs/metrics/src/dashboards.js';
 import { DASHBOARD_EXPORT_TYPES } from '../../../../libs/metrics/src/dashboards.js';
 import { EXPORT_TYPES } from '../../../../libs/metrics/src/exports.js';
 import { AccessError, apiCall, apiGet } from '../api/client.js';
@@ -19,6 +19,7 @@ import { WidgetValue } from './widget-view.js';
 
 interface ShownValue {
   value: unknown;
+  format: WidgetData['format'];
   at: string;
 }
 
@@ -82,7 +83,7 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
       (data) => {
         setValues((previous) => {
           const next = { ...previous };
-          for (const widget of data.widgets) if (wanted.has(widget.id) || !(widget.id in previous)) next[widget.id] = { value: widget.value, at: data.generated_at };
+          for (const widget of data.widgets) if (wanted.has(widget.id) || !(widget.id in previous)) next[widget.id] = { value: widget.value, format: widget.format, at: data.generated_at };
           return next;
         });
         setDataAsOf(data.data_as_of);
@@ -122,7 +123,7 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
         }
         setValues((previous) => {
           const next = data.partial ? { ...previous } : {};
-          for (const widget of data.widgets) next[widget.id] = { value: widget.value, at: data.generated_at };
+          for (const widget of data.widgets) next[widget.id] = { value: widget.value, format: widget.format, at: data.generated_at };
           return next;
         });
         setDataAsOf(data.data_as_of);
@@ -303,7 +304,7 @@ export function DashboardView({ dashboard, sources, onChanged, onDeleted }: { da
                     </button>
                   </header>
                   <div className="widget-body">
-                    {widget.id in values ? <WidgetValue type={widget.type} value={values[widget.id]!.value} title={widget.title} /> : <p className="loading">Chargement…</p>}
+                    {widget.id in values ? <WidgetValue type={widget.type} value={values[widget.id]!.value} format={values[widget.id]!.format} title={widget.title} /> : <p className="loading">Chargement…</p>}
                   </div>
                   <p className="widget-meta widget-foot">
                     {WIDGET_TYPE_LABELS[widget.type] ?? widget.type} · {ENDPOINT_LABELS[widget.source.endpoint] ?? widget.source.endpoint} › {widget.source.key} · toutes les {widget.refresh_seconds} s

@@ -7,8 +7,9 @@ import type { EChartsOption } from '../charts/echarts.js';
 import { useEChart } from '../charts/use-echart.js';
 import { MALI_MAP } from '../charts/map-names.js';
 import { PALETTE, cartesianOption, pieOption, radarOption } from '../charts/options.js';
-import { formatBucket, formatNumber } from '../format/fr.js';
-import { paymentMethodLabel, specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
+import { formatBucket, formatNumber, formatValue } from '../format/fr.js';
+import type { WidgetValueFormat } from '../../../../libs/metrics/src/dashboards.js';
+import { fieldLabel, paymentMethodLabel, specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
 
 /** A category name in French: a status, a payment method or a specialty code, or a day/month. */
 function categoryLabel(key: string): string {
@@ -48,7 +49,7 @@ export function seriesOf(value: unknown, title: string): Series | null {
     for (const [field, inner] of Object.entries(entry)) if (numeric(inner) !== null && !fields.includes(field)) fields.push(field);
   }
   if (fields.length === 0) return null;
-  return { categories, series: fields.map((field) => ({ name: field, values: rows.map(([, entry]) => (isRecord(entry) ? numeric(entry[field]) : null)) })) };
+  return { categories, series: fields.map((field) => ({ name: fieldLabel(field), values: rows.map(([, entry]) => (isRecord(entry) ? numeric(entry[field]) : null)) })) };
 }
 
 function optionOf(type: string, value: unknown, title: string): EChartsOption | null {
@@ -59,7 +60,7 @@ function optionOf(type: string, value: unknown, title: string): EChartsOption | 
     const weight = (point: Record<string, unknown>): number => (weightField ? (numeric(point[weightField]) ?? 0) : 1);
     const most = points.reduce((max, point) => Math.max(max, weight(point)), 1);
     return {
-      tooltip: { trigger: 'item', formatter: (item: { value: [number, number, number] }) => `${formatNumber(item.value[2])}${weightField ? ` (${weightField})` : ''}` },
+      tooltip: { trigger: 'item', formatter: (item: { value: [number, number, number] }) => `${formatNumber(item.value[2])}${weightField ? ` (${fieldLabel(weightField).toLowerCase()})` : ''}` },
       geo: { map: MALI_MAP, roam: true, itemStyle: { areaColor: '#eef2f6', borderColor: '#44546a' }, emphasis: { disabled: true }, layoutCenter: ['50%', '50%'], layoutSize: '95%' },
       series: [
         {
@@ -136,14 +137,16 @@ function ValueTable({ value, title }: { value: unknown; title: string }) {
   );
 }
 
-export function WidgetValue({ type, value, title }: { type: string; value: unknown; title: string }) {
+/** `format`: the figure's unit as the API gives it (F CFA, %, h, /5), null for a plain number. */
+export function WidgetValue({ type, value, title, format }: { type: string; value: unknown; title: string; format: WidgetValueFormat | null }) {
   // The same value object until new data comes: the chart is not redrawn at every render.
   const option = useMemo(() => (value === null || value === undefined || type === 'metric' || type === 'table' ? null : optionOf(type, value, title)), [type, value, title]);
   if (value === null || value === undefined) return <p className="widget-meta">Pas de valeur pour cette clé dans les données actuelles.</p>;
   if (type === 'metric') {
-    const text = typeof value === 'number' ? formatNumber(value) : typeof value === 'string' ? value : JSON.stringify(value);
+    const text = typeof value === 'number' ? formatValue(value, format ?? 'decimal') : typeof value === 'string' ? value : JSON.stringify(value);
     return (
-      <p className="widget-metric" data-widget-value={typeof value === 'number' ? value : ''}>
+      // As large as the widget's width allows the whole figure (≈ 0.62 em per character), 2rem at most.
+      <p className="widget-metric" style={{ fontSize: `clamp(1rem, ${Math.floor(160 / Math.max(text.length, 1))}cqi, 2rem)` }} data-widget-value={typeof value === 'number' ? value : ''}>
         {text}
       </p>
     );
