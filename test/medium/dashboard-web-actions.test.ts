@@ -7,7 +7,7 @@
 // exported, deleted); no console error. Screenshots in test-artifacts/dashboard-actions/.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
@@ -62,6 +62,18 @@ async function openSignedIn(path: string, viewport = { width: 1366, height: 900 
   return { context, page };
 }
 
+/**
+ * Sends `form` with its button `submit`, expecting the API's 400 on `field` (counted as a refusal
+ * asked on purpose): the message the page shows beside that field.
+ */
+async function refusedField(form: Locator, submit: string, field: string): Promise<string> {
+  await form.getByRole('button', { name: submit }).click();
+  refusalsAsked++;
+  const error = form.locator(`[data-field="${field}"] .field-error`);
+  await error.waitFor({ timeout: 30_000 });
+  return (await error.textContent()) ?? '';
+}
+
 beforeAll(async () => {
   await ensureDashboardBuilt();
   shots = artifactsDir('dashboard-actions');
@@ -102,11 +114,7 @@ describe('alerts page', () => {
     await form.getByLabel('Seuil').fill('-5');
     await form.getByLabel('Fenêtre').selectOption('30d');
     await form.getByLabel('Gravité').selectOption('critical');
-    await form.getByRole('button', { name: 'Créer la règle' }).click();
-    refusalsAsked++;
-    const thresholdError = form.locator('[data-field="threshold"] .field-error');
-    await thresholdError.waitFor({ timeout: 30_000 });
-    expect(await thresholdError.textContent()).toMatch(/threshold/);
+    expect(await refusedField(form, 'Créer la règle', 'threshold')).toMatch(/threshold/);
     expect(await form.getByLabel('Seuil').getAttribute('aria-invalid')).toBe('true');
     expect((await apiGet(`${API}/alert-rules/`)).count).toBe(rulesBefore);
     await page.screenshot({ path: join(shots, '01-alert-rule-refused.png'), fullPage: true });
@@ -205,11 +213,7 @@ describe('exports', () => {
     await form.getByLabel('Quand (cron à 5 champs)').fill('* * * * *');
     await form.getByLabel('Format').selectOption('csv');
     await form.getByLabel('Webhook (URL http/https, facultatif)').fill('https://ops.example.ml/hooks/reports');
-    await form.getByRole('button', { name: 'Créer le rapport' }).click();
-    refusalsAsked++;
-    const cronError = form.locator('[data-field="cron"] .field-error');
-    await cronError.waitFor({ timeout: 30_000 });
-    expect(await cronError.textContent()).toMatch(/cron/);
+    expect(await refusedField(form, 'Créer le rapport', 'cron')).toMatch(/cron/);
     expect((await apiGet(`${API}/report-schedules/`)).count).toBe(0);
     await form.getByLabel('Quand (cron à 5 champs)').fill('0 8 * * 1');
     await form.getByRole('button', { name: 'Créer le rapport' }).click();
@@ -285,11 +289,7 @@ describe('custom dashboards', () => {
     await editor.getByLabel('Type').selectOption('pie');
     await editor.getByLabel('Source (statistiques)').selectOption('requests');
     await editor.getByLabel('Ou chemin précis (facultatif)').fill('by_statut');
-    await editor.getByRole('button', { name: 'Ajouter le widget' }).click();
-    refusalsAsked++;
-    const keyError = editor.locator('[data-field="customKey"] .field-error');
-    await keyError.waitFor({ timeout: 30_000 });
-    expect(await keyError.textContent()).toMatch(/by_statut/);
+    expect(await refusedField(editor, 'Ajouter le widget', 'customKey')).toMatch(/by_statut/);
     expect((await apiGet(`${API}/dashboards/${dashboardId}/`)).widgets.length).toBe(1);
     await editor.getByLabel('Ou chemin précis (facultatif)').fill('');
     await editor.getByLabel('Valeur', { exact: true }).selectOption('by_status');

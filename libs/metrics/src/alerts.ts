@@ -15,6 +15,8 @@ export type AlertComparison = (typeof ALERT_COMPARISONS)[number];
 /** Trailing windows a threshold rule reads (an anomaly rule always compares the last hour). */
 export const ALERT_WINDOWS = ['1h', '24h', '7d', '30d'] as const;
 export type AlertWindow = (typeof ALERT_WINDOWS)[number];
+/** A window in the service's French texts (rule names, alert messages). */
+export const ALERT_WINDOW_TEXT: Readonly<Record<AlertWindow, string>> = { '1h': '1 h', '24h': '24 h', '7d': '7 jours', '30d': '30 jours' };
 
 export const ALERT_SEVERITIES = ['info', 'warning', 'critical'] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];

@@ -71,14 +71,15 @@ export interface Dashboard {
   updated_at: string;
 }
 
-/** One widget's number(s): the value at its key in its endpoint's answer for its filters. */
-/** The unit a widget's number is shown in, as the section's reports show that figure (null: unknown, a plain number). */
+/** The unit a widget's number is shown in, as the section's reports show that figure. */
 export const WIDGET_VALUE_FORMATS = ['integer', 'decimal', 'xof', 'percent', 'hours', 'rating'] as const;
 export type WidgetValueFormat = (typeof WIDGET_VALUE_FORMATS)[number];
 
+/** One widget's number(s): the value at its key in its endpoint's answer for its filters. */
 export interface WidgetData {
   id: string;
   value: unknown;
+  /** null: not one of the section's report figures (a list, a map, kpis, real_time_stats): a plain number. */
   format: WidgetValueFormat | null;
 }
 

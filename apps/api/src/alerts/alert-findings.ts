@@ -2,7 +2,7 @@
 // specialty for an anomaly rule), with the value and whether it breaches. Keys with no verdict
 // (too little history, too few requests for a rate) yield no finding, so their state is kept.
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
-import type { AlertComparison, AlertMetric, AlertRule, AlertScope, AlertWindow } from '../../../../libs/metrics/src/alerts.js';
+import { ALERT_WINDOW_TEXT, type AlertComparison, type AlertMetric, type AlertRule, type AlertScope, type AlertWindow } from '../../../../libs/metrics/src/alerts.js';
 import { frenchNumber } from '../../../../libs/metrics/src/french-number.js';
 import { daysBefore, hoursBefore, periodStart } from '../../../../libs/metrics/src/windows.js';
 import { judge, MIN_RATE_BASIS, type Observation } from './anomaly.js';
@@ -31,7 +31,6 @@ const METRIC_LABELS: Record<AlertMetric, string> = {
   failure_rate: 'Taux d\'échec (%)',
   failed_logins: 'Connexions échouées',
 };
-const WINDOW_TEXT: Record<AlertWindow, string> = { '1h': '1 h', '24h': '24 h', '7d': '7 jours', '30d': '30 jours' };
 const COMPARISON_SIGNS: Record<AlertComparison, string> = { gt: '>', gte: '≥', lt: '<', lte: '≤' };
 
 export function compare(value: number, comparison: AlertComparison, threshold: number): boolean {
@@ -69,7 +68,7 @@ export async function thresholdFindings(clickhouse: ClickHouse, rule: AlertRule,
       expected: null,
       expectedLow: null,
       expectedHigh: null,
-      message: `${METRIC_LABELS[rule.metric]} sur ${WINDOW_TEXT[rule.window]}${describeScope(rule.scope)} : ${frenchNumber(observation.value)} ${COMPARISON_SIGNS[rule.comparison!]} ${frenchNumber(rule.threshold!)}`,
+      message: `${METRIC_LABELS[rule.metric]} sur ${ALERT_WINDOW_TEXT[rule.window]}${describeScope(rule.scope)} : ${frenchNumber(observation.value)} ${COMPARISON_SIGNS[rule.comparison!]} ${frenchNumber(rule.threshold!)}`,
     },
   ];
 }

@@ -7,20 +7,15 @@
 // the value's own shape. The numbers are the widgets' values, copied, never recomputed.
 import type { DashboardWidget, WidgetFilters } from '../../../../libs/metrics/src/dashboards.js';
 import type { ExportDashboard } from '../../../../libs/metrics/src/exports.js';
-import { SECTIONS, type Section } from '../../../../libs/metrics/src/types.js';
-import { buildReportModel, periodLabel, type SectionPayload } from '../exports/report-builder.js';
+import { periodLabel } from '../exports/report-builder.js';
 import { SECTION_TITLES } from '../../../../libs/metrics/src/section-titles.js';
 import { CHART_KINDS, type CellValue, type ChartKind, type ReportChart, type ReportColumn, type ReportFigure, type ReportModel, type ReportSection, type ReportTable, type ValueFormat } from '../exports/report-model.js';
 import type { StatisticsService } from '../statistics/statistics.service.js';
-import { gatherWidgets, oldestDataAsOf, type DataFreshness, type WidgetAnswer } from './widget-data.js';
+import { gatherWidgets, oldestDataAsOf, standardSection, type DataFreshness, type WidgetAnswer } from './widget-data.js';
 
 const ENDPOINT_TITLES: Record<string, string> = { ...SECTION_TITLES, kpis: 'KPIs', real_time_stats: 'Temps réel' };
 
 type Row = Record<string, CellValue>;
-
-function isSection(endpoint: string): endpoint is Section {
-  return (SECTIONS as readonly string[]).includes(endpoint);
-}
 
 function scalar(value: unknown): CellValue {
   if (value === null || value === undefined) return null;
@@ -62,13 +57,6 @@ function genericTable(id: string, title: string, value: unknown): ReportTable {
   const columns = columnsOf(rows, keys);
   columns[0] = { key: 'key', label: 'Clé', format: 'text' };
   return { id, title, columns, rows };
-}
-
-/** The standard report's section for this answer (labels and formats), or null for kpis and real_time_stats. */
-function standardSection(answer: WidgetAnswer, generatedAt: Date): ReportSection | null {
-  if (!isSection(answer.endpoint)) return null;
-  const payload = answer.answer as SectionPayload;
-  return buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint], payload.calculation_info.filters, generatedAt).sections[0]!;
 }
 
 /** Where a widget's value comes from, in words: "Demandes · 7 derniers jours · Ville : Bamako". */

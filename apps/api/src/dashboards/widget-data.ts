@@ -5,6 +5,7 @@
 import { WIDGET_VALUE_FORMATS, type DashboardWidget, type WidgetData, type WidgetFilters, type WidgetValueFormat } from '../../../../libs/metrics/src/dashboards.js';
 import { SECTIONS, type Section, type StatisticsFilters } from '../../../../libs/metrics/src/types.js';
 import { buildReportModel, type SectionPayload } from '../exports/report-builder.js';
+import type { ReportSection } from '../exports/report-model.js';
 import type { StatisticsService } from '../statistics/statistics.service.js';
 import { valueAt, type WidgetEndpoint } from './widget-sources.js';
 
@@ -78,17 +79,21 @@ export function oldestDataAsOf(values: ReadonlyArray<string | null>): string | n
   return (values as string[]).reduce<string | null>((oldest, value) => (oldest === null || Date.parse(value) < Date.parse(oldest) ? value : oldest), null);
 }
 
+/** The standard report's section for this answer (labels and formats), or null for kpis and real_time_stats. */
+export function standardSection(answer: WidgetAnswer, generatedAt: Date): ReportSection | null {
+  if (!(SECTIONS as readonly string[]).includes(answer.endpoint)) return null;
+  const payload = answer.answer as SectionPayload;
+  return buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint as Section], payload.calculation_info.filters, generatedAt).sections[0]!;
+}
+
 /**
  * The unit of each figure of a section's answer, by key, as the reports show it (revenue in XOF, rates
  * in %, durations in hours, ratings /5): one definition, the report builder's, for the page and the
  * files. kpis and real_time_stats have no report figures: their numbers stay plain.
  */
 function figureFormats(answer: WidgetAnswer): ReadonlyMap<string, WidgetValueFormat> {
-  if (!(SECTIONS as readonly string[]).includes(answer.endpoint)) return new Map();
-  const payload = answer.answer as SectionPayload;
-  const [section] = buildReportModel({ [answer.endpoint]: payload }, [answer.endpoint as Section], payload.calculation_info.filters, new Date()).sections;
   const formats = new Map<string, WidgetValueFormat>();
-  for (const figure of section?.figures ?? []) {
+  for (const figure of standardSection(answer, new Date())?.figures ?? []) {
     if ((WIDGET_VALUE_FORMATS as readonly string[]).includes(figure.format)) formats.set(figure.key, figure.format as WidgetValueFormat);
   }
   return formats;

@@ -4,10 +4,10 @@
 // numbers are the API's own (built from the section endpoints' answers, never recomputed).
 import type { Period, Section } from '../../../../libs/metrics/src/types.js';
 
-/** How a value is shown: the number itself is never rounded again by a renderer. */
 /**
- * How a value is shown. `status`, `specialty`, `payment_method`: a stored code, shown by its French
- * name in the PDF and Excel reports (libs/metrics/src/labels.ts); CSV and JSON keep the code.
+ * How a value is shown: the number itself is never rounded again by a renderer. `status`,
+ * `specialty`, `payment_method`: a stored code, shown by its French name in the PDF and Excel
+ * reports (libs/metrics/src/labels.ts); CSV and JSON keep the code.
  */
 export type ValueFormat = 'integer' | 'xof' | 'percent' | 'hours' | 'rating' | 'decimal' | 'text' | 'date' | 'instant' | 'status' | 'specialty' | 'payment_method';
 

@@ -11,7 +11,7 @@ type SetOptionSettings = Parameters<ECharts['setOption']>[1];
 let loading: Promise<EChartsModule> | null = null;
 
 /** The chart library, registered (components, French locale, Mali's map); fetched once. */
-export function loadEcharts(): Promise<EChartsModule> {
+function loadEcharts(): Promise<EChartsModule> {
   loading ??= Promise.all([import('./echarts.js'), import('./mali-map.js')]).then(
     ([module]) => module,
     (error: unknown) => {

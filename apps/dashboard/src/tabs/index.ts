@@ -1,6 +1,6 @@
 // The guide's 8 tabs, by their address (routing/url-state.ts TABS gives their order and names).
 // Each tab is its own file of the build, fetched when first opened (the shell shows "Chargement…"
-// meanwhile); once the first tab is drawn, the others are fetched while the page is idle.
+// meanwhile); three seconds after the page opens, the others are fetched while it is idle.
 import { lazy, type ComponentType } from 'react';
 import type { TabSlug } from '../routing/url-state.js';
 
@@ -26,7 +26,7 @@ export const TAB_PANELS: Record<TabSlug, ComponentType> = {
   geographie: lazy(LOADERS.geographie),
 };
 
-/** Fetches every tab's code (and the chart library) ahead of a click; a failure waits for the click. */
+/** Fetches every tab's code ahead of a click (the chart library comes with the first chart drawn); a failure waits for the click. */
 export function prefetchTabs(): void {
   for (const load of Object.values(LOADERS)) load().catch(() => undefined);
 }

@@ -12,6 +12,7 @@ import {
   ALERT_KINDS,
   ALERT_METRICS,
   ALERT_SEVERITIES,
+  ALERT_WINDOW_TEXT,
   ALERT_WINDOWS,
   ANOMALY_GROUPS,
   type AlertMetric,
@@ -212,7 +213,6 @@ const METRIC_NOUNS: Record<AlertMetric, string> = {
   failure_rate: 'taux d\'échec',
   failed_logins: 'connexions échouées',
 };
-const WINDOW_TEXT = { '1h': '1 h', '24h': '24 h', '7d': '7 jours', '30d': '30 jours' } as const;
 const COMPARISON_TEXT = { gt: 'au-dessus de', gte: 'au moins', lt: 'en dessous de', lte: 'au plus' } as const;
 const GROUP_TEXT = { city: 'ville', specialty: 'spécialité' } as const;
 
@@ -229,7 +229,7 @@ export function alertRuleName(rule: Omit<AlertRuleInput, 'name'>): string {
   let name: string;
   if (rule.kind === 'threshold') {
     const unit = rule.metric === 'revenue' ? ' XOF' : rule.metric === 'failure_rate' ? ' %' : '';
-    name = `${capitalised(noun)} sur ${WINDOW_TEXT[rule.window]} ${COMPARISON_TEXT[rule.comparison ?? 'gt']} ${frenchNumber(rule.threshold ?? 0)}${unit}`;
+    name = `${capitalised(noun)} sur ${ALERT_WINDOW_TEXT[rule.window]} ${COMPARISON_TEXT[rule.comparison ?? 'gt']} ${frenchNumber(rule.threshold ?? 0)}${unit}`;
   } else {
     name = `Anomalie : ${noun}${rule.group_by ? ` par ${GROUP_TEXT[rule.group_by]}` : ''} (dernière heure)`;
   }
