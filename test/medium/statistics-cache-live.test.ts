@@ -27,6 +27,15 @@ afterAll(async () => {
   await db?.drop();
 });
 
+/** Resolves once `condition` holds; fails after 10 s. */
+async function sleepUntil(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not met within 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
 /** One operational change, applied to ClickHouse before this resolves. */
 async function change(): Promise<void> {
   await db.pool.query(`UPDATE depannage_repairrequest SET city = city WHERE id = (SELECT min(id) FROM depannage_repairrequest)`);
@@ -116,6 +125,32 @@ describe('under constant writes', () => {
 });
 
 describe('bounded staleness (Cache-Control: max-stale)', () => {
+  it('refreshes a stale answer in the background once it is half as old as the client allows', async () => {
+    const cache = runtime.app.get(StatisticsCacheService);
+    const tables = ['depannage_repairrequest'];
+    const filters = { probe: 'refresh-ahead' };
+    let computations = 0;
+    const compute = async (): Promise<number> => ++computations;
+    const first = await cache.getOrCompute('probe', filters, tables, compute);
+    expect(first.value).toBe(1);
+    await change();
+    // Younger than half of the client's bound: the stale answer, nothing started.
+    const before = cache.stats();
+    expect(await cache.getOrCompute('probe', filters, tables, compute, { maxStaleMs: 60_000 })).toMatchObject({ value: 1, stale: true });
+    expect(cache.stats().refreshedAhead).toBe(before.refreshedAhead);
+    // Older than half of a 4 s bound: still the stale answer at once, and the current one under way.
+    await sleepUntil(() => Date.now() - Date.parse(first.generatedAt) >= 2000);
+    expect(await cache.getOrCompute('probe', filters, tables, compute, { maxStaleMs: 4000 })).toMatchObject({ value: 1, stale: true });
+    expect(cache.stats().refreshedAhead).toBe(before.refreshedAhead + 1);
+    await sleepUntil(() => computations === 2);
+    // The next client finds it: current data, not stale, not computed again.
+    const next = await cache.getOrCompute('probe', filters, tables, compute, { maxStaleMs: 4000 });
+    expect(next).toMatchObject({ value: 2, cached: true });
+    expect(next.stale).toBeFalsy();
+    expect(computations).toBe(2);
+    expect(cache.stats().refreshFailures).toBe(before.refreshFailures);
+  });
+
   async function stats(headers: Record<string, string> = {}): Promise<{ status: number; body: any }> {
     const response = await fetch(`${runtime.url}/depannage/api/statistics/requests/?period=30d`, { headers: { Authorization: `Bearer ${token}`, ...headers } });
     return { status: response.status, body: await response.json() };

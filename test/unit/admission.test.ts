@@ -1,7 +1,7 @@
 // The engine's admission queue: priorities, FIFO within a priority, deadlines, cancellation of
 // abandoned requests, a bounded queue that refuses (or evicts the least urgent), and no hang.
 import { describe, expect, it } from 'vitest';
-import { AdmissionControl, EngineBusyError, withEngineContext, type EnginePriority } from '../../libs/clickhouse/src/admission.js';
+import { AdmissionControl, EngineBusyError, raiseEngineContext, withEngineContext, type EngineContext, type EnginePriority } from '../../libs/clickhouse/src/admission.js';
 
 function gate(): { promise: Promise<void>; open: () => void } {
   let open!: () => void;
@@ -145,5 +145,29 @@ describe('admission control of requests that fan out', () => {
     expect(busy.interactive).toBeGreaterThanOrEqual(395);
     expect(busy.live).toBe(Math.round(account.busyMs));
     expect(busy.export + busy.analyst + busy.background).toBe(0);
+  });
+
+  it('a shared computation raised by a more urgent joiner moves up with its queued queries and keeps the later deadline', async () => {
+    const admission = new AdmissionControl({ concurrency: 1, maxQueued: 10, defaultWaitMs: 5000 });
+    const blocker = gate();
+    const running = admission.run(() => blocker.promise);
+    const order: string[] = [];
+    const dashboard = queued(admission, 'interactive', order, 'dashboard');
+    // A dashboard request's computation, about to be refused at its 100 ms deadline...
+    const shared: EngineContext = { priority: 'interactive', deadline: Date.now() + 100 };
+    const computation = withEngineContext(shared, () => admission.run(async () => void order.push('shared')));
+    const exporter = queued(admission, 'export', order, 'export');
+    // ...joined by a live screen, which may wait 5 s and comes first.
+    raiseEngineContext(shared, { priority: 'live', deadline: Date.now() + 5000 });
+    expect(shared).toMatchObject({ priority: 'live' });
+    expect(admission.status().queued).toMatchObject({ live: 1, interactive: 1, export: 1 });
+    // A less urgent or earlier joiner changes nothing.
+    raiseEngineContext(shared, { priority: 'analyst', deadline: Date.now() + 50 });
+    expect(shared.priority).toBe('live');
+    await sleep(250);
+    blocker.open();
+    await Promise.all([running, dashboard, computation, exporter]);
+    expect(order).toEqual(['shared', 'dashboard', 'export']);
+    expect(admission.status().refused.deadline).toBe(0);
   });
 });

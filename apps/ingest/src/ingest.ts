@@ -549,15 +549,17 @@ export class Ingest extends EventEmitter implements IngestFeed {
     const columns = spec.columns.map((column) => column.name);
     const uncached = [...rows.keys()].filter((id) => !this.recentImages.get(spec.name, id));
     // The latest version of each row, tombstones included (FINAL would hide a deleted row, and a
-    // replayed older change of it would then look new).
+    // replayed older change of it would then look new). The keys are written into the statement
+    // (checked integers, nothing else can get in): the embedded engine runs statements with bound
+    // parameters one at a time process-wide, so a bound list would wait behind every statistics
+    // query under way before the batch could be written.
     const previous =
       uncached.length === 0
         ? []
         : await this.options.clickhouse.query<Record<string, unknown> & { id: number | string; _version: string; _deleted: number }>(
-            `SELECT ${columns.join(', ')}, _version, _deleted FROM ${spec.name} WHERE id IN {ids:Array(Int64)}
+            `SELECT ${columns.join(', ')}, _version, _deleted FROM ${spec.name} WHERE id IN (${uncached.map(integerId).join(', ')})
              ORDER BY id, _version DESC LIMIT 1 BY id
              SETTINGS output_format_json_quote_decimals = 1, output_format_json_quote_64bit_integers = 1`,
-            { ids: uncached.map(integerId) },
           );
     const previousById = new Map(previous.map((row) => [String(row.id), row]));
     const lines: string[] = [];

@@ -41,9 +41,31 @@ export function currentEngineContext(): EngineContext | undefined {
  */
 export function withoutCancellation<T>(work: () => T): T {
   const context = contexts.getStore();
-  if (!context?.signal) return work();
+  return context?.signal ? contexts.run(withoutSignal(context), work) : work();
+}
+
+/** A copy of `context` without its cancellation signal (for work several requests share). */
+export function withoutSignal(context: EngineContext): EngineContext {
   const { signal: _, ...rest } = context;
-  return contexts.run(rest, work);
+  return rest;
+}
+
+/** How each context's queued queries are moved when the context is raised (set by the admission that holds them). */
+const requeuers = new WeakMap<EngineContext, () => void>();
+
+/**
+ * Raises `context` (a computation shared by several requests) to the priority and deadline of
+ * `joiner` where those are higher or later, its queued queries included: a live screen that joins a
+ * dashboard request's computation must not wait, or be refused, as that request would be.
+ */
+export function raiseEngineContext(context: EngineContext, joiner: EngineContext | undefined): void {
+  if (!joiner) return;
+  const higher = ENGINE_PRIORITIES.indexOf(joiner.priority) < ENGINE_PRIORITIES.indexOf(context.priority);
+  const later = joiner.deadline > context.deadline;
+  if (!higher && !later) return;
+  if (higher) context.priority = joiner.priority;
+  if (later) context.deadline = joiner.deadline;
+  requeuers.get(context)?.();
 }
 
 export type RefusalReason = 'queue_full' | 'deadline' | 'cancelled' | 'closed';
@@ -77,7 +99,8 @@ interface Waiter {
   enqueuedAt: number;
   start: () => void;
   refuse: (error: EngineBusyError) => void;
-  timer: NodeJS.Timeout;
+  /** Refuses the waiter at its context's deadline (set once queued). */
+  timer: NodeJS.Timeout | undefined;
   onAbort?: () => void;
 }
 
@@ -191,23 +214,47 @@ export class AdmissionControl {
         enqueuedAt: Date.now(),
         start: resolve,
         refuse: reject,
-        timer: setTimeout(
-          () => this.remove(waiter, new EngineBusyError('deadline', this.retryAfter(), 'the analytics engine is busy: no turn before the deadline; retry shortly'), 'deadline'),
-          Math.max(0, context.deadline - Date.now()),
-        ),
+        timer: undefined,
       };
+      waiter.timer = this.deadlineTimer(waiter);
       if (context.signal) {
         waiter.onAbort = () => this.remove(waiter, new EngineBusyError('cancelled', 1, 'the request was abandoned'), 'cancelled');
         context.signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
-      // In arrival order of requests (a request's later queries join its earlier ones' place).
-      const queue = this.queues[priority]!;
-      let index = queue.length;
-      while (index > 0 && queue[index - 1]!.sequence > waiter.sequence) index--;
-      queue.splice(index, 0, waiter);
+      this.enqueue(waiter);
       this.queued++;
       this.accepted.add(context);
+      requeuers.set(context, () => this.requeue(context));
     });
+  }
+
+  /** In arrival order of requests within the waiter's priority (a request's later queries join its earlier ones' place). */
+  private enqueue(waiter: Waiter): void {
+    const queue = this.queues[waiter.priority]!;
+    let index = queue.length;
+    while (index > 0 && queue[index - 1]!.sequence > waiter.sequence) index--;
+    queue.splice(index, 0, waiter);
+  }
+
+  /** Moves the waiting queries of a raised context to its priority now, with its deadline now. */
+  private requeue(context: EngineContext): void {
+    const priority = ENGINE_PRIORITIES.indexOf(context.priority);
+    for (const queue of this.queues) {
+      for (const waiter of queue.filter((candidate) => candidate.context === context)) {
+        queue.splice(queue.indexOf(waiter), 1);
+        waiter.priority = priority;
+        clearTimeout(waiter.timer);
+        waiter.timer = this.deadlineTimer(waiter);
+        this.enqueue(waiter);
+      }
+    }
+  }
+
+  private deadlineTimer(waiter: Waiter): NodeJS.Timeout {
+    return setTimeout(
+      () => this.remove(waiter, new EngineBusyError('deadline', this.retryAfter(), 'the analytics engine is busy: no turn before the deadline; retry shortly'), 'deadline'),
+      Math.max(0, waiter.context.deadline - Date.now()),
+    );
   }
 
   /**

@@ -47,7 +47,7 @@ export class EmbeddedClickHouse implements ClickHouse {
   async query<Row>(sql: string, params: QueryParams = {}): Promise<Row[]> {
     this.assertOpen();
     try {
-      const result = await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' });
+      const result = await this.run(sql, params, 'JSONEachRow');
       const text = result.text();
       if (!text) return [];
       return text
@@ -66,7 +66,7 @@ export class EmbeddedClickHouse implements ClickHouse {
   async queryRaw(sql: string, params: QueryParams, format: string): Promise<RawQueryResult> {
     this.assertOpen();
     try {
-      const result = await this.session.queryBindAsync(sql, params, { format });
+      const result = await this.run(sql, params, format);
       const bytes = result.bytes();
       return {
         body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -108,7 +108,7 @@ export class EmbeddedClickHouse implements ClickHouse {
   async command(sql: string, params: QueryParams = {}): Promise<void> {
     this.assertOpen();
     try {
-      await this.session.queryBindAsync(sql, params, { format: 'Null' });
+      await this.run(sql, params, 'Null');
     } catch (error) {
       throw wrap(error, sql);
     }
@@ -149,6 +149,14 @@ export class EmbeddedClickHouse implements ClickHouse {
     for (const session of this.streamSessions) session.close();
     this.streamSessions.clear();
     this.session.close();
+  }
+
+  /**
+   * chdb runs statements with bound parameters one at a time across the process (its binding is not
+   * safe under concurrency); a statement without parameters skips that line and can run alongside.
+   */
+  private run(sql: string, params: QueryParams, format: string): ReturnType<Session['queryAsync']> {
+    return Object.keys(params).length === 0 ? this.session.queryAsync(sql, { format }) : this.session.queryBindAsync(sql, params, { format });
   }
 
   private assertOpen(): void {

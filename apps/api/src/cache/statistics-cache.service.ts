@@ -16,13 +16,14 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { currentEngineContext, withEngineContext, withoutCancellation } from '../../../../libs/clickhouse/src/admission.js';
+import { currentEngineContext, raiseEngineContext, withEngineContext, withoutSignal, type EngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { parseLsn, type AppliedBatch, type IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import { type CacheBackend, type CacheBackendKind, withRedisTimeout } from './cache-backend.js';
 import { canonicalFilters, entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
 import { errorMessage } from '../../../../libs/errors/src/error-message.js';
+import { logBackgroundFailure } from '../engine/background-failure.js';
 
 export interface CachedResult<T> {
   value: T;
@@ -67,6 +68,10 @@ export interface CacheCounters {
   sharedNext: number;
   /** Answers served stale within the client's bound (Cache-Control: max-stale). */
   staleServed: number;
+  /** Computations started in the background because a stale answer served was half as old as its client allows. */
+  refreshedAhead: number;
+  /** Of those, the ones that failed (most often refused by a busy engine; the next stale answer served tries again). */
+  refreshFailures: number;
 }
 
 /** A purge could not reach the store: nothing may be reported as purged. */
@@ -85,6 +90,8 @@ interface SharedLookup {
   /** Aborted when the last waiting request has gone: its queued queries give up their place. */
   controller: AbortController;
   waiters: number;
+  /** The engine context its queries run under, raised to the most urgent request waiting for it. */
+  context: EngineContext | undefined;
 }
 
 
@@ -110,10 +117,22 @@ export class StatisticsCacheService implements OnModuleDestroy {
    * Per answer (endpoint and filters, whatever the versions): the lookup under way and the one
    * queued behind it for requests that arrived after a change (see getOrCompute).
    */
-  private readonly computing = new Map<string, { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null }>();
+  private readonly computing = new Map<
+    string,
+    { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null; nextContext: EngineContext | undefined }
+  >();
   /** The latest answer per endpoint and filters, and the key it was computed under. */
   private readonly recent = new Map<string, { key: string | null; result: CachedResult<unknown> }>();
-  private readonly counters: CacheCounters = { hits: 0, misses: 0, computations: 0, redisErrors: 0, sharedNext: 0, staleServed: 0 };
+  private readonly counters: CacheCounters = {
+    hits: 0,
+    misses: 0,
+    computations: 0,
+    redisErrors: 0,
+    sharedNext: 0,
+    staleServed: 0,
+    refreshedAhead: 0,
+    refreshFailures: 0,
+  };
   /**
    * In-process copy of Redis entries read or written here, so a hit costs no round trip. Safe
    * because keys carry the versions: a copy can only be served for the exact data it was computed
@@ -186,13 +205,36 @@ export class StatisticsCacheService implements OnModuleDestroy {
     const answer = `${endpoint}\u0000${canonicalFilters(filters)}`;
     const recent = this.recent.get(answer);
     const maxStaleMs = options.maxStaleMs ?? 0;
-    if (maxStaleMs > 0 && recent && recent.key !== null && recent.key !== key && Date.now() - Date.parse(recent.result.generatedAt) <= maxStaleMs) {
-      // The client prefers speed within its bound: the last answer, said to be stale.
+    const ageMs = recent ? Date.now() - Date.parse(recent.result.generatedAt) : Infinity;
+    if (maxStaleMs > 0 && recent && recent.key !== null && recent.key !== key && ageMs <= maxStaleMs) {
+      // The client prefers speed within its bound: the last answer, said to be stale. Once it is half
+      // as old as the bound allows, the current one is computed in the background, so that under
+      // constant change such clients keep being answered at once instead of all waiting for a
+      // computation when the bound runs out.
       this.counters.staleServed++;
+      if (ageMs >= maxStaleMs / 2 && !this.computing.has(answer)) this.refreshAhead(() => this.fresh(endpoint, filters, tables, compute, key, answer, shared), answer);
       return { ...(recent.result as CachedResult<T>), cached: true, stale: true };
     }
     const [pending, computedUnder] = this.fresh(endpoint, filters, tables, compute, key, answer, shared);
     return this.remember(answer, computedUnder, pending);
+  }
+
+  /**
+   * Starts `start` (a fresh computation of `answer`) for no request in particular: the current
+   * request may leave without cancelling it. Its failure is counted and logged; the next stale
+   * answer served starts another.
+   */
+  private refreshAhead(start: () => [Promise<CachedResult<unknown>>, string | null], answer: string): void {
+    this.counters.refreshedAhead++;
+    const requester = currentEngineContext();
+    const run = (): Promise<unknown> => {
+      const [pending, computedUnder] = start();
+      return this.remember(answer, computedUnder, pending);
+    };
+    (requester ? withEngineContext(withoutSignal(requester), run) : run()).catch((error: unknown) => {
+      this.counters.refreshFailures++;
+      logBackgroundFailure(this.logger, 'background refresh of a stale answer failed', error, { endpoint: answer.split('\u0000')[0] });
+    });
   }
 
   /**
@@ -230,8 +272,15 @@ export class StatisticsCacheService implements OnModuleDestroy {
       // one, started when that one ends, whose data is at least as new as this request's arrival
       // and which every request arriving meanwhile shares: at most two per answer at any time.
       this.counters.sharedNext++;
-      // Several requests wait for it: no single one's departure may cancel it.
-      earlier.next ??= earlier.done.then(() => withoutCancellation(() => this.getOrCompute(endpoint, filters, tables, compute)));
+      if (earlier.next) raiseEngineContext(earlier.nextContext!, currentEngineContext());
+      else {
+        // Several requests wait for it: no single one's departure may cancel it.
+        const requester = currentEngineContext();
+        const context = requester && withoutSignal(requester);
+        earlier.nextContext = context;
+        const next = (): Promise<CachedResult<unknown>> => this.getOrCompute(endpoint, filters, tables, compute);
+        earlier.next = earlier.done.then(() => (context ? withEngineContext(context, next) : next()));
+      }
       // (Its key is not known yet: computed when it starts, on the versions of that moment.)
       return [earlier.next as Promise<CachedResult<T>>, null];
     }
@@ -239,24 +288,28 @@ export class StatisticsCacheService implements OnModuleDestroy {
     // waiting for them has gone (one abandoned request must not fail the others).
     const requester = currentEngineContext();
     const controller = new AbortController();
+    const context = requester ? { ...requester, signal: controller.signal } : undefined;
     const start = (): Promise<CachedResult<T>> => (shared === null ? this.computeFresh(compute) : this.lookup(key, compute));
-    const work = requester ? withEngineContext({ ...requester, signal: controller.signal }, start) : start();
+    const work = context ? withEngineContext(context, start) : start();
     const lookup: SharedLookup = {
       controller,
       waiters: 0,
+      context,
       promise: work.finally(() => {
         this.inFlight.delete(key);
         if (this.computing.get(answer)?.key === key) this.computing.delete(answer);
       }),
     };
     this.inFlight.set(key, lookup);
-    this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null });
+    this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null, nextContext: undefined });
     return [this.join(lookup) as Promise<CachedResult<T>>, key];
   }
 
   /** Counts the current request among those waiting for `lookup`, until it leaves or is answered. */
   private join(lookup: SharedLookup): Promise<CachedResult<unknown>> {
-    const signal = currentEngineContext()?.signal;
+    const joiner = currentEngineContext();
+    if (lookup.context) raiseEngineContext(lookup.context, joiner);
+    const signal = joiner?.signal;
     lookup.waiters++;
     if (!signal) return lookup.promise;
     const leave = (): void => {
@@ -491,3 +544,4 @@ export class StatisticsCacheService implements OnModuleDestroy {
     else this.logger.error({ message: 'statistics cache store failed', operation, error: errorMessage(error) });
   }
 }
+

@@ -22,4 +22,9 @@ export class FreshShare<T> {
     this.slots.set(key, { running, next: null });
     return running;
   }
+
+  /** Whether a computation of `key` is under way. */
+  running(key: string): boolean {
+    return this.slots.has(key);
+  }
 }

@@ -24,6 +24,7 @@ import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSect
 import { computeLegacyStatistics } from './project-statistics.js';
 import { resolveFilters } from './dto/filters.js';
 import { FreshShare } from './fresh-share.js';
+import { logBackgroundFailure } from '../engine/background-failure.js';
 
 export type WithCalculationInfo<T> = T & { calculation_info: CalculationInfo };
 
@@ -190,7 +191,14 @@ export class StatisticsService {
     const last = this.lastRealTime;
     if (maxStaleSeconds > 0 && last) {
       const ageMs = Date.now() - last.asOf.getTime();
-      if (ageMs <= maxStaleSeconds * 1000) return { stats: last.stats, ageSeconds: Math.floor(ageMs / 1000) };
+      if (ageMs <= maxStaleSeconds * 1000) {
+        // Half as old as allowed: the next one is computed meanwhile (shared with any fresh request),
+        // so that such clients keep being answered at once.
+        if (ageMs >= (maxStaleSeconds * 1000) / 2 && !this.realTime.running('real_time_stats')) {
+          this.realTimeStats().catch((error: unknown) => logBackgroundFailure(this.logger, 'background refresh of real_time_stats failed', error));
+        }
+        return { stats: last.stats, ageSeconds: Math.floor(ageMs / 1000) };
+      }
     }
     return { stats: await this.realTimeStats(), ageSeconds: null };
   }
