@@ -6,7 +6,8 @@ export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|genera
   --burst N       cdc: changes in the streaming burst (default 200000)
   --rate N        cdc: changes per second of the steady load (default 1000)
   --duration S    cdc, live, load: seconds of steady load (default 20)
-  --sockets N     live: concurrent sockets of the fan-out (default 10000)
+  --sockets N     live: concurrent sockets of the fan-out (default 10000); soak: live screens (default 1000)
+  --http-rate N   soak: dashboard requests per second (default 50)
   --minutes N     soak: minutes of steady load (default 60)
   --max-stale S   soak: the dashboards' requests accept answers up to S seconds old (Cache-Control: max-stale)
   --parallelism N generator connections (default 2)
@@ -41,11 +42,14 @@ export interface BenchArgs {
   minutes: number;
   /** soak: Cache-Control max-stale of the dashboards' requests; null = fresh answers only. */
   maxStaleSeconds: number | null;
+  /** soak: dashboard requests per second (default 50). */
+  httpRate: number;
 }
 
 export function parseArgs(argv: string[]): BenchArgs {
-  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null, sockets: 10_000, minutes: 60, maxStaleSeconds: null };
+  const args: BenchArgs = { name: '', requests: 1_000_000, reps: 5, burst: 200_000, rate: 1000, durationSeconds: 20, parallelism: 2, jitOff: false, database: null, sockets: 10_000, minutes: 60, maxStaleSeconds: null, httpRate: 50 };
   let requestsGiven = false;
+  let socketsGiven = false;
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const [flag, inline] = arg.startsWith('--') && arg.includes('=') ? [arg.slice(0, arg.indexOf('=')), arg.slice(arg.indexOf('=') + 1)] : [arg, undefined];
@@ -59,7 +63,8 @@ export function parseArgs(argv: string[]): BenchArgs {
       case '--parallelism': args.parallelism = parseCount(value(), flag); break;
       case '--jit-off': args.jitOff = true; break;
       case '--database': args.database = value() ?? null; break;
-      case '--sockets': args.sockets = parseCount(value(), flag); break;
+      case '--sockets': args.sockets = parseCount(value(), flag); socketsGiven = true; break;
+      case '--http-rate': args.httpRate = parseCount(value(), flag); break;
       case '--minutes': args.minutes = parseCount(value(), flag); break;
       case '--max-stale': args.maxStaleSeconds = parseCount(value(), flag); break;
       case '--help': case '-h': console.log(USAGE); process.exit(0); break;
@@ -71,6 +76,7 @@ export function parseArgs(argv: string[]): BenchArgs {
   if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
   // The soak runs the demo simulator, whose row picks are tuned for a demo-sized database.
   if (args.name === 'soak' && !requestsGiven) args.requests = 200_000;
+  if (args.name === 'soak' && !socketsGiven) args.sockets = 1000;
   if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak', 'pageload'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

@@ -39,6 +39,8 @@ export interface ClientsSample {
   disconnects: number;
   connected: number;
   statuses: Record<string, number>;
+  /** Answers other than 200 by path (query included). */
+  failedPaths: Record<string, number>;
 }
 
 export type ClientsRequest = { type: 'start'; job: ClientsJob } | { type: 'sample' } | { type: 'stop' };
@@ -63,8 +65,16 @@ let inFlight = 0;
 let driver: NodeJS.Timeout | null = null;
 const pending = new Set<Promise<void>>();
 
-function newWindow(): { latencies: number[]; non2xx: number; timeouts: number; networkErrors: number; dropped: number; statuses: Record<string, number> } {
-  return { latencies: [], non2xx: 0, timeouts: 0, networkErrors: 0, dropped: 0, statuses: {} };
+function newWindow(): {
+  latencies: number[];
+  non2xx: number;
+  timeouts: number;
+  networkErrors: number;
+  dropped: number;
+  statuses: Record<string, number>;
+  failedPaths: Record<string, number>;
+} {
+  return { latencies: [], non2xx: 0, timeouts: 0, networkErrors: 0, dropped: 0, statuses: {}, failedPaths: {} };
 }
 
 async function connectSockets(job: ClientsJob): Promise<ClientsReply> {
@@ -124,7 +134,11 @@ async function request(job: ClientsJob, path: string, token: string): Promise<vo
     window.latencies.push(ms);
     allLatencies.push(ms);
     window.statuses[response.status] = (window.statuses[response.status] ?? 0) + 1;
-    if (response.status !== 200) window.non2xx++;
+    if (response.status !== 200) {
+      window.non2xx++;
+      const name = path.replace('/depannage/api/statistics/', '');
+      window.failedPaths[name] = (window.failedPaths[name] ?? 0) + 1;
+    }
   } catch (error) {
     if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) window.timeouts++;
     else window.networkErrors++;
@@ -169,6 +183,7 @@ function sample(): ClientsSample {
     disconnects,
     connected: sockets.filter((socket) => socket.connected).length,
     statuses: current.statuses,
+    failedPaths: current.failedPaths,
   };
   pushes = 0;
   disconnects = 0;

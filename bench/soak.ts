@@ -53,8 +53,6 @@ const STEPS_PER_SECOND = 200;
 // One simulator runs one transaction at a time, and a step takes tens of milliseconds on a busy
 // machine: eight at 25/s each.
 const SIMULATORS = 8;
-const SOCKETS = 1000;
-const REQUESTS_PER_SECOND = 50;
 const REQUEST_TIMEOUT_MS = 30_000;
 const STATISTICS = '/depannage/api/statistics';
 
@@ -145,6 +143,9 @@ interface Sample {
   ingest_write_pct: number;
   /** API queries refused in the window, by reason. */
   refused_queue_full: number;
+  /** Refusals of dashboards' and of background (alerts') queries in the window. */
+  refused_interactive: number;
+  refused_background: number;
   refused_deadline: number;
   refused_cancelled: number;
   /** Live room payloads computed, and pushes given up (not computed in time), in the window. */
@@ -229,16 +230,16 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   const writer = Child.start<WriterRequest, WriterReply>('./soak-writer.js');
   cleanups.add('stop the writer process', () => writer.stop());
 
-  console.log(`connecting ${SOCKETS.toLocaleString('en')} sockets, then ${REQUESTS_PER_SECOND} requests/s (${args.maxStaleSeconds === null ? 'fresh answers' : `Cache-Control: max-stale=${args.maxStaleSeconds}`}) and ${STEPS_PER_SECOND} simulator steps/s (${SIMULATORS} simulators)...`);
+  console.log(`connecting ${args.sockets.toLocaleString('en')} sockets, then ${args.httpRate} requests/s (${args.maxStaleSeconds === null ? 'fresh answers' : `Cache-Control: max-stale=${args.maxStaleSeconds}`}) and ${STEPS_PER_SECOND} simulator steps/s (${SIMULATORS} simulators)...`);
   const connected = await clients.ask(
     {
       type: 'start',
       job: {
         url: runtime.url,
         tokens,
-        sockets: SOCKETS,
+        sockets: args.sockets,
         sectionRooms: SECTIONS.map((section) => `section:${section}`),
-        requestsPerSecond: REQUESTS_PER_SECOND,
+        requestsPerSecond: args.httpRate,
         paths: REQUEST_PATHS,
         timeoutMs: REQUEST_TIMEOUT_MS,
         maxStaleSeconds: args.maxStaleSeconds,
@@ -247,7 +248,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     'started',
   );
   console.log(`  ${connected.connected} sockets connected and subscribed in ${(connected.ms / 1000).toFixed(1)} s (${connected.failures} failures${connected.errors.length ? `: ${connected.errors.join('; ')}` : ''})`);
-  if (connected.connected < SOCKETS) throw new Error(`only ${connected.connected} of ${SOCKETS} sockets connected: ${connected.errors.join('; ')}`);
+  if (connected.connected < args.sockets) throw new Error(`only ${connected.connected} of ${args.sockets} sockets connected: ${connected.errors.join('; ')}`);
   await writer.ask({ type: 'start', job: { databaseUrl: db.url, stepsPerSecond: STEPS_PER_SECOND, simulators: SIMULATORS } }, 'started');
 
   const outDirectory = fromRoot('bench', 'results');
@@ -255,6 +256,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   const csv = join(outDirectory, `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}.csv`);
   const samples: Sample[] = [];
   const statuses: Record<string, number> = {};
+  const failedPaths: Record<string, number> = {};
   const simulatorFailures: string[] = [];
   const loop = monitorEventLoopDelay({ resolution: 10 });
   loop.enable();
@@ -280,6 +282,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       writer.ask({ type: 'sample' }, 'sample') as Promise<{ counts: WriterCounts; failures: string[] }>,
     ]);
     for (const [code, count] of Object.entries(http.statuses)) statuses[code] = (statuses[code] ?? 0) + count;
+    for (const [path, count] of Object.entries(http.failedPaths)) failedPaths[path] = (failedPaths[path] ?? 0) + count;
     if (simulatorFailures.length < 20) simulatorFailures.push(...failures.slice(0, 20 - simulatorFailures.length));
     const status = runtime.ingest.status();
     const { rows: wal } = await db.pool.query<{ behind: string | null }>('SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), $1::pg_lsn)::bigint AS behind', [
@@ -330,6 +333,8 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       refused_queue_full: refused('queue_full'),
       refused_deadline: refused('deadline'),
       refused_cancelled: refused('cancelled'),
+      refused_interactive: engineNow.refused_by_priority.interactive - engineBefore.refused_by_priority.interactive,
+      refused_background: engineNow.refused_by_priority.background - engineBefore.refused_by_priority.background,
       room_computations: roomsNow.computations - roomsBefore.computations,
       push_failures: roomsNow.push_failures - roomsBefore.push_failures,
       push_interval_ms: roomsNow.push_interval_ms,
@@ -350,7 +355,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       console.log(
         `  ${String(Math.round(sample.t_s / 60)).padStart(3)} min  RSS ${sample.rss_mib} MiB  heap ${sample.heap_used_mib} MiB  loop p99 ${sample.loop_p99_ms} ms  ` +
           `ingest lag ${sample.ingest_lag_ms} ms  sim ${sample.sim_steps_per_s}/s  http ${sample.http_per_s}/s p99 ${sample.http_p99_ms} ms  pushes ${sample.pushes}  ` +
-          `engine live ${sample.engine_live_pct}% http ${sample.engine_interactive_pct}% ingest ${sample.ingest_write_pct}%  rooms ${sample.room_computations} computed ${sample.push_failures} failed, every ${sample.push_interval_ms} ms  parts ${sample.engine_parts} merging ${sample.engine_merges}` +
+          `engine live ${sample.engine_live_pct}% http ${sample.engine_interactive_pct}% ingest ${sample.ingest_write_pct}%  rooms ${sample.room_computations} computed ${sample.push_failures} failed, every ${sample.push_interval_ms} ms  parts ${sample.engine_parts} merging ${sample.engine_merges}  refused: dashboards ${sample.refused_interactive} background ${sample.refused_background}` +
           (errors > 0 ? `  ERRORS non-2xx ${sample.http_non2xx} ${JSON.stringify(http.statuses)} timeouts ${sample.http_timeouts} network ${sample.http_network_errors} dropped ${sample.http_dropped}` : ''),
       );
     }
@@ -482,18 +487,21 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     { figure: 'socket pushes received', value: total('pushes'), 'per s': round(total('pushes') / durationSeconds, 1), note: `${errors.socketDisconnects} disconnects` },
     { figure: 'exact check mismatches', value: mismatches, note: `${check.length} endpoints: global_statistics ${PERIODS.join('/')}, ${SECTIONS.length} sections, real_time_stats` },
   ]);
+  const failedByPath = Object.entries(failedPaths).sort((a, b) => b[1] - a[1]);
+  if (failedByPath.length > 0) console.log(`answers other than 200 by path:\n  ${failedByPath.map(([path, count]) => `${count} ${path}`).join('\n  ')}`);
   if (simulatorFailures.length > 0) console.log(`first simulator failures:\n  ${simulatorFailures.slice(0, 5).join('\n  ')}`);
   const path = writeResult('soak', {
     benchmark: 'soak',
     startedAt: startedAt.toISOString(),
     args,
-    load: { stepsPerSecond: STEPS_PER_SECOND, simulators: SIMULATORS, sockets: SOCKETS, requestsPerSecond: REQUESTS_PER_SECOND, maxStaleSeconds: args.maxStaleSeconds, paths: REQUEST_PATHS },
+    load: { stepsPerSecond: STEPS_PER_SECOND, simulators: SIMULATORS, sockets: args.sockets, requestsPerSecond: args.httpRate, maxStaleSeconds: args.maxStaleSeconds, paths: REQUEST_PATHS },
     csv,
     samples,
     simulator: written,
     http: stopped,
     errors,
     statuses,
+    failedPaths,
     catchUpMs,
     check,
     mismatches,

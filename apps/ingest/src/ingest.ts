@@ -517,6 +517,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
     if (this.batch.transactions === 0 || this.derivedDirty) return;
     const batch = this.batch;
     this.batch = emptyBatch();
+    const started = performance.now();
     this.flushing = this.writeBatch(batch)
       .catch((error: unknown) => {
         // The state tables may hold part of the batch: nothing cached can be trusted any more.
@@ -530,11 +531,22 @@ export class Ingest extends EventEmitter implements IngestFeed {
           this.paused = false;
           this.replication?.resume();
         }
-        // Group commit: what arrived during this write has waited long enough; write it now.
+        // Group commit: what arrived during this write is written next, in one batch. A full batch
+        // goes now; a smaller one after a pause as long as this write took, so that under a steady
+        // trickle the ingest keeps at most about half of the engine: a batch's cost is mostly per
+        // table and per part written, not per row, and every write slows the statistics queries
+        // running alongside it. (On a quiet engine a write takes tens of milliseconds.)
         if (this.batch.transactions > 0 && !this.stopped) {
           if (this.flushTimer) clearTimeout(this.flushTimer);
           this.flushTimer = null;
-          this.flushNow();
+          const pause = performance.now() - started;
+          if (this.batch.changes >= this.options.batchRows) this.flushNow();
+          else {
+            this.flushTimer = setTimeout(() => {
+              this.flushTimer = null;
+              this.flushNow();
+            }, pause);
+          }
         }
       });
   }

@@ -110,6 +110,8 @@ export interface AdmissionStatus {
   queued: Record<EnginePriority, number>;
   admitted: number;
   refused: Record<RefusalReason, number>;
+  /** The same refusals by the priority of the query refused. */
+  refused_by_priority: Record<EnginePriority, number>;
   /** Time spent waiting for a turn, over the last 1 000 admitted queries (ms). */
   wait_ms: { p50: number; p99: number; max: number };
   /** Engine time taken by admitted queries since the start, by priority (ms; who uses the engine). */
@@ -127,6 +129,7 @@ export class AdmissionControl {
   private readonly refused: Record<RefusalReason, number> = { queue_full: 0, deadline: 0, cancelled: 0, closed: 0 };
   private readonly waits: number[] = [];
   private readonly busy: number[] = ENGINE_PRIORITIES.map(() => 0);
+  private readonly refusedByPriority: number[] = ENGINE_PRIORITIES.map(() => 0);
   private closed = false;
   /**
    * Contexts (requests) in arrival order, and those already let in: a request fans out into many
@@ -169,6 +172,7 @@ export class AdmissionControl {
       queued: Object.fromEntries(ENGINE_PRIORITIES.map((name, i) => [name, this.queues[i]!.length])) as Record<EnginePriority, number>,
       admitted: this.admitted,
       refused: { ...this.refused },
+      refused_by_priority: Object.fromEntries(ENGINE_PRIORITIES.map((name, i) => [name, this.refusedByPriority[i]!])) as Record<EnginePriority, number>,
       wait_ms: { p50: at(0.5), p99: at(0.99), max: sorted.at(-1) ?? 0 },
       busy_ms: Object.fromEntries(ENGINE_PRIORITIES.map((name, i) => [name, Math.round(this.busy[i]!)])) as Record<EnginePriority, number>,
     };
@@ -178,15 +182,15 @@ export class AdmissionControl {
   close(): void {
     this.closed = true;
     for (const queue of this.queues) {
-      for (const waiter of queue.splice(0)) this.drop(waiter, new EngineBusyError('closed', 5, 'the service is stopping'), 'closed');
+      for (const waiter of queue.splice(0)) this.drop(waiter, new EngineBusyError('closed', 5, 'the service is stopping'));
     }
     this.queued = 0;
   }
 
   private admit(context: EngineContext): Promise<void> {
-    if (this.closed) return Promise.reject(this.count(new EngineBusyError('closed', 5, 'the service is stopping')));
-    if (context.signal?.aborted) return Promise.reject(this.count(new EngineBusyError('cancelled', 1, 'the request was abandoned')));
     const priority = ENGINE_PRIORITIES.indexOf(context.priority);
+    if (this.closed) return Promise.reject(this.count(new EngineBusyError('closed', 5, 'the service is stopping'), priority));
+    if (context.signal?.aborted) return Promise.reject(this.count(new EngineBusyError('cancelled', 1, 'the request was abandoned'), priority));
     let sequence = this.sequences.get(context);
     if (sequence === undefined) {
       sequence = this.nextSequence++;
@@ -203,7 +207,7 @@ export class AdmissionControl {
     const capped = context.priority !== 'live' && !this.accepted.has(context);
     if (capped && this.queued >= this.settings.maxQueued && !this.evictBelow(priority)) {
       return Promise.reject(
-        this.count(new EngineBusyError('queue_full', this.retryAfter(), `the analytics engine is busy (${this.queued} queries waiting); retry shortly`)),
+        this.count(new EngineBusyError('queue_full', this.retryAfter(), `the analytics engine is busy (${this.queued} queries waiting); retry shortly`), priority),
       );
     }
     return new Promise<void>((resolve, reject) => {
@@ -218,7 +222,7 @@ export class AdmissionControl {
       };
       waiter.timer = this.deadlineTimer(waiter);
       if (context.signal) {
-        waiter.onAbort = () => this.remove(waiter, new EngineBusyError('cancelled', 1, 'the request was abandoned'), 'cancelled');
+        waiter.onAbort = () => this.remove(waiter, new EngineBusyError('cancelled', 1, 'the request was abandoned'));
         context.signal.addEventListener('abort', waiter.onAbort, { once: true });
       }
       this.enqueue(waiter);
@@ -252,7 +256,7 @@ export class AdmissionControl {
 
   private deadlineTimer(waiter: Waiter): NodeJS.Timeout {
     return setTimeout(
-      () => this.remove(waiter, new EngineBusyError('deadline', this.retryAfter(), 'the analytics engine is busy: no turn before the deadline; retry shortly'), 'deadline'),
+      () => this.remove(waiter, new EngineBusyError('deadline', this.retryAfter(), 'the analytics engine is busy: no turn before the deadline; retry shortly')),
       Math.max(0, waiter.context.deadline - Date.now()),
     );
   }
@@ -270,7 +274,7 @@ export class AdmissionControl {
         // Every waiting query of that request goes: one refused query fails the whole request.
         const victim = queue[index]!.context;
         for (const waiter of queue.filter((candidate) => candidate.context === victim)) {
-          this.remove(waiter, new EngineBusyError('queue_full', this.retryAfter(), 'the analytics engine is busy with more urgent work; retry shortly'), 'queue_full');
+          this.remove(waiter, new EngineBusyError('queue_full', this.retryAfter(), 'the analytics engine is busy with more urgent work; retry shortly'));
         }
         return true;
       }
@@ -291,18 +295,18 @@ export class AdmissionControl {
     }
   }
 
-  private remove(waiter: Waiter, error: EngineBusyError, reason: RefusalReason): void {
+  private remove(waiter: Waiter, error: EngineBusyError): void {
     const queue = this.queues[waiter.priority]!;
     const index = queue.indexOf(waiter);
     if (index < 0) return;
     queue.splice(index, 1);
     this.queued--;
-    this.drop(waiter, error, reason);
+    this.drop(waiter, error);
   }
 
-  private drop(waiter: Waiter, error: EngineBusyError, reason: RefusalReason): void {
+  private drop(waiter: Waiter, error: EngineBusyError): void {
     this.release(waiter);
-    this.refused[reason]++;
+    this.count(error, waiter.priority);
     waiter.refuse(error);
   }
 
@@ -311,8 +315,9 @@ export class AdmissionControl {
     if (waiter.onAbort) waiter.context.signal?.removeEventListener('abort', waiter.onAbort);
   }
 
-  private count(error: EngineBusyError): EngineBusyError {
+  private count(error: EngineBusyError, priority: number): EngineBusyError {
     this.refused[error.reason]++;
+    this.refusedByPriority[priority]!++;
     return error;
   }
 

@@ -16,7 +16,7 @@
 import { CACHE_MANAGER } from '@nestjs/cache-manager';
 import { Inject, Injectable, Logger, type OnModuleDestroy } from '@nestjs/common';
 import type { Cache } from 'cache-manager';
-import { currentEngineContext, raiseEngineContext, withEngineContext, withoutSignal, type EngineContext } from '../../../../libs/clickhouse/src/admission.js';
+import { currentEngineContext, EngineBusyError, raiseEngineContext, withEngineContext, withoutSignal, type EngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { parseLsn, type AppliedBatch, type IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
@@ -264,7 +264,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
     shared: Map<string, bigint> | null,
   ): [Promise<CachedResult<T>>, string | null] {
     const running = this.inFlight.get(key);
-    if (running) return [this.join(running) as Promise<CachedResult<T>>, key];
+    if (running) return [untilDeadline(this.join(running) as Promise<CachedResult<T>>), key];
     const earlier = this.computing.get(answer);
     if (earlier && earlier.key !== key && !this.readLocal(key)) {
       // The same answer is being computed on older versions (a change landed since it began). Under
@@ -282,7 +282,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
         earlier.next = earlier.done.then(() => (context ? withEngineContext(context, next) : next()));
       }
       // (Its key is not known yet: computed when it starts, on the versions of that moment.)
-      return [earlier.next as Promise<CachedResult<T>>, null];
+      return [untilDeadline(earlier.next as Promise<CachedResult<T>>), null];
     }
     // The computation's queries give up their place in the engine's queue only when every request
     // waiting for them has gone (one abandoned request must not fail the others).
@@ -302,7 +302,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
     };
     this.inFlight.set(key, lookup);
     this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null, nextContext: undefined });
-    return [this.join(lookup) as Promise<CachedResult<T>>, key];
+    return [untilDeadline(this.join(lookup) as Promise<CachedResult<T>>), key];
   }
 
   /** Counts the current request among those waiting for `lookup`, until it leaves or is answered. */
@@ -545,3 +545,27 @@ export class StatisticsCacheService implements OnModuleDestroy {
   }
 }
 
+/**
+ * A shared computation as the current request sees it: refused at the request's own deadline if not
+ * done by then (a more urgent request joining it may have given it a later one).
+ */
+function untilDeadline<T>(shared: Promise<T>): Promise<T> {
+  const deadline = currentEngineContext()?.deadline;
+  if (deadline === undefined) return shared;
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new EngineBusyError('deadline', 2, 'the analytics engine is busy: the answer was not ready before the deadline; retry shortly')),
+      Math.max(0, deadline - Date.now()),
+    );
+    shared.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
