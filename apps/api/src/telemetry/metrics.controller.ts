@@ -84,6 +84,9 @@ export class MetricsController implements OnModuleInit {
     metrics.counter('cache_hits_total', 'global_statistics answers served from the cache', () => this.cache.stats().hits);
     metrics.counter('cache_misses_total', 'global_statistics answers not found in the cache', () => this.cache.stats().misses);
     metrics.counter('cache_redis_errors_total', 'Redis calls that failed or timed out', () => this.cache.stats().redisErrors);
+    metrics.counter('cache_stale_served_total', 'Answers served stale within the client\'s bound (Cache-Control: max-stale)', () => this.cache.stats().staleServed);
+    metrics.counter('cache_refreshed_ahead_total', 'Background computations of an answer served stale at half its bound', () => this.cache.stats().refreshedAhead);
+    metrics.counter('cache_refresh_failures_total', 'Background computations that failed (most often refused by a busy engine)', () => this.cache.stats().refreshFailures);
     metrics.gauge('realtime_sockets', 'Socket.IO connections on this process', () => this.gateway.status().sockets);
     metrics.gauge('realtime_rooms', 'Live rooms computed by this process', () => this.gateway.status().rooms);
     metrics.counter('alert_rounds_total', 'Alert evaluation rounds finished by this process, by kind (all rules, or threshold rules after an ingest batch)', () => ({ ...this.alerts.evaluationRounds }), 'which');

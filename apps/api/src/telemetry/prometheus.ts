@@ -83,6 +83,7 @@ export interface EngineMetricsSource {
     queued: Record<string, number>;
     admitted: number;
     refused: Record<string, number>;
+    refused_by_priority: Record<string, number>;
     wait_ms: { p50: number; p99: number; max: number };
     busy_ms: Record<string, number>;
   };
@@ -94,6 +95,7 @@ export function registerEngineMetrics(metrics: PrometheusMetrics, source: Engine
   metrics.gauge('engine_running_queries', 'Engine queries running now', () => source.status().running);
   metrics.counter('engine_admitted_total', 'Engine queries let in', () => source.status().admitted);
   metrics.counter('engine_refused_total', 'Engine queries refused (503), by reason', () => source.status().refused, 'reason');
+  metrics.counter('engine_refused_by_priority_total', 'Engine queries refused (503), by priority', () => source.status().refused_by_priority, 'priority');
   metrics.counter('engine_busy_seconds_total', 'Engine time taken by the API\'s queries, by priority (live, interactive, export, analyst, background)', () => {
     const busy = source.status().busy_ms;
     return Object.fromEntries(Object.entries(busy).map(([priority, ms]) => [priority, ms / 1000]));
