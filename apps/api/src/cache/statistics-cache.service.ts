@@ -212,7 +212,9 @@ export class StatisticsCacheService implements OnModuleDestroy {
       // constant change such clients keep being answered at once instead of all waiting for a
       // computation when the bound runs out.
       this.counters.staleServed++;
-      if (ageMs >= maxStaleMs / 2 && !this.computing.has(answer)) this.refreshAhead(() => this.fresh(endpoint, filters, tables, compute, key, answer, shared), answer);
+      if (ageMs >= maxStaleMs / 2 && !this.computing.has(answer)) {
+        this.refreshAhead(() => this.fresh(endpoint, filters, tables, compute, key, answer, shared), answer, maxStaleMs);
+      }
       return { ...(recent.result as CachedResult<T>), cached: true, stale: true };
     }
     const [pending, computedUnder] = this.fresh(endpoint, filters, tables, compute, key, answer, shared);
@@ -221,17 +223,20 @@ export class StatisticsCacheService implements OnModuleDestroy {
 
   /**
    * Starts `start` (a fresh computation of `answer`) for no request in particular: the current
-   * request may leave without cancelling it. Its failure is counted and logged; the next stale
-   * answer served starts another.
+   * request may leave without cancelling it, and its queries may wait `extraWaitMs` longer for a
+   * turn than the request's (work refused halfway is wasted; it serves every client of the answer
+   * until its bound runs out). Its failure is counted and logged; the next stale answer served
+   * starts another.
    */
-  private refreshAhead(start: () => [Promise<CachedResult<unknown>>, string | null], answer: string): void {
+  private refreshAhead(start: () => [Promise<CachedResult<unknown>>, string | null], answer: string, extraWaitMs: number): void {
     this.counters.refreshedAhead++;
     const requester = currentEngineContext();
     const run = (): Promise<unknown> => {
       const [pending, computedUnder] = start();
       return this.remember(answer, computedUnder, pending);
     };
-    (requester ? withEngineContext(withoutSignal(requester), run) : run()).catch((error: unknown) => {
+    const context = requester && { ...withoutSignal(requester), deadline: requester.deadline + extraWaitMs };
+    (context ? withEngineContext(context, run) : run()).catch((error: unknown) => {
       this.counters.refreshFailures++;
       logBackgroundFailure(this.logger, 'background refresh of a stale answer failed', error, { endpoint: answer.split('\u0000')[0] });
     });
