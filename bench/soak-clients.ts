@@ -65,15 +65,10 @@ let inFlight = 0;
 let driver: NodeJS.Timeout | null = null;
 const pending = new Set<Promise<void>>();
 
-function newWindow(): {
-  latencies: number[];
-  non2xx: number;
-  timeouts: number;
-  networkErrors: number;
-  dropped: number;
-  statuses: Record<string, number>;
-  failedPaths: Record<string, number>;
-} {
+/** What one sampling window counts (the sample's counters, with the window's raw latencies). */
+type Window = Pick<ClientsSample, 'non2xx' | 'timeouts' | 'networkErrors' | 'dropped' | 'statuses' | 'failedPaths'> & { latencies: number[] };
+
+function newWindow(): Window {
   return { latencies: [], non2xx: 0, timeouts: 0, networkErrors: 0, dropped: 0, statuses: {}, failedPaths: {} };
 }
 
