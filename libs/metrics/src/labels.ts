@@ -1,7 +1,9 @@
 // French names of the raw codes the operational database stores (request statuses, specialties,
 // payment methods, user types). The database holds free text (operational-schema.sql): a value not
-// listed here is shown as it is stored, never hidden or renamed to "autre". One list for the web
-// dashboard and the exports (PDF and Excel reports; CSV and JSON keep the codes).
+// listed here is shown as it is stored, never hidden or renamed to "autre", between guillemets
+// (« Plomberie ») so that it never looks like a code's name: the app stores both the code `plumber`
+// and, from its French form, the typed text "Plomberie", and the statistics keep them apart. One
+// list for the web dashboard and the exports (PDF and Excel reports; CSV and JSON keep the codes).
 
 const REQUEST_STATUS: Readonly<Record<string, string>> = {
   draft: 'Brouillon',
@@ -58,7 +60,7 @@ const FIELD: Readonly<Record<string, string>> = {
 
 function lookup(table: Readonly<Record<string, string>>, raw: string): string {
   if (raw === '') return '(vide)';
-  return Object.hasOwn(table, raw) ? table[raw]! : raw;
+  return Object.hasOwn(table, raw) ? table[raw]! : `«\u00a0${raw}\u00a0»`;
 }
 
 export const statusLabel = (raw: string): string => lookup(REQUEST_STATUS, raw);
