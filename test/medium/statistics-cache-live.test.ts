@@ -5,6 +5,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { StatisticsCacheService } from '../../apps/api/src/cache/statistics-cache.service.js';
+import { CLICKHOUSE } from '../../apps/api/src/tokens.js';
+import { withEngineContext } from '../../libs/clickhouse/src/admission.js';
+import type { ClickHouse } from '../../libs/clickhouse/src/clickhouse.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { GlobalStatistics } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
@@ -122,6 +125,28 @@ describe('under constant writes', () => {
     expect(answered).toBeGreaterThan(16);
     expect(computations, `${computations} computations for ${answered} answers`).toBeLessThan(answered / 2);
   }, 60_000);
+});
+
+describe('engine time of shared computations', () => {
+  it('is charged in full to every request keeping an account, whoever started the computation', async () => {
+    const cache = runtime.app.get(StatisticsCacheService);
+    const engine = runtime.app.get<ClickHouse>(CLICKHOUSE);
+    const filters = { probe: 'shared-cost' };
+    const compute = async (): Promise<number> => {
+      await engine.query('SELECT sleep(0.3)');
+      return 1;
+    };
+    const dashboard = { busyMs: 0 };
+    const room = { busyMs: 0 };
+    const ask = (priority: 'interactive' | 'live', account: { busyMs: number }) =>
+      withEngineContext({ priority, deadline: Date.now() + 10_000, account }, () => cache.getOrCompute('probe', filters, ['depannage_review'], compute));
+    const before = cache.stats().computations;
+    await Promise.all([ask('interactive', dashboard), ask('live', room)]);
+    expect(cache.stats().computations - before).toBe(1);
+    // The live room joined the dashboard's computation: its budget still counts what it cost.
+    expect(room.busyMs).toBeGreaterThanOrEqual(250);
+    expect(dashboard.busyMs).toBeGreaterThanOrEqual(250);
+  });
 });
 
 describe('bounded staleness (Cache-Control: max-stale)', () => {

@@ -92,6 +92,25 @@ interface SharedLookup {
   waiters: number;
   /** The engine context its queries run under, raised to the most urgent request waiting for it. */
   context: EngineContext | undefined;
+  cost: SharedCost;
+}
+
+/**
+ * The engine time of a computation several requests share, charged in full to each of them that
+ * keeps an account: a live room's budget must count what keeping it fresh costs, whoever started
+ * the computation it joined.
+ */
+class SharedCost {
+  readonly account = { busyMs: 0 };
+  private readonly payers = new Set<{ busyMs: number }>();
+
+  add(context: EngineContext | undefined): void {
+    if (context?.account && context.account !== this.account) this.payers.add(context.account);
+  }
+
+  charge(): void {
+    for (const payer of this.payers) payer.busyMs += this.account.busyMs;
+  }
 }
 
 
@@ -119,7 +138,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
    */
   private readonly computing = new Map<
     string,
-    { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null; nextContext: EngineContext | undefined }
+    { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null; nextContext: EngineContext | undefined; nextCost: SharedCost }
   >();
   /** The latest answer per endpoint and filters, and the key it was computed under. */
   private readonly recent = new Map<string, { key: string | null; result: CachedResult<unknown> }>();
@@ -277,14 +296,16 @@ export class StatisticsCacheService implements OnModuleDestroy {
       // one, started when that one ends, whose data is at least as new as this request's arrival
       // and which every request arriving meanwhile shares: at most two per answer at any time.
       this.counters.sharedNext++;
-      if (earlier.next) raiseEngineContext(earlier.nextContext!, currentEngineContext());
+      const requester = currentEngineContext();
+      earlier.nextCost.add(requester);
+      if (earlier.next) raiseEngineContext(earlier.nextContext!, requester);
       else {
         // Several requests wait for it: no single one's departure may cancel it.
-        const requester = currentEngineContext();
-        const context = requester && withoutSignal(requester);
+        const { nextCost } = earlier;
+        const context = requester && { ...withoutSignal(requester), account: nextCost.account };
         earlier.nextContext = context;
         const next = (): Promise<CachedResult<unknown>> => this.getOrCompute(endpoint, filters, tables, compute);
-        earlier.next = earlier.done.then(() => (context ? withEngineContext(context, next) : next()));
+        earlier.next = earlier.done.then(() => (context ? withEngineContext(context, next) : next())).finally(() => nextCost.charge());
       }
       // (Its key is not known yet: computed when it starts, on the versions of that moment.)
       return [untilDeadline(earlier.next as Promise<CachedResult<T>>), null];
@@ -293,26 +314,30 @@ export class StatisticsCacheService implements OnModuleDestroy {
     // waiting for them has gone (one abandoned request must not fail the others).
     const requester = currentEngineContext();
     const controller = new AbortController();
-    const context = requester ? { ...requester, signal: controller.signal } : undefined;
+    const cost = new SharedCost();
+    const context = requester ? { ...requester, signal: controller.signal, account: cost.account } : undefined;
     const start = (): Promise<CachedResult<T>> => (shared === null ? this.computeFresh(compute) : this.lookup(key, compute));
     const work = context ? withEngineContext(context, start) : start();
     const lookup: SharedLookup = {
       controller,
       waiters: 0,
       context,
+      cost,
       promise: work.finally(() => {
+        cost.charge();
         this.inFlight.delete(key);
         if (this.computing.get(answer)?.key === key) this.computing.delete(answer);
       }),
     };
     this.inFlight.set(key, lookup);
-    this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null, nextContext: undefined });
+    this.computing.set(answer, { key, done: lookup.promise.then(noop, noop), next: null, nextContext: undefined, nextCost: new SharedCost() });
     return [untilDeadline(this.join(lookup) as Promise<CachedResult<T>>), key];
   }
 
   /** Counts the current request among those waiting for `lookup`, until it leaves or is answered. */
   private join(lookup: SharedLookup): Promise<CachedResult<unknown>> {
     const joiner = currentEngineContext();
+    lookup.cost.add(joiner);
     if (lookup.context) raiseEngineContext(lookup.context, joiner);
     const signal = joiner?.signal;
     lookup.waiters++;
