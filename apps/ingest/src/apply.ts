@@ -107,10 +107,8 @@ export class BatchWriter {
     const columns = spec.columns.map((column) => column.name);
     const uncached = [...rows.keys()].filter((id) => !this.recentImages.get(spec.name, id));
     // The latest version of each row, tombstones included (FINAL would hide a deleted row, and a
-    // replayed older change of it would then look new). The keys are written into the statement
-    // (checked integers, nothing else can get in): the embedded engine runs statements with bound
-    // parameters one at a time process-wide, so a bound list would wait behind every statistics
-    // query under way before the batch could be written.
+    // replayed older change of it would then look new). The keys are written into the statement as
+    // checked integers (nothing else can get in).
     const previous =
       uncached.length === 0
         ? []
