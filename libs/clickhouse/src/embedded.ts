@@ -44,10 +44,14 @@ export class EmbeddedClickHouse implements ClickHouse {
     return new EmbeddedClickHouse(session, database, dataDir);
   }
 
+  // Every statement goes through chdb's bound path (queryBindAsync), which chdb runs one at a time
+  // across the process. Its unbound path can run alongside, but when the ingest's lookups used it,
+  // CI saw one resolve its table outside the session's database, and a 60-minute soak counted one
+  // change twice in an aggregate: not to be used until that is understood.
   async query<Row>(sql: string, params: QueryParams = {}): Promise<Row[]> {
     this.assertOpen();
     try {
-      const result = await this.run(sql, params, 'JSONEachRow');
+      const result = await this.session.queryBindAsync(sql, params, { format: 'JSONEachRow' });
       const text = result.text();
       if (!text) return [];
       return text
@@ -66,7 +70,7 @@ export class EmbeddedClickHouse implements ClickHouse {
   async queryRaw(sql: string, params: QueryParams, format: string): Promise<RawQueryResult> {
     this.assertOpen();
     try {
-      const result = await this.run(sql, params, format);
+      const result = await this.session.queryBindAsync(sql, params, { format });
       const bytes = result.bytes();
       return {
         body: Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength),
@@ -108,7 +112,7 @@ export class EmbeddedClickHouse implements ClickHouse {
   async command(sql: string, params: QueryParams = {}): Promise<void> {
     this.assertOpen();
     try {
-      await this.run(sql, params, 'Null');
+      await this.session.queryBindAsync(sql, params, { format: 'Null' });
     } catch (error) {
       throw wrap(error, sql);
     }
@@ -149,16 +153,6 @@ export class EmbeddedClickHouse implements ClickHouse {
     for (const session of this.streamSessions) session.close();
     this.streamSessions.clear();
     this.session.close();
-  }
-
-  /**
-   * Every statement through chdb's bound path, which it runs one at a time across the process. (Its
-   * unbound path can run alongside, but CI saw an unbound SELECT of the ingest resolve its table
-   * outside the session's database, and a 60-minute soak with it counted one change twice in an
-   * aggregate: not used until that is understood.)
-   */
-  private run(sql: string, params: QueryParams, format: string): ReturnType<Session['queryAsync']> {
-    return this.session.queryBindAsync(sql, params, { format });
   }
 
   private assertOpen(): void {
