@@ -68,7 +68,7 @@ export class BatchWriter {
         await this.clickhouse.command(`TRUNCATE TABLE ${table}`);
       }
     }
-    await Promise.all([...batch.rows].map(([name, rows]) => this.writeTable(tableSpec(name)!, rows)));
+    await allEnded([...batch.rows].map(([name, rows]) => this.writeTable(tableSpec(name)!, rows)));
     const commitTime = batch.commitTime ?? new Date();
     await this.state.saveCheckpoint({ lsn: formatLsn(batch.endLsn), commitTime: commitTime.toISOString() });
     return commitTime;
@@ -83,7 +83,7 @@ export class BatchWriter {
     // that image a second time (the signed log and the aggregates would count that change twice).
     const changed = signed ? [...rows].filter(([id]) => signed.applied.has(id)) : [...rows];
     const lines = changed.map(([id, change]) => (change.image === null ? tombstoneLine(id, change.version) : stateLine(change.image, change.version)));
-    await Promise.all([
+    await allEnded([
       lines.length > 0 ? this.clickhouse.insert({ table: name, format: 'JSONEachRow', values: Buffer.from(lines.join('\n')) }) : undefined,
       spec.derived && signed && signed.lines.length > 0
         ? this.clickhouse.insert({ table: spec.derived.signed, format: 'JSONEachRow', values: Buffer.from(signed.lines.join('\n')) })
@@ -135,6 +135,18 @@ export class BatchWriter {
     }
     return { lines, applied };
   }
+}
+
+/**
+ * Waits for every write to end, then fails with the first failure. Promise.all would fail at the
+ * first one with the others still on their way: the ingest would then rebuild the derived tables
+ * while a write of the failed batch was still to land, and that write's +1 would be counted on top
+ * of a rebuild that already held it (a 60-minute soak saw one request counted twice that way).
+ */
+async function allEnded(writes: ReadonlyArray<Promise<unknown> | undefined>): Promise<void> {
+  const ended = await Promise.allSettled(writes);
+  const failure = ended.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
 }
 
 /** A row key as an integer literal: keys beyond 2^53 would not survive the conversion. */
