@@ -17,6 +17,9 @@ import { finishedSnapshotProgress, takeSnapshot } from './snapshot.js';
 import { SourceDatabase } from './source.js';
 import { IngestStateStore } from './state.js';
 
+/** A stream that ran this long before failing was healthy: its reconnect backoff starts over. */
+const HEALTHY_STREAM_MS = 30_000;
+
 export interface IngestOptions {
   databaseUrl: string;
   clickhouse: ClickHouse;
@@ -188,6 +191,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
   private async superviseStream(first: ReplicationConnection): Promise<void> {
     let replication: ReplicationConnection | null = first;
     let delayMs = 500;
+    let streamingSince: number | null = null;
     while (!this.stopped) {
       try {
         replication ??= await this.connect();
@@ -198,11 +202,16 @@ export class Ingest extends EventEmitter implements IngestFeed {
         }
         this.currentStatus.state = 'streaming';
         this.logger.log({ message: 'streaming', slot: this.options.slot, from: formatLsn(this.appliedLsn) });
+        streamingSince = Date.now();
         await this.streamOnce(replication);
         if (this.streamFailure) throw this.streamFailure;
         if (!this.stopped) throw new Error('replication connection closed');
       } catch (error) {
         if (this.stopped) break;
+        // A stream that had been healthy for a while starts the backoff again from its shortest step
+        // (else, over weeks of rare blips, every reconnect would end up waiting the longest).
+        if (streamingSince !== null && Date.now() - streamingSince >= HEALTHY_STREAM_MS) delayMs = 500;
+        streamingSince = null;
         const message = errorMessage(error);
         this.currentStatus.state = 'reconnecting';
         this.currentStatus.lastError = message;
@@ -211,9 +220,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
         replication = null;
         await new Promise((resolve) => setTimeout(resolve, delayMs));
         delayMs = Math.min(delayMs * 2, 30_000);
-        continue;
       }
-      delayMs = 500;
     }
   }
 
