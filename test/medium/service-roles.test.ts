@@ -230,15 +230,17 @@ describe('SERVICE_ROLE=api and SERVICE_ROLE=ingest', () => {
     await redis.kill();
     await insertRequest();
     await ingest!.ingest.catchUp(30_000);
-    // Redis comes back empty (no persistence): the feed is rebuilt by the ingest's next heartbeat.
-    await redis.start();
-    const moved = await nextEvent(
+    // Listening before Redis returns: the push may come while redis.start() still waits for its ping.
+    const moving = nextEvent(
       socket,
       'stats:update',
       (update) => update.room === 'realtime' && (update.data as RealTimeStats).last_24h.new_requests === before.last_24h.new_requests + 1,
-      20_000,
+      30_000,
       'realtime room moved by the change applied while Redis was away',
     );
+    // Redis comes back empty (no persistence): the feed is rebuilt by the ingest's next heartbeat.
+    await redis.start();
+    const moved = await moving;
     expect(moved.room).toBe('realtime');
     await waitFor('the API cache back on Redis', async () => {
       const answer = await stats();
