@@ -16,9 +16,10 @@ import { fork, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { ConsoleLogger } from '@nestjs/common';
 import { signAccessToken } from '../apps/api/src/auth/jwt.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';
 import { startRuntime } from '../apps/api/src/runtime.js';
@@ -174,6 +175,47 @@ function slope(xs: number[], ys: number[]): number {
   return denominator === 0 ? Number.NaN : numerator / denominator;
 }
 
+/** Nest logger writing warnings and errors (and the info lines that say what the ingest rebuilt) to a file. */
+class WarningsFile extends ConsoleLogger {
+  count = 0;
+  private readonly lines: string[] = [];
+
+  constructor(readonly path: string) {
+    super('soak', { logLevels: ['log', 'warn', 'error'] });
+    mkdirSync(dirname(path), { recursive: true });
+  }
+
+  override log(message: unknown, context?: string): void {
+    // Info lines only where they tell of a rebuild (they follow a failure).
+    if (/rebuilt|rebuilding/.test(JSON.stringify(message))) this.write('LOG', message, context);
+  }
+
+  override warn(message: unknown, context?: string): void {
+    this.count++;
+    this.write('WARN', message, context);
+  }
+
+  override error(message: unknown, stackOrContext?: string, context?: string): void {
+    this.count++;
+    this.write('ERROR', message, context ?? stackOrContext);
+  }
+
+  override debug(): void {}
+
+  override verbose(): void {}
+
+  matching(pattern: RegExp): number {
+    return this.lines.filter((line) => pattern.test(line)).length;
+  }
+
+  private write(level: string, message: unknown, context: string | undefined): void {
+    const line = `${new Date().toISOString()} ${level} [${context ?? ''}] ${typeof message === 'string' ? message : JSON.stringify(message)}`;
+    this.lines.push(line);
+    if (this.lines.length > 10_000) this.lines.shift();
+    appendFileSync(this.path, `${line}\n`);
+  }
+}
+
 export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise<void> {
   const startedAt = new Date();
   const durationSeconds = args.minutes * 60;
@@ -208,7 +250,10 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     INGEST_PUBLICATION: slot,
   });
   console.log('\nstarting the service (snapshot into a fresh embedded ClickHouse)...');
-  const runtime = await startRuntime(config, { logger: false });
+  // The service's warnings and errors, kept beside the results (a failed batch, a rebuild of the
+  // derived tables and their causes are what explains a mismatch).
+  const serviceLog = new WarningsFile(join(fromRoot('bench', 'results'), `soak-${startedAt.toISOString().replace(/[:.]/g, '-')}-service.log`));
+  const runtime = await startRuntime(config, { logger: serviceLog });
   cleanups.add('stop the service', () => runtime.close());
   await runtime.ready;
   let appliedChanges = 0;
@@ -485,6 +530,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
     { figure: 'HTTP answers (any status)', value: stopped.requests, 'per s': round(stopped.requests / durationSeconds, 1), note: `p50 ${round(stopped.latencyP50Ms, 1)} ms, p99 ${round(stopped.latencyP99Ms, 1)} ms over the run` },
     { figure: 'HTTP errors', value: errors.non2xx + errors.timeouts + errors.networkErrors + errors.dropped, note: `non-2xx ${errors.non2xx} (statuses ${JSON.stringify(statuses)}), timeouts ${errors.timeouts}, network ${errors.networkErrors}, dropped ${errors.dropped}` },
     { figure: 'socket pushes received', value: total('pushes'), 'per s': round(total('pushes') / durationSeconds, 1), note: `${errors.socketDisconnects} disconnects` },
+    { figure: 'service warnings / errors logged', value: serviceLog.count, note: `${serviceLog.matching(/replication stream failed/)} stream failures, ${serviceLog.matching(/signed logs and aggregates rebuilt|rebuilding the signed logs/)} rebuilds; ${serviceLog.path}` },
     { figure: 'exact check mismatches', value: mismatches, note: `${check.length} endpoints: global_statistics ${PERIODS.join('/')}, ${SECTIONS.length} sections, real_time_stats` },
   ]);
   const failedByPath = Object.entries(failedPaths).sort((a, b) => b[1] - a[1]);
