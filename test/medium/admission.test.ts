@@ -2,7 +2,8 @@
 // a quick 503 with Retry-After (never a hang), live screens go first, an abandoned request gives
 // up its place, and what is answered is exact (the same as when the service is quiet).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AdmittedClickHouse } from '../../libs/clickhouse/src/admission.js';
+import { AdmittedClickHouse, EngineBusyError } from '../../libs/clickhouse/src/admission.js';
+import { AlertsService } from '../../apps/api/src/alerts/alerts.service.js';
 import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
 import { CLICKHOUSE } from '../../apps/api/src/tokens.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
@@ -77,5 +78,28 @@ describe('admission control of the engine', () => {
     expect(await Promise.all(abandoned)).toEqual(['AbortError', 'AbortError', 'AbortError', 'AbortError']);
     await Promise.all(busy);
     expect(admission.status().refused.cancelled).toBeGreaterThan(before);
+  }, 60_000);
+
+  it('alerts do not go blind under a crowd: a round refused for a full queue makes the next one go first', async () => {
+    const admission = (runtime.app.get(CLICKHOUSE) as AdmittedClickHouse).admission;
+    const alerts = runtime.app.get(AlertsService);
+    const queued = (): number => Object.values(admission.status().queued).reduce((sum, n) => sum + n, 0);
+    const crowd = Array.from({ length: 80 }, (_, i) => get(`${BASE}/global_statistics/?from=2024-${String(1 + (i % 12)).padStart(2, '0')}-${String(1 + Math.floor(i / 12)).padStart(2, '0')}`));
+    const deadline = Date.now() + 5_000;
+    while (queued() < 40) {
+      if (Date.now() > deadline) throw new Error(`the crowd never filled the queue (${queued()} waiting)`);
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+    // Background work finds the queue full: refused at once.
+    await expect(alerts.evaluate('threshold')).rejects.toBeInstanceOf(EngineBusyError);
+    expect(queued(), 'still a full queue').toBeGreaterThanOrEqual(40);
+    // The next round is not refused: it goes first, ahead of the crowd still waiting.
+    const report = await alerts.evaluate('threshold');
+    expect(report.evaluated).toBe(true);
+    expect(report.failedRules).toBe(0);
+    expect(alerts.refusedRoundsTotal).toBeGreaterThanOrEqual(1);
+    await Promise.all(crowd);
+    // Quiet again: rounds are background work once more, and succeed.
+    expect((await alerts.evaluate('threshold')).evaluated).toBe(true);
   }, 60_000);
 });

@@ -11,7 +11,7 @@ import { SchedulerRegistry } from '@nestjs/schedule';
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
 import type { Alert, AlertRule } from '../../../../libs/metrics/src/alerts.js';
-import { withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
+import { EngineBusyError, withEngineContext } from '../../../../libs/clickhouse/src/admission.js';
 import { releaseLease, tryAcquireLease } from '../../../../libs/state/src/leases.js';
 import type { StateStore } from '../../../../libs/state/src/store.js';
 import type { AppliedBatch, IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
@@ -65,6 +65,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private lastEvaluation: { at: string; which: 'all' | 'threshold'; report: EvaluationReport } | null = null;
   /** Evaluation rounds finished by this process, for /metrics. */
   readonly evaluationRounds: Record<'all' | 'threshold', number> = { all: 0, threshold: 0 };
+  /** Rounds refused in a row by a saturated engine (the next one then runs first in line), and in all. */
+  private refusedRounds = 0;
+  refusedRoundsTotal = 0;
   private readonly onApplied = (batch: AppliedBatch): void => this.afterBatch(batch);
   /** Ends the subscription to the ingest feed's batches. */
   private stopListening: (() => void) | null = null;
@@ -121,6 +124,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   }
 
   private failed(error: unknown): void {
+    // A busy engine is not a fault: said once per streak, in evaluate().
+    if (error instanceof EngineBusyError) return;
     this.logger.error({ message: 'alert evaluation failed', error: errorMessage(error) });
   }
 
@@ -151,12 +156,30 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   /** One evaluation round; `threshold` evaluates only the threshold rules (cheap, after batches). */
   evaluate(which: 'all' | 'threshold' = 'all', now?: Date): Promise<EvaluationReport> {
-    // Background work: after live screens, dashboards, exports and analysts in the engine's queue.
-    return this.serial(() =>
-      withEngineContext({ priority: 'background', deadline: Date.now() + ROUND_LIMIT_MS }, () => this.evaluateNow(which, now ?? new Date())).finally(() => {
+    return this.serial(async () => {
+      // Background work: after live screens, dashboards, exports and analysts in the engine's
+      // queue. But a round refused because the engine was saturated makes the next one go first
+      // (live: first in line, never refused for a full queue): alerts must not go blind exactly
+      // when the service is busiest. One round in two at most, each a few small queries.
+      const priority = this.refusedRounds > 0 ? 'live' : 'background';
+      try {
+        const report = await withEngineContext({ priority, deadline: Date.now() + ROUND_LIMIT_MS }, () => this.evaluateNow(which, now ?? new Date()));
+        if (this.refusedRounds > 0) this.logger.log({ message: 'alert evaluation back after a saturated engine', refused_rounds: this.refusedRounds });
+        this.refusedRounds = 0;
+        return report;
+      } catch (error) {
+        if (error instanceof EngineBusyError) {
+          this.refusedRounds++;
+          this.refusedRoundsTotal++;
+          if (this.refusedRounds === 1) {
+            this.logger.warn({ message: 'alert round refused by a saturated engine; the next one goes first in line', error: error.message });
+          }
+        }
+        throw error;
+      } finally {
         this.step = 'idle';
-      }),
-    );
+      }
+    });
   }
 
   private async evaluateNow(which: 'all' | 'threshold', now: Date): Promise<EvaluationReport> {
@@ -187,6 +210,9 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
             ? await thresholdFindings(this.clickhouse, rule, now)
             : await anomalyFindings(this.clickhouse, rule, now, await this.starts.of(rule.metric));
       } catch (error) {
+        // A saturated engine ends the round (the others' queries would be refused too; the next
+        // round goes first in line).
+        if (error instanceof EngineBusyError) throw error;
         // One rule failing (its query) must not silence the others; its alerts keep their state.
         report.failedRules++;
         this.logger.error({ message: 'rule evaluation failed', rule_id: rule.id, error: errorMessage(error) });

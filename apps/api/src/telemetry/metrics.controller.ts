@@ -90,6 +90,7 @@ export class MetricsController implements OnModuleInit {
     metrics.gauge('realtime_sockets', 'Socket.IO connections on this process', () => this.gateway.status().sockets);
     metrics.gauge('realtime_rooms', 'Live rooms computed by this process', () => this.gateway.status().rooms);
     metrics.counter('alert_rounds_total', 'Alert evaluation rounds finished by this process, by kind (all rules, or threshold rules after an ingest batch)', () => ({ ...this.alerts.evaluationRounds }), 'which');
+    metrics.counter('alert_rounds_refused_total', 'Alert evaluation rounds refused by a saturated engine (the next round then goes first in line)', () => this.alerts.refusedRoundsTotal);
     metrics.labelledGauge('export_jobs', 'Export jobs kept in the state store, by status', 'status', () => this.exportJobs.countsByStatus());
     metrics.counter('auth_refused_requests_total', 'Requests refused with 429 after too many refused credentials from their address', () => this.authFailures.status().refused_requests);
     metrics.gauge('auth_failure_tracked_clients', 'Addresses with refused credentials in the current minute', () => this.authFailures.status().tracked_clients);
