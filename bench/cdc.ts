@@ -130,7 +130,7 @@ function rate(count: number, ms: number): number {
 export async function runCdcBench(args: BenchArgs, cleanups: Cleanups): Promise<void> {
   const runStarted = new Date();
   const { db, data } = await generatedDatabase(args, cleanups);
-  const config = loadConfig({ ...process.env, DATABASE_URL: db.url });
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, JWT_SECRET: process.env.JWT_SECRET ?? 'bench-secret' });
   const batch = { batchRows: config.ingestBatchRows, batchDelayMs: config.ingestBatchDelayMs };
 
   // --- baseline (a): Postgres reading the tables the way the snapshot does -----------------------

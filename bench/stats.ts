@@ -61,7 +61,7 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
 
   const ch = await createTestClickHouse();
   cleanups.add(`delete ClickHouse directory ${ch.dataDir}`, () => ch.destroy());
-  const config = loadConfig({ ...process.env, DATABASE_URL: db.url });
+  const config = loadConfig({ ...process.env, DATABASE_URL: db.url, JWT_SECRET: process.env.JWT_SECRET ?? 'bench-secret' });
   const slot = uniqueName('bench_slot');
   const ingest = new Ingest({
     databaseUrl: db.url,

@@ -254,8 +254,8 @@ describe('custom dashboards', () => {
     // The API's first list gives the guide's overview as the default dashboard, opened first.
     await page.locator('[data-dashboard-id] .react-grid-layout').waitFor({ timeout: 60_000 });
     await expect.poll(() => page.locator('.widget-metric').count(), { timeout: 60_000 }).toBeGreaterThan(0);
-    // Figures in their unit, as on the tabs: revenue in F CFA, the rating out of 5.
-    await expect.poll(() => page.locator('[data-widget-id="total-revenue"] .widget-metric').textContent(), { timeout: 60_000 }).toMatch(/^[\d\s\u202f\u00a0]+(,\d+)?\s?F\sCFA$/);
+    // Figures in their unit, as on the tabs and in the exports: revenue in FCFA, the rating out of 5.
+    await expect.poll(() => page.locator('[data-widget-id="total-revenue"] .widget-metric').textContent(), { timeout: 60_000 }).toMatch(/^[\d\s\u202f\u00a0]+(,\d+)?\u00a0FCFA$/);
     expect(await page.locator('[data-widget-id="avg-rating"] .widget-metric').textContent()).toMatch(/\/\s?5$/);
     await page.waitForTimeout(800);
     await page.screenshot({ path: join(shots, '04-default-dashboard.png'), fullPage: true });

@@ -162,9 +162,15 @@ describe('logging and shutdown', () => {
     expect(loadConfig({ LOG_LEVEL: 'warn' }).logLevel).toBe('warn');
   });
 
+  it('reads LOG_FORMAT: text by default, json in any case', () => {
+    expect(loadConfig({}).logFormat).toBe('text');
+    expect(loadConfig({ LOG_FORMAT: 'JSON' }).logFormat).toBe('json');
+  });
+
   it.each([
     ['LOG_LEVEL', 'verbose'],
     ['LOG_LEVEL', 'log'],
+    ['LOG_FORMAT', 'yaml'],
     ['SHUTDOWN_TIMEOUT_SECONDS', '0'],
     ['SHUTDOWN_TIMEOUT_SECONDS', 'soon'],
   ])('rejects %s=%s naming the variable', (name, value) => {
@@ -183,8 +189,18 @@ describe('analyst gateway rate limit', () => {
   });
 });
 
+describe('JWT_SECRET', () => {
+  it('is required with DATABASE_URL, except by the ingest service; the embedded demo keeps its own', () => {
+    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' })).toThrow(/^configuration JWT_SECRET: required with DATABASE_URL/);
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', JWT_SECRET: 's' }).jwtSecret).toBe('s');
+    const ingest = { CLICKHOUSE_URL: 'http://clickhouse:8123', REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://u@db:5432/app', SERVICE_ROLE: 'ingest' };
+    expect(loadConfig(ingest).jwtSecret).toBeUndefined();
+    expect(loadConfig({}).jwtSecret).toBeUndefined();
+  });
+});
+
 describe('service role (SERVICE_ROLE)', () => {
-  const split = { CLICKHOUSE_URL: 'http://clickhouse:8123', REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://u@db:5432/app' };
+  const split = { CLICKHOUSE_URL: 'http://clickhouse:8123', REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://u@db:5432/app', JWT_SECRET: 'django-secret' };
 
   it('defaults to all (API and ingest in one process), with a 10 s ingest status TTL', () => {
     expect(loadConfig({}).serviceRole).toBe('all');

@@ -1,19 +1,18 @@
 import { describe, expect, it } from 'vitest';
+import { formatInstant, formatValue, isNumericFormat } from '../../apps/api/src/exports/format-fr.js';
 import {
   formatDateKey,
   formatHours,
-  formatInstant,
+  formatMonthKey,
   formatNumberFr,
   formatPercent,
   formatRating,
-  formatValue,
   formatXof,
   hundredths,
-  isNumericFormat,
   MISSING_VALUE,
   NARROW_NBSP as N,
   NBSP as S,
-} from '../../apps/api/src/exports/format-fr.js';
+} from '../../libs/metrics/src/format-fr.js';
 
 describe('French report values', () => {
   it('groups thousands with narrow no-break spaces and uses a decimal comma', () => {
@@ -65,6 +64,9 @@ describe('French report values', () => {
     expect(formatDateKey('2026-11')).toBe('2026-11');
     expect(formatDateKey('Semaine 1')).toBe('Semaine 1');
     expect(formatDateKey('2026-02-30')).toBe('2026-02-30');
+    expect(formatMonthKey('2026-12')).toBe('déc. 2026');
+    expect(formatMonthKey('2026-13')).toBe('2026-13');
+    expect(formatMonthKey('2026-12-02')).toBe('2026-12-02');
   });
 
   it('prints instants in words, in UTC', () => {

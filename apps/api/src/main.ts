@@ -27,7 +27,7 @@ class StatisticsLogger extends ConsoleLogger {
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = new StatisticsLogger({
-    json: process.env.LOG_FORMAT === 'json',
+    json: config.logFormat === 'json',
     colors: process.stdout.isTTY === true, // undefined (a file, a pipe) would mean Nest's default: colours
     logLevels: nestLogLevels(config.logLevel),
     // One line per record (objects inline): a record is one line to read, grep or count.

@@ -144,9 +144,6 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
     forceStop: () => embedded?.kill(),
   };
   try {
-    if (config.databaseUrl && !config.jwtSecret) {
-      throw new ConfigError('JWT_SECRET', 'required with DATABASE_URL: the Django SECRET_KEY that signs access tokens');
-    }
     // The service's own state (alert rules…), never in the operational database; closed last.
     const stateStore = await openStateStore(config);
     cleanups.push({ step: 'state store', run: () => stateStore.close() });

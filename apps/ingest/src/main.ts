@@ -15,7 +15,7 @@ import { Ingest } from './ingest.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  Logger.overrideLogger(new ConsoleLogger({ json: process.env.LOG_FORMAT === 'json', colors: false, logLevels: nestLogLevels(config.logLevel) }));
+  Logger.overrideLogger(new ConsoleLogger({ json: config.logFormat === 'json', colors: false, logLevels: nestLogLevels(config.logLevel) }));
   if (!config.databaseUrl) throw new ConfigError('DATABASE_URL', 'required by the standalone ingest');
   const clickhouse = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.clickhouseDataDir, database: config.clickhouseDatabase });
   await runMigrations(clickhouse, fromRoot('clickhouse', 'migrations'));

@@ -60,6 +60,8 @@ export interface AppConfig {
   reports: ReportSettings;
   /** LOG_LEVEL: the least severe level written (debug adds per-second and per-request detail). */
   logLevel: LogLevel;
+  /** LOG_FORMAT: 'text' (one line per record) or 'json' (one JSON object per line). */
+  logFormat: LogFormat;
   /** SHUTDOWN_TIMEOUT_SECONDS: a stop that takes longer is forced, and the process exits non-zero. */
   shutdownTimeoutSeconds: number;
   /** HTTP and socket exposure: CORS, security headers, authentication failures, /metrics. */
@@ -194,6 +196,17 @@ function logLevel(env: Env, name: string, fallback: LogLevel): LogLevel {
   return level;
 }
 
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+function logFormat(env: Env): LogFormat {
+  const raw = optional(env, 'LOG_FORMAT')?.toLowerCase();
+  if (raw === undefined) return 'text';
+  const format = LOG_FORMATS.find((candidate) => candidate === raw);
+  if (!format) throw new ConfigError('LOG_FORMAT', `expected one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
+  return format;
+}
+
 function optional(env: Env, name: string): string | undefined {
   const value = env[name]?.trim();
   return value ? value : undefined;
@@ -299,6 +312,19 @@ function serviceRole(env: Env): ServiceRole {
   return role;
 }
 
+/**
+ * JWT_SECRET: the Django SECRET_KEY that signs access tokens. Required wherever the API serves a
+ * real operational database (DATABASE_URL); the embedded demo makes and keeps its own, and the
+ * ingest service checks no tokens.
+ */
+function jwtSecret(env: Env): string | undefined {
+  const secret = optional(env, 'JWT_SECRET');
+  if (!secret && optional(env, 'DATABASE_URL') && optional(env, 'SERVICE_ROLE')?.toLowerCase() !== 'ingest') {
+    throw new ConfigError('JWT_SECRET', 'required with DATABASE_URL: the Django SECRET_KEY that signs access tokens');
+  }
+  return secret;
+}
+
 /** The environment variable of each default alert threshold (the guide's names). */
 export const ALERT_THRESHOLD_VARIABLES: Readonly<Record<keyof AlertThresholds, string>> = {
   requests: 'REQUEST_THRESHOLD',
@@ -328,7 +354,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     alertThresholdsSet: (Object.keys(ALERT_THRESHOLD_VARIABLES) as Array<keyof AlertThresholds>).filter(
       (key) => optional(env, ALERT_THRESHOLD_VARIABLES[key]) !== undefined,
     ),
-    jwtSecret: optional(env, 'JWT_SECRET'),
+    jwtSecret: jwtSecret(env),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
     replicationSlot: identifier(env, 'INGEST_SLOT', 'depanneteliman_statistics'),
@@ -340,6 +366,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
     logLevel: logLevel(env, 'LOG_LEVEL', 'info'),
+    logFormat: logFormat(env),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 3600),
     serviceRole: serviceRole(env),
     ingestStatusTtlSeconds: integer(env, 'INGEST_STATUS_TTL_SECONDS', 10, 2, 3600),

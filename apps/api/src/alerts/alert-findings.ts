@@ -3,7 +3,7 @@
 // (too little history, too few requests for a rate) yield no finding, so their state is kept.
 import type { ClickHouse } from '../../../../libs/clickhouse/src/clickhouse.js';
 import { ALERT_WINDOW_TEXT, type AlertComparison, type AlertMetric, type AlertRule, type AlertScope, type AlertWindow } from '../../../../libs/metrics/src/alerts.js';
-import { frenchNumber } from '../../../../libs/metrics/src/french-number.js';
+import { frenchNumber } from '../../../../libs/metrics/src/format-fr.js';
 import { daysBefore, hoursBefore, periodStart } from '../../../../libs/metrics/src/windows.js';
 import { judge, MIN_RATE_BASIS, type Observation } from './anomaly.js';
 import { dataStart, measure, type TimeRange } from './queries/alert-metrics.js';

@@ -21,6 +21,7 @@ import type { AppConfig } from '../../../../libs/config/src/config.js';
 import { parseLsn, type AppliedBatch, type IngestFeed } from '../../../../libs/ingest-feed/src/feed.js';
 import { APP_CONFIG, CACHE_BACKEND, INGEST } from '../tokens.js';
 import { type CacheBackend, type CacheBackendKind, withRedisTimeout } from './cache-backend.js';
+import { staleVerdict } from './bounded-staleness.js';
 import { canonicalFilters, entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
 import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 import { logBackgroundFailure } from '../engine/background-failure.js';
@@ -225,13 +226,12 @@ export class StatisticsCacheService implements OnModuleDestroy {
     const recent = this.recent.get(answer);
     const maxStaleMs = options.maxStaleMs ?? 0;
     const ageMs = recent ? Date.now() - Date.parse(recent.result.generatedAt) : Infinity;
-    if (maxStaleMs > 0 && recent && recent.key !== null && recent.key !== key && ageMs <= maxStaleMs) {
-      // The client prefers speed within its bound: the last answer, said to be stale. Once it is half
-      // as old as the bound allows, the current one is computed in the background, so that under
-      // constant change such clients keep being answered at once instead of all waiting for a
-      // computation when the bound runs out.
+    const verdict = staleVerdict(ageMs, maxStaleMs);
+    if (verdict !== 'too-old' && recent && recent.key !== null && recent.key !== key) {
+      // The client prefers speed within its bound: the last answer, said to be stale (the current
+      // one computed in the background from half the bound on: bounded-staleness.ts).
       this.counters.staleServed++;
-      if (ageMs >= maxStaleMs / 2 && !this.computing.has(answer)) {
+      if (verdict === 'serve-and-refresh' && !this.computing.has(answer)) {
         this.refreshAhead(() => this.fresh(endpoint, filters, tables, compute, key, answer, shared), answer, maxStaleMs);
       }
       return { ...(recent.result as CachedResult<T>), cached: true, stale: true };

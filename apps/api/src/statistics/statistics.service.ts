@@ -23,6 +23,7 @@ import { APP_CONFIG, CLICKHOUSE, INGEST } from '../tokens.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from './compute.js';
 import { computeLegacyStatistics } from './project-statistics.js';
 import { resolveFilters } from './dto/filters.js';
+import { staleVerdict } from '../cache/bounded-staleness.js';
 import { FreshShare } from './fresh-share.js';
 import { logBackgroundFailure } from '../engine/background-failure.js';
 
@@ -189,12 +190,12 @@ export class StatisticsService {
     this.assertReady();
     const maxStaleSeconds = freshness.maxStaleSeconds ?? this.config.statisticsMaxStalenessSeconds;
     const last = this.lastRealTime;
-    if (maxStaleSeconds > 0 && last) {
+    if (last) {
       const ageMs = Date.now() - last.asOf.getTime();
-      if (ageMs <= maxStaleSeconds * 1000) {
-        // Half as old as allowed: the next one is computed meanwhile (shared with any fresh request),
-        // so that such clients keep being answered at once.
-        if (ageMs >= (maxStaleSeconds * 1000) / 2 && !this.realTime.running('real_time_stats')) {
+      const verdict = staleVerdict(ageMs, maxStaleSeconds * 1000);
+      if (verdict !== 'too-old') {
+        // The next one computed meanwhile is shared with any fresh request (bounded-staleness.ts).
+        if (verdict === 'serve-and-refresh' && !this.realTime.running('real_time_stats')) {
           this.realTimeStats().catch((error: unknown) => logBackgroundFailure(this.logger, 'background refresh of real_time_stats failed', error));
         }
         return { stats: last.stats, ageSeconds: Math.floor(ageMs / 1000) };

@@ -4,7 +4,7 @@ import type { AlertComparison, AlertKind, AlertMetric, AlertSeverity, AlertStatu
 
 export const METRIC_LABELS: Record<AlertMetric, string> = {
   requests: 'Demandes créées',
-  revenue: 'Revenus (F CFA)',
+  revenue: 'Revenus (FCFA)',
   failure_rate: 'Taux d\'échec (%)',
   failed_logins: 'Connexions échouées',
 };

@@ -343,7 +343,7 @@ function RuleForm({ rule, onCancel, onSaved }: { rule: AlertRule | null; onCance
         {field('kind', 'Type de règle', select('kind', ALERT_KINDS, KIND_LABELS))}
         {field('metric', 'Mesure surveillée', select('metric', ALERT_METRICS, METRIC_LABELS))}
         {threshold && field('comparison', 'Comparaison', select('comparison', ALERT_COMPARISONS, COMPARISON_LABELS))}
-        {threshold && field('threshold', 'Seuil', text('threshold', 'decimal'), 'Nombre, F CFA ou % selon la mesure.')}
+        {threshold && field('threshold', 'Seuil', text('threshold', 'decimal'), 'Nombre, FCFA ou % selon la mesure.')}
         {threshold && field('window', 'Fenêtre', select('window', ALERT_WINDOWS, WINDOW_LABELS))}
         {!threshold && field('group_by', 'Comparer', select('group_by', ANOMALY_GROUPS, GROUP_LABELS))}
         {!threshold && field('sensitivity', 'Sensibilité', text('sensitivity', 'decimal'), 'Écarts robustes tolérés (4 par défaut).')}

@@ -137,7 +137,7 @@ function ValueTable({ value, title }: { value: unknown; title: string }) {
   );
 }
 
-/** `format`: the figure's unit as the API gives it (F CFA, %, h, /5), null for a plain number. */
+/** `format`: the figure's unit as the API gives it (FCFA, %, h, /5), null for a plain number. */
 export function WidgetValue({ type, value, title, format }: { type: string; value: unknown; title: string; format: WidgetValueFormat | null }) {
   // The same value object until new data comes: the chart is not redrawn at every render.
   const option = useMemo(() => (value === null || value === undefined || type === 'metric' || type === 'table' ? null : optionOf(type, value, title)), [type, value, title]);

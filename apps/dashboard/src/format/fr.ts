@@ -1,40 +1,21 @@
-// Numbers, money and instants as a French reader expects them (Intl, fr-FR): "1 234 567", "12,5 %",
-// "1 234 567 F CFA", "2 déc. 2026 à 08:15:03 UTC". The API's values are already exact to 2 decimals
-// (libs/metrics/src/exact.ts): they are shown as they are, never rounded again (at most 2 decimals
-// is what they have). Pure functions, also used by the browser tests to compare with the API.
+// The web dashboard's French text. Numbers, units and days come from the module the exports use
+// too (libs/metrics/src/format-fr.ts: "1 234 567 FCFA", "12,5 %", "2 déc. 2026"), so a figure reads
+// the same on a tab, in a PDF and in a workbook, never rounded again. Instants here go to the second
+// (a live screen says how fresh its numbers are). Pure functions, also used by the browser tests to
+// compare pages with the API.
+import { formatDateKey, formatMonthKey, formatNumberAs, frenchNumber, type NumberFormat } from '../../../../libs/metrics/src/format-fr.js';
 
-const decimal = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 2 });
-// XOF has no minor unit in ICU (0 decimals by default): a mean price of 1 234,5 keeps its ,5.
-const xof = new Intl.NumberFormat('fr-FR', { style: 'currency', currency: 'XOF', minimumFractionDigits: 0, maximumFractionDigits: 2 });
 const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const clock = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
-const month = new Intl.DateTimeFormat('fr-FR', { month: 'short', year: 'numeric', timeZone: 'UTC' });
 
-export type ValueKind = 'integer' | 'decimal' | 'xof' | 'percent' | 'hours' | 'rating';
+export type ValueKind = NumberFormat;
 
-export function formatNumber(value: number): string {
-  return decimal.format(value);
-}
-
-export function formatXof(value: number): string {
-  return xof.format(value);
-}
+/** A plain number ("1 234,5"); a value that is not finite (never a figure of the API) as it is, rather than a broken page. */
+export const formatNumber = frenchNumber;
 
 export function formatValue(value: number | null, kind: ValueKind): string {
-  if (value === null) return '—';
-  switch (kind) {
-    case 'integer':
-    case 'decimal':
-      return formatNumber(value);
-    case 'xof':
-      return formatXof(value);
-    case 'percent':
-      return `${formatNumber(value)}\u202f%`;
-    case 'hours':
-      return `${formatNumber(value)}\u00a0h`;
-    case 'rating':
-      return `${formatNumber(value)}\u00a0/\u00a05`;
-  }
+  if (value !== null && !Number.isFinite(value)) return String(value);
+  return formatNumberAs(value, kind);
 }
 
 /** An ISO-8601 instant (UTC on the wire) as "2 déc. 2026 à 08:15:03 UTC". */
@@ -47,13 +28,5 @@ export function formatInstant(iso: string): string {
 
 /** A trend bucket key: "2026-12-02" → "2 déc. 2026", "2026-12" → "déc. 2026"; other keys as they are. */
 export function formatBucket(key: string): string {
-  if (/^\d{4}-\d{2}-\d{2}$/.test(key)) {
-    const date = new Date(`${key}T00:00:00Z`);
-    return Number.isNaN(date.getTime()) ? key : day.format(date);
-  }
-  if (/^\d{4}-\d{2}$/.test(key)) {
-    const date = new Date(`${key}-01T00:00:00Z`);
-    return Number.isNaN(date.getTime()) ? key : month.format(date);
-  }
-  return key;
+  return formatMonthKey(formatDateKey(key));
 }

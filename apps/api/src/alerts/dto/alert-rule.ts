@@ -6,7 +6,7 @@
 // fields of the other kind (comparison/threshold on an anomaly rule, group_by/sensitivity/
 // history_weeks on a threshold rule) may be omitted or null. A PATCH gives any subset; the merged
 // rule is validated as a whole, and `kind` cannot change.
-import { frenchNumber } from '../../../../../libs/metrics/src/french-number.js';
+import { frenchNumber } from '../../../../../libs/metrics/src/format-fr.js';
 import {
   ALERT_COMPARISONS,
   ALERT_KINDS,

@@ -5,7 +5,8 @@ import * as echarts from 'echarts';
 import type { DefaultLabelFormatterCallbackParams, EChartsOption } from 'echarts';
 import { ratio } from '../../../../../libs/metrics/src/exact.js';
 import { escapeHtml } from './html.js';
-import { formatNumberFr, formatValue, hundredths, NARROW_NBSP } from '../format-fr.js';
+import { formatNumberFr, hundredths, NARROW_NBSP } from '../../../../../libs/metrics/src/format-fr.js';
+import { formatValue } from '../format-fr.js';
 import type { CellValue, ReportChart, ReportColumn, ReportTable } from '../report-model.js';
 
 /** Series colours, in order: the brand blue first; distinct in print and for common colour blindness. */
