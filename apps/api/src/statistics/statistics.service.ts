@@ -20,7 +20,7 @@ import { STATISTICS_SOURCE_TABLES, type CachedEndpoint } from '../cache/cache-ke
 import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ApiTelemetry } from '../telemetry/api-telemetry.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST } from '../tokens.js';
-import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from './compute.js';
+import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection, Moments, type Moment } from './compute.js';
 import { computeLegacyStatistics } from './project-statistics.js';
 import { resolveFilters } from './dto/filters.js';
 import { staleVerdict } from '../cache/bounded-staleness.js';
@@ -34,6 +34,13 @@ export interface Freshness {
   maxStaleSeconds?: number;
 }
 
+/**
+ * How long after the first of them computations running on the same data may still share its
+ * instant: an answer is then as of at most this long before its request (with no change applied in
+ * between).
+ */
+const MOMENT_SHARE_MS = 1000;
+
 @Injectable()
 export class StatisticsService {
   private readonly logger = new Logger('statistics.calculation');
@@ -41,6 +48,8 @@ export class StatisticsService {
   private readonly cachedResponses = new WeakMap<object, object>();
   private readonly serialized = new WeakMap<object, string>();
   private readonly realTime = new FreshShare<RealTimeStats>();
+  /** Computations running at the same time on the same data share their instant and their queries (compute.ts). */
+  private readonly moments = new Moments(MOMENT_SHARE_MS);
   /** The newest real_time_stats computed and the instant it describes, for clients that accept it a little old. */
   private lastRealTime: { stats: RealTimeStats; asOf: Date } | null = null;
 
@@ -70,7 +79,7 @@ export class StatisticsService {
   private async cached<T extends object>(
     endpoint: CachedEndpoint,
     filters: StatisticsFilters,
-    compute: (query: StatisticsQuery) => Promise<T>,
+    compute: (query: StatisticsQuery, moment: Moment) => Promise<T>,
     freshness: Freshness = {},
   ): Promise<WithCalculationInfo<T>> {
     const maxStaleSeconds = freshness.maxStaleSeconds ?? this.config.statisticsMaxStalenessSeconds;
@@ -120,15 +129,22 @@ export class StatisticsService {
   private async calculate<T extends object>(
     endpoint: string,
     filters: StatisticsFilters,
-    compute: (query: StatisticsQuery) => Promise<T>,
+    compute: (query: StatisticsQuery, moment: Moment) => Promise<T>,
   ): Promise<WithCalculationInfo<T>> {
     this.assertReady();
     // Read before computing: the figures are at least as fresh as this instant says.
-    const dataAsOf = this.ingest.freshness().dataAsOf;
-    const now = new Date();
+    const { dataAsOf, appliedLsn } = this.ingest.freshness();
+    // Computations that start together on the same data share their instant and their figures.
+    const { moment, release } = this.moments.take(appliedLsn);
+    const now = moment.now;
     const query = resolveFilters(filters, now);
     const started = performance.now();
-    const figures = await compute(query);
+    let figures: T;
+    try {
+      figures = await compute(query, moment);
+    } finally {
+      release();
+    }
     const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
     const applied = describeFilters(query);
     this.logger.log({ message: `${endpoint} computed`, filters: applied, seconds });
@@ -146,18 +162,18 @@ export class StatisticsService {
   }
 
   globalStatistics(filters: StatisticsFilters, freshness: Freshness = {}): Promise<GlobalStatistics> {
-    return this.cached('global_statistics', filters, (query) => computeGlobalStatistics(this.clickhouse, query), freshness);
+    return this.cached('global_statistics', filters, (query, moment) => computeGlobalStatistics(this.clickhouse, query, moment), freshness);
   }
 
   section<S extends Section>(section: S, filters: StatisticsFilters, freshness: Freshness = {}): Promise<WithCalculationInfo<SectionFigures<S>>> {
-    return this.cached(section, filters, (query) => computeSection(this.clickhouse, section, query), freshness);
+    return this.cached(section, filters, (query, moment) => computeSection(this.clickhouse, section, query, moment), freshness);
   }
 
   /** Never cached: the technical KPIs measure the API up to this request. */
   kpis(filters: StatisticsFilters): Promise<WithCalculationInfo<Kpis>> {
-    return this.calculate('kpis', filters, async (query) => {
+    return this.calculate('kpis', filters, async (query, moment) => {
       const [figures, technical] = await Promise.all([
-        computeKpis(this.clickhouse, query, { acquisitionSpendXof: this.config.acquisitionSpendXof }),
+        computeKpis(this.clickhouse, query, { acquisitionSpendXof: this.config.acquisitionSpendXof }, moment),
         this.telemetry.technicalKpis(query, this.ingest.freshness().dataAsOf),
       ]);
       return { ...figures, technical };
