@@ -69,10 +69,8 @@ interface ActiveRoom {
   fingerprint: string | null;
   /** The data last pushed to the room, for sources that push only what moved (RoomSource.delta). */
   pushed: unknown;
-  lastPushAt: number;
-  timer: NodeJS.Timeout | null;
   running: boolean;
-  /** A push was asked while one ran: 'tick' forces a send, 'change' sends if a number moved. */
+  /** A push asked for (while one ran, or until the next round): 'tick' forces a send, 'change' sends if a number moved. */
   pending: 'tick' | 'change' | null;
   /** Bumped by every change to a table the room reads (or its owner's refresh). */
   changes: number;
@@ -112,6 +110,9 @@ export class StatisticsGateway
   private readonly active = new Map<string, ActiveRoom>();
   private readonly counters = { pushes: 0, push_failures: 0, computations: 0 };
   private lastTickAt: string | null = null;
+  /** The next round of change-driven pushes (request()), and when it may start. */
+  private roundTimer: NodeJS.Timeout | null = null;
+  private nextRoundAt = 0;
   private readonly onApplied = (batch: AppliedBatch): void => this.changed(batch.tables);
   /** Ends the subscription to the ingest feed's batches. */
   private stopListening: (() => void) | null = null;
@@ -141,7 +142,7 @@ export class StatisticsGateway
     this.stopListening?.();
     this.scheduler.deleteInterval('statistics.realtime.tick');
     for (const timer of this.expiries.values()) clearTimeout(timer);
-    for (const room of this.active.values()) if (room.timer) clearTimeout(room.timer);
+    if (this.roundTimer) clearTimeout(this.roundTimer);
     this.expiries.clear();
     this.active.clear();
   }
@@ -281,7 +282,7 @@ export class StatisticsGateway
   private track(room: string, source: RoomSource): ActiveRoom {
     let state = this.active.get(room);
     if (!state) {
-      state = { source, fingerprint: null, pushed: undefined, lastPushAt: 0, timer: null, running: false, pending: null, changes: 0, latest: null, computing: null, costMs: 0 };
+      state = { source, fingerprint: null, pushed: undefined, running: false, pending: null, changes: 0, latest: null, computing: null, costMs: 0 };
       this.active.set(room, state);
     }
     return state;
@@ -383,26 +384,43 @@ export class StatisticsGateway
     }
   }
 
-  /** Runs a push now, or once the per-room interval allows; a tick forces a send, a change only if a number moved. */
+  /**
+   * A tick pushes now; a change joins the next round of change-driven pushes. Every room with a
+   * change pending pushes in the same round, at most one round per push interval: their
+   * computations then run together on the same data and share the figures they have in common
+   * (statistics/compute.ts, Moment) instead of each querying them in its own turn.
+   */
   private request(room: string, reason: 'tick' | 'change'): void {
     const state = this.active.get(room);
     if (!state) return;
-    if (state.running || state.timer) {
+    if (state.running) {
       if (state.pending !== 'tick') state.pending = reason;
       return;
     }
-    const wait = state.lastPushAt + this.pushIntervalMs() - Date.now();
-    if (reason === 'change' && wait > 0) {
-      state.pending = reason;
-      state.timer = setTimeout(() => {
-        state.timer = null;
-        const next = state.pending ?? 'change';
-        state.pending = null;
-        void this.publish(room, state, next);
-      }, wait);
+    if (reason === 'tick') {
+      state.pending = null;
+      void this.publish(room, state, 'tick');
       return;
     }
-    void this.publish(room, state, reason);
+    if (state.pending !== 'tick') state.pending = 'change';
+    this.scheduleRound();
+  }
+
+  private scheduleRound(): void {
+    if (this.roundTimer) return;
+    // At once after a quiet spell (the next macrotask: every room the same batch moved is in it).
+    this.roundTimer = setTimeout(() => this.round(), Math.max(0, this.nextRoundAt - Date.now()));
+  }
+
+  private round(): void {
+    this.roundTimer = null;
+    this.nextRoundAt = Date.now() + this.pushIntervalMs();
+    for (const [room, state] of this.active) {
+      if (!state.pending || state.running) continue;
+      const reason = state.pending;
+      state.pending = null;
+      void this.publish(room, state, reason);
+    }
   }
 
   /** The interval between two change-driven pushes of a room: 1 s, or what keeps all rooms' computations within their share of the engine. */
@@ -419,7 +437,6 @@ export class StatisticsGateway
       return;
     }
     state.running = true;
-    state.lastPushAt = Date.now();
     try {
       const payload = await this.payload(state, 0);
       const fingerprint = fingerprintOf(payload.data, state.source.volatile);
@@ -436,11 +453,9 @@ export class StatisticsGateway
       this.failed(room, error);
     } finally {
       state.running = false;
-      if (state.pending && !state.timer) {
-        const next = state.pending;
-        state.pending = null;
-        this.request(room, next);
-      }
+      // Asked for while this one ran: a tick now, a change in the next round.
+      if (state.pending === 'tick') this.request(room, 'tick');
+      else if (state.pending) this.scheduleRound();
     }
   }
 
