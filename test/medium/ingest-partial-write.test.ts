@@ -6,56 +6,8 @@
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { Ingest } from '../../apps/ingest/src/ingest.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
-import type { ClickHouse, InsertRequest, QueryParams } from '../../libs/clickhouse/src/clickhouse.js';
+import { HeldInserts } from '../factories/clickhouse-wrappers.js';
 import { createTestClickHouse, createTestDatabase, uniqueName, type TestClickHouse, type TestDatabase } from '../factories/databases.js';
-
-/** The real engine, except that inserts into one table can be held until the test releases them (a slow write). */
-class HeldInserts implements ClickHouse {
-  readonly engine;
-  readonly database;
-  private held: { table: string; reached: () => void; release: Promise<void> } | null = null;
-
-  constructor(private readonly inner: ClickHouse) {
-    this.engine = inner.engine;
-    this.database = inner.database;
-  }
-
-  /** The next insert into `table` waits for `release()`; `reached` resolves when it starts waiting. */
-  hold(table: string): { reached: Promise<void>; release: () => void } {
-    let release!: () => void;
-    let reached!: () => void;
-    const released = new Promise<void>((resolve) => (release = resolve));
-    const arrived = new Promise<void>((resolve) => (reached = resolve));
-    this.held = { table, reached, release: released };
-    return { reached: arrived, release };
-  }
-
-  query<Row>(sql: string, params?: QueryParams): Promise<Row[]> {
-    return this.inner.query<Row>(sql, params);
-  }
-
-  command(sql: string, params?: QueryParams): Promise<void> {
-    return this.inner.command(sql, params);
-  }
-
-  async insert(request: InsertRequest): Promise<void> {
-    const held = this.held;
-    if (held && held.table === request.table) {
-      this.held = null;
-      held.reached();
-      await held.release;
-    }
-    return this.inner.insert(request);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 let db: TestDatabase;
 let ch: TestClickHouse;

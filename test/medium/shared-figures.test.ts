@@ -6,49 +6,10 @@ import { Ingest } from '../../apps/ingest/src/ingest.js';
 import { EngineBusyError, withEngineContext } from '../../libs/clickhouse/src/admission.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { computeGlobalStatistics, computeKpis, computeSection, Moment, Moments } from '../../apps/api/src/statistics/compute.js';
-import type { ClickHouse, InsertRequest, QueryParams } from '../../libs/clickhouse/src/clickhouse.js';
+import { RecordingClickHouse } from '../factories/clickhouse-wrappers.js';
 import { PERIODS } from '../../libs/metrics/src/types.js';
 import { periodQuery } from '../../libs/metrics/src/windows.js';
 import { createTestClickHouse, createTestDatabase, uniqueName, type TestClickHouse, type TestDatabase } from '../factories/databases.js';
-
-/** The real engine, counting the statements sent; `refuse` makes a matching query fail as the admission queue refuses one. */
-class CountingClickHouse implements ClickHouse {
-  readonly statements: string[] = [];
-  readonly engine;
-  readonly database;
-  refuse: ((sql: string) => boolean) | null = null;
-
-  constructor(private readonly inner: ClickHouse) {
-    this.engine = inner.engine;
-    this.database = inner.database;
-  }
-
-  query<Row>(sql: string, params?: QueryParams): Promise<Row[]> {
-    this.statements.push(sql);
-    if (this.refuse?.(sql)) {
-      this.refuse = null;
-      return Promise.reject(new EngineBusyError('deadline', 1, 'refused for the test'));
-    }
-    return this.inner.query<Row>(sql, params);
-  }
-
-  command(sql: string, params?: QueryParams): Promise<void> {
-    this.statements.push(sql);
-    return this.inner.command(sql, params);
-  }
-
-  insert(request: InsertRequest): Promise<void> {
-    return this.inner.insert(request);
-  }
-
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 let db: TestDatabase;
 let ch: TestClickHouse;
@@ -75,7 +36,7 @@ const activeUsersQueries = (statements: string[]): number => statements.filter((
 describe('figures shared by the computations of one moment', () => {
   it('four periods, the overview and the KPIs at once: the 30-day active users queried once, every answer as alone', async () => {
     const now = new Date();
-    const engine = new CountingClickHouse(ch.clickhouse);
+    const engine = new RecordingClickHouse(ch.clickhouse);
     const settings = { acquisitionSpendXof: null };
     const alone = {
       global: [] as unknown[],
@@ -104,7 +65,7 @@ describe('figures shared by the computations of one moment', () => {
 
   it('a figure refused for another computation is queried again for the one still waiting', async () => {
     const now = new Date();
-    const engine = new CountingClickHouse(ch.clickhouse);
+    const engine = new RecordingClickHouse(ch.clickhouse);
     engine.refuse = (sql) => sql.includes('uniqExact(user_id)');
     const moment = new Moment(now);
     // Two requests with contexts of their own: the first launches the figure and is refused; the second, waiting for it, asks again.

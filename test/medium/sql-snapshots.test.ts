@@ -11,7 +11,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { ClickHouse, InsertRequest, QueryParams } from '../../libs/clickhouse/src/clickhouse.js';
+import type { ClickHouse } from '../../libs/clickhouse/src/clickhouse.js';
 import { fromRoot } from '../../libs/config/src/paths.js';
 import { AGGREGATES } from '../../libs/metrics/src/catalogue/aggregates.js';
 import { ALERT_METRICS, type AlertMetric, type AlertScope, type AnomalyGroup } from '../../libs/metrics/src/alerts.js';
@@ -23,40 +23,12 @@ import { rawTables } from '../../apps/api/src/exports/raw-rows.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from '../../apps/api/src/statistics/compute.js';
 import { computeLegacyStatistics } from '../../apps/api/src/statistics/project-statistics.js';
 import { REPLICATED_TABLE_NAMES } from '../../apps/ingest/src/tables.js';
+import { RecordingClickHouse } from '../factories/clickhouse-wrappers.js';
 import { createTestClickHouse, type TestClickHouse } from '../factories/databases.js';
 
 const SNAPSHOT_DIR = fromRoot('clickhouse', 'queries');
 const UPDATE = process.env.UPDATE_SQL_SNAPSHOTS === '1';
 const NOW = new Date('2026-06-15T10:30:00.000Z');
-
-/** Passes everything to the engine and keeps the text of each statement sent. */
-class RecordingClickHouse implements ClickHouse {
-  readonly statements: string[] = [];
-  constructor(private readonly inner: ClickHouse) {}
-  get engine() {
-    return this.inner.engine;
-  }
-  get database() {
-    return this.inner.database;
-  }
-  query<Row = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<Row[]> {
-    this.statements.push(sql);
-    return this.inner.query<Row>(sql, params);
-  }
-  command(sql: string, params?: QueryParams): Promise<void> {
-    this.statements.push(sql);
-    return this.inner.command(sql, params);
-  }
-  insert(request: InsertRequest): Promise<void> {
-    return this.inner.insert(request);
-  }
-  ping(): Promise<void> {
-    return this.inner.ping();
-  }
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 /** The filter shapes that select different SQL (scope, bounded or open window, all time). */
 const SHAPES: Record<string, StatisticsQuery> = {
