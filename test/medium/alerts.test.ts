@@ -157,6 +157,19 @@ describe('anomalies', () => {
 describe('threshold rules', () => {
   let rule: AlertRule;
 
+  it('asks for rounds faster than they run join the one queued, instead of growing the queue', async () => {
+    const before = alerts.evaluationRounds.threshold + alerts.evaluationRounds.all;
+    const asked = Array.from({ length: 5 }, () => alerts.evaluate('threshold'));
+    expect(new Set(asked).size).toBe(1);
+    // A threshold request while a round of all rules waits is answered by it.
+    const all = alerts.evaluate('all');
+    expect(alerts.evaluate('threshold')).toBe(asked[0]);
+    await Promise.all([...asked, all]);
+    expect(alerts.evaluationRounds.threshold + alerts.evaluationRounds.all - before).toBe(2);
+    // Once it has started, a new ask queues a new round.
+    expect(alerts.evaluate('threshold')).not.toBe(asked[0]);
+  });
+
   it('a crossing from ingested data raises exactly one alert, on the socket and the webhook', async () => {
     const created = await api('POST', '/alert-rules/', hourlyRequestsRule('Kita', 3, { name: 'Kita busy hour', severity: 'critical' }));
     expect(created.status).toBe(201);

@@ -65,6 +65,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
   private lastEvaluation: { at: string; which: 'all' | 'threshold'; report: EvaluationReport } | null = null;
   /** Evaluation rounds finished by this process, for /metrics. */
   readonly evaluationRounds: Record<'all' | 'threshold', number> = { all: 0, threshold: 0 };
+  /** Rounds queued behind the one under way and not started yet, by kind (evaluate() joins them). */
+  private readonly queuedRounds: Partial<Record<'all' | 'threshold', Promise<EvaluationReport>>> = {};
   /** Rounds refused in a row by a saturated engine (the next one then runs first in line), and in all. */
   private refusedRounds = 0;
   refusedRoundsTotal = 0;
@@ -156,7 +158,13 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
 
   /** One evaluation round; `threshold` evaluates only the threshold rules (cheap, after batches). */
   evaluate(which: 'all' | 'threshold' = 'all', now?: Date): Promise<EvaluationReport> {
-    return this.serial(async () => {
+    // A round of this kind (or of all rules) queued and not started yet reads data at least as new
+    // as this call: joined rather than queued again. Under load rounds take longer than the batches
+    // that ask for them take to arrive; without this the queue would grow by one round a second.
+    const waiting = now === undefined ? (this.queuedRounds[which] ?? this.queuedRounds.all) : undefined;
+    if (waiting) return waiting;
+    const round: Promise<EvaluationReport> = this.serial(async () => {
+      if (this.queuedRounds[which] === round) delete this.queuedRounds[which];
       // Background work: after live screens, dashboards, exports and analysts in the engine's
       // queue. But a round refused because the engine was saturated makes the next one go first
       // (live: first in line, never refused for a full queue): alerts must not go blind exactly
@@ -180,6 +188,8 @@ export class AlertsService implements OnModuleInit, OnModuleDestroy {
         this.step = 'idle';
       }
     });
+    if (now === undefined) this.queuedRounds[which] = round;
+    return round;
   }
 
   private async evaluateNow(which: 'all' | 'threshold', now: Date): Promise<EvaluationReport> {
