@@ -66,6 +66,15 @@ function lookup(table: Readonly<Record<string, string>>, raw: string): string {
 export const statusLabel = (raw: string): string => lookup(REQUEST_STATUS, raw);
 export const specialtyLabel = (raw: string): string => lookup(SPECIALTY, raw);
 export const paymentMethodLabel = (raw: string): string => lookup(PAYMENT_METHOD, raw);
+/**
+ * The French name of `raw` when it is a known request status, payment method or specialty code;
+ * null otherwise (a day, a month, any other key a generic view meets).
+ */
+export function knownCodeLabel(raw: string): string | null {
+  for (const table of [REQUEST_STATUS, PAYMENT_METHOD, SPECIALTY]) if (Object.hasOwn(table, raw)) return table[raw]!;
+  return null;
+}
+
 /** A city as stored; the empty string (unknown city) said in words. */
 export const cityLabel = (raw: string): string => (raw === '' ? '(ville non précisée)' : raw);
 export const fieldLabel = (raw: string): string => (Object.hasOwn(FIELD, raw) ? FIELD[raw]! : raw);

@@ -7,18 +7,10 @@ import type { EChartsOption } from '../charts/echarts.js';
 import { useEChart } from '../charts/use-echart.js';
 import { MALI_MAP } from '../charts/map-names.js';
 import { PALETTE, cartesianOption, pieOption, radarOption } from '../charts/options.js';
-import { formatBucket, formatNumber, formatValue } from '../format/fr.js';
+import { formatCategory, formatNumber, formatValue } from '../format/fr.js';
 import type { WidgetValueFormat } from '../../../../libs/metrics/src/dashboards.js';
-import { fieldLabel, paymentMethodLabel, specialtyLabel, statusLabel } from '../../../../libs/metrics/src/labels.js';
+import { fieldLabel } from '../../../../libs/metrics/src/labels.js';
 
-/** A category name in French: a status, a payment method or a specialty code, or a day/month. */
-function categoryLabel(key: string): string {
-  for (const label of [statusLabel, paymentMethodLabel, specialtyLabel]) {
-    const named = label(key);
-    if (named !== key) return named;
-  }
-  return formatBucket(key);
-}
 
 interface Series {
   categories: string[];
@@ -39,7 +31,7 @@ export function seriesOf(value: unknown, title: string): Series | null {
       ? Object.entries(value)
       : [];
   if (rows.length === 0) return null;
-  const categories = rows.map(([key]) => categoryLabel(key));
+  const categories = rows.map(([key]) => formatCategory(key));
   if (rows.every(([, entry]) => numeric(entry) !== null || entry === null)) {
     return { categories, series: [{ name: title, values: rows.map(([, entry]) => numeric(entry)) }] };
   }

@@ -4,6 +4,7 @@
 // (a live screen says how fresh its numbers are). Pure functions, also used by the browser tests to
 // compare pages with the API.
 import { formatDateKey, formatMonthKey, formatNumberAs, frenchNumber, type NumberFormat } from '../../../../libs/metrics/src/format-fr.js';
+import { knownCodeLabel } from '../../../../libs/metrics/src/labels.js';
 
 const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const clock = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
@@ -29,4 +30,9 @@ export function formatInstant(iso: string): string {
 /** A trend bucket key: "2026-12-02" → "2 déc. 2026", "2026-12" → "déc. 2026"; other keys as they are. */
 export function formatBucket(key: string): string {
   return formatMonthKey(formatDateKey(key));
+}
+
+/** A category a generic view meets, in French: a status, payment method or specialty code by its name, else a day or month key, else the key. */
+export function formatCategory(key: string): string {
+  return knownCodeLabel(key) ?? formatBucket(key);
 }
