@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from '../../libs/config/src/config.js';
+import { assertApiConfig, ConfigError, loadConfig } from '../../libs/config/src/config.js';
 import { fromRoot } from '../../libs/config/src/paths.js';
 
 describe('cache configuration', () => {
@@ -190,12 +190,14 @@ describe('analyst gateway rate limit', () => {
 });
 
 describe('JWT_SECRET', () => {
-  it('is required with DATABASE_URL, except by the ingest service; the embedded demo keeps its own', () => {
-    expect(() => loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' })).toThrow(/^configuration JWT_SECRET: required with DATABASE_URL/);
-    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', JWT_SECRET: 's' }).jwtSecret).toBe('s');
-    const ingest = { CLICKHOUSE_URL: 'http://clickhouse:8123', REDIS_URL: 'redis://redis:6379', DATABASE_URL: 'postgres://u@db:5432/app', SERVICE_ROLE: 'ingest' };
-    expect(loadConfig(ingest).jwtSecret).toBeUndefined();
-    expect(loadConfig({}).jwtSecret).toBeUndefined();
+  it('is required to serve the API with DATABASE_URL; the ingest alone and the embedded demo do without', () => {
+    const attempt = (): void => assertApiConfig(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' }));
+    expect(attempt).toThrow(ConfigError);
+    expect(attempt).toThrow(/^configuration JWT_SECRET: required with DATABASE_URL/);
+    expect(() => assertApiConfig(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app', JWT_SECRET: 's' }))).not.toThrow();
+    expect(() => assertApiConfig(loadConfig({}))).not.toThrow();
+    // The standalone ingest reads the same configuration without a secret.
+    expect(loadConfig({ DATABASE_URL: 'postgres://u@db:5432/app' }).jwtSecret).toBeUndefined();
   });
 });
 

@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import { runMigrationsUnderLock } from '../../../libs/clickhouse/src/migration-lock.js';
 import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
-import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
+import { assertApiConfig, ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { openStateStore } from '../../../libs/state/src/open.js';
 import { startEmbeddedPostgres, type RunningPostgres } from '../../demo/src/embedded-postgres.js';
@@ -144,6 +144,7 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
     forceStop: () => embedded?.kill(),
   };
   try {
+    assertApiConfig(config);
     // The service's own state (alert rules…), never in the operational database; closed last.
     const stateStore = await openStateStore(config);
     cleanups.push({ step: 'state store', run: () => stateStore.close() });

@@ -313,16 +313,14 @@ function serviceRole(env: Env): ServiceRole {
 }
 
 /**
- * JWT_SECRET: the Django SECRET_KEY that signs access tokens. Required wherever the API serves a
- * real operational database (DATABASE_URL); the embedded demo makes and keeps its own, and the
- * ingest service checks no tokens.
+ * What serving the API needs beyond loadConfig (the ingest alone checks no tokens): JWT_SECRET, the
+ * Django SECRET_KEY that signs access tokens, wherever the API serves a real operational database
+ * (DATABASE_URL); the embedded demo makes and keeps its own.
  */
-function jwtSecret(env: Env): string | undefined {
-  const secret = optional(env, 'JWT_SECRET');
-  if (!secret && optional(env, 'DATABASE_URL') && optional(env, 'SERVICE_ROLE')?.toLowerCase() !== 'ingest') {
+export function assertApiConfig(config: AppConfig): void {
+  if (config.databaseUrl && !config.jwtSecret) {
     throw new ConfigError('JWT_SECRET', 'required with DATABASE_URL: the Django SECRET_KEY that signs access tokens');
   }
-  return secret;
 }
 
 /** The environment variable of each default alert threshold (the guide's names). */
@@ -354,7 +352,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     alertThresholdsSet: (Object.keys(ALERT_THRESHOLD_VARIABLES) as Array<keyof AlertThresholds>).filter(
       (key) => optional(env, ALERT_THRESHOLD_VARIABLES[key]) !== undefined,
     ),
-    jwtSecret: jwtSecret(env),
+    jwtSecret: optional(env, 'JWT_SECRET'),
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: optional(env, 'HOST') ?? '127.0.0.1',
     replicationSlot: identifier(env, 'INGEST_SLOT', 'depanneteliman_statistics'),
