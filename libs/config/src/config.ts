@@ -188,23 +188,16 @@ type Env = Record<string, string | undefined>;
 export const LOG_LEVELS = ['error', 'warn', 'info', 'debug'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
-function logLevel(env: Env, name: string, fallback: LogLevel): LogLevel {
-  const raw = optional(env, name)?.toLowerCase();
-  if (raw === undefined) return fallback;
-  const level = LOG_LEVELS.find((candidate) => candidate === raw);
-  if (!level) throw new ConfigError(name, `expected one of ${LOG_LEVELS.join(', ')}, got "${raw}"`);
-  return level;
-}
-
 export const LOG_FORMATS = ['text', 'json'] as const;
 export type LogFormat = (typeof LOG_FORMATS)[number];
 
-function logFormat(env: Env): LogFormat {
-  const raw = optional(env, 'LOG_FORMAT')?.toLowerCase();
-  if (raw === undefined) return 'text';
-  const format = LOG_FORMATS.find((candidate) => candidate === raw);
-  if (!format) throw new ConfigError('LOG_FORMAT', `expected one of ${LOG_FORMATS.join(', ')}, got "${raw}"`);
-  return format;
+/** One of `choices` (in any case), `fallback` when unset; anything else is a ConfigError naming the choices. */
+function choice<T extends string>(env: Env, name: string, choices: readonly T[], fallback: T): T {
+  const raw = optional(env, name)?.toLowerCase();
+  if (raw === undefined) return fallback;
+  const chosen = choices.find((candidate) => candidate === raw);
+  if (!chosen) throw new ConfigError(name, `expected one of ${choices.join(', ')}, got "${raw}"`);
+  return chosen;
 }
 
 function optional(env: Env, name: string): string | undefined {
@@ -296,10 +289,7 @@ function identifier(env: Env, name: string, fallback: string): string {
 
 /** SERVICE_ROLE, and what running apart requires (named in the error). */
 function serviceRole(env: Env): ServiceRole {
-  const raw = optional(env, 'SERVICE_ROLE')?.toLowerCase();
-  if (raw === undefined) return 'all';
-  const role = SERVICE_ROLES.find((candidate) => candidate === raw);
-  if (!role) throw new ConfigError('SERVICE_ROLE', `expected one of ${SERVICE_ROLES.join(', ')}, got "${raw}"`);
+  const role = choice(env, 'SERVICE_ROLE', SERVICE_ROLES, 'all');
   if (role === 'all') return role;
   if (!optional(env, 'CLICKHOUSE_URL')) {
     throw new ConfigError(
@@ -363,8 +353,8 @@ export function loadConfig(env: Env = process.env): AppConfig {
     realTimeRefreshSeconds: integer(env, 'REAL_TIME_REFRESH_SECONDS', 30, 1, 3600),
     realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
-    logLevel: logLevel(env, 'LOG_LEVEL', 'info'),
-    logFormat: logFormat(env),
+    logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: choice(env, 'LOG_FORMAT', LOG_FORMATS, 'text'),
     shutdownTimeoutSeconds: integer(env, 'SHUTDOWN_TIMEOUT_SECONDS', 20, 1, 3600),
     serviceRole: serviceRole(env),
     ingestStatusTtlSeconds: integer(env, 'INGEST_STATUS_TTL_SECONDS', 10, 2, 3600),
