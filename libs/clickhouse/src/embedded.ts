@@ -45,9 +45,10 @@ export class EmbeddedClickHouse implements ClickHouse {
   }
 
   // Every statement goes through chdb's bound path (queryBindAsync), which chdb runs one at a time
-  // across the process. Its unbound path can run alongside, but when the ingest's lookups used it,
-  // CI saw one resolve its table outside the session's database, and a 60-minute soak counted one
-  // change twice in an aggregate: not to be used until that is understood.
+  // across the process. Its unbound path can run alongside; it was withdrawn while a soak's double
+  // count was unexplained. (The "unknown table" seen in CI then came from ingest-faults.test.ts,
+  // which renames a table away on purpose; the double count recurred on the bound path.) Trying it
+  // again is a measured change of its own.
   async query<Row>(sql: string, params: QueryParams = {}): Promise<Row[]> {
     this.assertOpen();
     try {

@@ -82,6 +82,11 @@ export function formatRating(value: number): string {
   return `${formatNumberFr(value)}${NBSP}/${NBSP}5`;
 }
 
+/** The UTC day of an instant: "2 déc. 2026". */
+export function formatDay(date: Date): string {
+  return shortDate.format(date);
+}
+
 /**
  * A calendar-day key "YYYY-MM-DD" → "2 déc. 2026". Other keys ("Semaine 1", "2026-11", a status)
  * are labels already and are returned as they are.
@@ -92,7 +97,7 @@ export function formatDateKey(key: string): string {
   const date = new Date(Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3])));
   // 2026-02-30 would roll over to March: not a date, keep the key.
   if (date.toISOString().slice(0, 10) !== key) return key;
-  return shortDate.format(date);
+  return formatDay(date);
 }
 
 const monthYear = new Intl.DateTimeFormat('fr-FR', { month: 'short', year: 'numeric', timeZone: 'UTC' });

@@ -11,7 +11,6 @@ import { formatCategory, formatNumber, formatValue } from '../format/fr.js';
 import type { WidgetValueFormat } from '../../../../libs/metrics/src/dashboards.js';
 import { fieldLabel } from '../../../../libs/metrics/src/labels.js';
 
-
 interface Series {
   categories: string[];
   series: Array<{ name: string; values: Array<number | null> }>;

@@ -3,10 +3,9 @@
 // the same on a tab, in a PDF and in a workbook, never rounded again. Instants here go to the second
 // (a live screen says how fresh its numbers are). Pure functions, also used by the browser tests to
 // compare pages with the API.
-import { formatDateKey, formatMonthKey, formatNumberAs, frenchNumber, type NumberFormat } from '../../../../libs/metrics/src/format-fr.js';
+import { formatDateKey, formatDay, formatMonthKey, formatNumberAs, frenchNumber, type NumberFormat } from '../../../../libs/metrics/src/format-fr.js';
 import { knownCodeLabel } from '../../../../libs/metrics/src/labels.js';
 
-const day = new Intl.DateTimeFormat('fr-FR', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
 const clock = new Intl.DateTimeFormat('fr-FR', { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23', timeZone: 'UTC' });
 
 export type ValueKind = NumberFormat;
@@ -24,7 +23,7 @@ export function formatInstant(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return iso;
   // Day and clock apart: how Intl joins them ("à" or ",") differs between ICU versions.
-  return `${day.format(date)} à ${clock.format(date)} UTC`;
+  return `${formatDay(date)} à ${clock.format(date)} UTC`;
 }
 
 /** A trend bucket key: "2026-12-02" → "2 déc. 2026", "2026-12" → "déc. 2026"; other keys as they are. */
