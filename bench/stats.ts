@@ -5,7 +5,7 @@
 // whose results are also compared: every figure must be equal, any difference is printed loudly.
 import pg from 'pg';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from '../apps/api/src/statistics/compute.js';
-import { Ingest } from '../apps/ingest/src/ingest.js';
+import { Ingest, ingestSettings } from '../apps/ingest/src/ingest.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { PERIODS, SECTIONS } from '../libs/metrics/src/types.js';
 import { periodQuery } from '../libs/metrics/src/windows.js';
@@ -66,10 +66,9 @@ export async function runStatsBench(args: BenchArgs, cleanups: Cleanups): Promis
   const ingest = new Ingest({
     databaseUrl: db.url,
     clickhouse: ch.clickhouse,
+    ...ingestSettings(config),
     slot,
     publication: slot,
-    batchRows: config.ingestBatchRows,
-    batchDelayMs: config.ingestBatchDelayMs,
   });
   console.log('\nsnapshot into a fresh embedded ClickHouse...');
   let ingestRunning = true;

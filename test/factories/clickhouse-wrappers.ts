@@ -57,9 +57,11 @@ export class RecordingClickHouse extends PassThroughClickHouse {
   }
 }
 
-/** Inserts into one table can be held until the test releases them (a slow write). */
+/** Inserts into one table, or a query, can be held until the test releases them (a slow call). */
 export class HeldInserts extends PassThroughClickHouse {
   private held: { table: string; reached: () => void; release: Promise<void> } | null = null;
+  private heldQuery: { match: (sql: string) => boolean; reached: () => void; release: Promise<void> } | null = null;
+  private readonly insertListeners: Array<(table: string) => void> = [];
 
   /** The next insert into `table` waits for `release()`; `reached` resolves when it starts waiting. */
   hold(table: string): { reached: Promise<void>; release: () => void } {
@@ -71,6 +73,38 @@ export class HeldInserts extends PassThroughClickHouse {
     return { reached: arrived, release };
   }
 
+  /** The next query whose text `match` accepts waits for `release()`; `reached` resolves when it starts waiting. */
+  holdQuery(match: (sql: string) => boolean): { reached: Promise<void>; release: () => void } {
+    let release!: () => void;
+    let reached!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const arrived = new Promise<void>((resolve) => (reached = resolve));
+    this.heldQuery = { match, reached, release: released };
+    return { reached: arrived, release };
+  }
+
+  /** Resolves once an insert into `table` has been written. */
+  inserted(table: string): Promise<void> {
+    return new Promise((resolve) => {
+      const listener = (written: string) => {
+        if (written !== table) return;
+        this.insertListeners.splice(this.insertListeners.indexOf(listener), 1);
+        resolve();
+      };
+      this.insertListeners.push(listener);
+    });
+  }
+
+  override async query<Row = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<Row[]> {
+    const held = this.heldQuery;
+    if (held && held.match(sql)) {
+      this.heldQuery = null;
+      held.reached();
+      await held.release;
+    }
+    return super.query<Row>(sql, params);
+  }
+
   override async insert(request: InsertRequest): Promise<void> {
     const held = this.held;
     if (held && held.table === request.table) {
@@ -78,6 +112,7 @@ export class HeldInserts extends PassThroughClickHouse {
       held.reached();
       await held.release;
     }
-    return super.insert(request);
+    await super.insert(request);
+    for (const listener of [...this.insertListeners]) listener(request.table);
   }
 }

@@ -24,7 +24,7 @@ import { seedDemoData } from '../../demo/src/seed.js';
 import { Simulator } from '../../demo/src/simulator.js';
 import { demoAlertScale } from '../../demo/src/alert-scale.js';
 import { Rhythm } from '../../demo/src/rhythm.js';
-import { Ingest } from '../../ingest/src/ingest.js';
+import { Ingest, ingestSettings } from '../../ingest/src/ingest.js';
 import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
 import { RedisIngestFeed } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
@@ -255,10 +255,7 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
         ? new Ingest({
             databaseUrl,
             clickhouse,
-            slot: config.replicationSlot,
-            publication: config.publication,
-            batchRows: config.ingestBatchRows,
-            batchDelayMs: config.ingestBatchDelayMs,
+            ...ingestSettings(config),
           })
         : null;
     let feed: IngestFeed;

@@ -7,21 +7,25 @@ import { Logger } from '@nestjs/common';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { Batch, RowChange } from './batch.js';
 import { signedLine, stateLine, tombstoneLine } from './convert.js';
-import { ImageCache } from './image-cache.js';
+import { ImageCache, type CachedImage } from './image-cache.js';
 import { formatLsn } from './pgoutput.js';
 import type { IngestStateStore } from './state.js';
 import { REPLICATED_TABLES, tableSpec, type TableSpec } from './tables.js';
 
 export class BatchWriter {
   private readonly logger = new Logger('statistics.ingest');
-  private readonly recentImages = new ImageCache(200_000);
+  private readonly recentImages: ImageCache;
   /** The signed logs and aggregates match the state tables (see IngestFreshness.snapshotDone). */
   private derivedReady = false;
 
   constructor(
     private readonly clickhouse: ClickHouse,
     private readonly state: IngestStateStore,
-  ) {}
+    /** How many recently written row images are kept (see ImageCache). */
+    imageCapacity = 200_000,
+  ) {
+    this.recentImages = new ImageCache(imageCapacity);
+  }
 
   /** Whether the signed logs and aggregates may be read (false while they are rebuilt). */
   get ready(): boolean {
@@ -105,7 +109,16 @@ export class BatchWriter {
    */
   private async signedChanges(spec: TableSpec, rows: Map<string, RowChange>): Promise<{ lines: string[]; applied: Set<string> }> {
     const columns = spec.columns.map((column) => column.name);
-    const uncached = [...rows.keys()].filter((id) => !this.recentImages.get(spec.name, id));
+    // The cache is read once, before the lookup: the batch's other tables are written meanwhile, and
+    // caching their images can evict this table's. An image read here and evicted during the lookup
+    // would otherwise be neither cached nor looked up, and its row's new image added with nothing
+    // retracted (counted twice: a 60-minute soak saw it once the cache had filled up).
+    const cachedById = new Map<string, CachedImage>();
+    for (const id of rows.keys()) {
+      const cached = this.recentImages.get(spec.name, id);
+      if (cached) cachedById.set(id, cached);
+    }
+    const uncached = [...rows.keys()].filter((id) => !cachedById.has(id));
     // The latest version of each row, tombstones included (FINAL would hide a deleted row, and a
     // replayed older change of it would then look new). The keys are written into the statement as
     // checked integers (nothing else can get in).
@@ -121,7 +134,7 @@ export class BatchWriter {
     const lines: string[] = [];
     const applied = new Set<string>();
     for (const [id, change] of rows) {
-      const cached = this.recentImages.get(spec.name, id);
+      const cached = cachedById.get(id);
       const stored = previousById.get(id);
       const beforeVersion = cached ? cached.version : stored ? BigInt(stored._version) : null;
       if (beforeVersion !== null && beforeVersion >= change.version) continue;

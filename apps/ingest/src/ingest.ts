@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
+import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { AppliedBatch, AppliedListener, IngestFeed, IngestFreshness, IngestStatus } from '../../../libs/ingest-feed/src/feed.js';
 import { errorMessage } from '../../../libs/errors/src/error-message.js';
 import { BatchWriter } from './apply.js';
@@ -27,6 +28,19 @@ export interface IngestOptions {
   publication: string;
   batchRows: number;
   batchDelayMs: number;
+  /** Row images kept of what was last written (default 200 000; see ImageCache). */
+  imageCacheRows?: number;
+}
+
+/** The ingest's settings from the configuration: everything but the database and the engine. */
+export function ingestSettings(config: AppConfig): Omit<IngestOptions, 'databaseUrl' | 'clickhouse'> {
+  return {
+    slot: config.replicationSlot,
+    publication: config.publication,
+    batchRows: config.ingestBatchRows,
+    batchDelayMs: config.ingestBatchDelayMs,
+    imageCacheRows: config.ingestImageCacheRows,
+  };
 }
 
 export type { AppliedBatch, IngestFreshness, IngestStatus, SnapshotProgress } from '../../../libs/ingest-feed/src/feed.js';
@@ -77,7 +91,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
   constructor(private readonly options: IngestOptions) {
     super();
     this.state = new IngestStateStore(options.clickhouse);
-    this.writer = new BatchWriter(options.clickhouse, this.state);
+    this.writer = new BatchWriter(options.clickhouse, this.state, options.imageCacheRows);
     this.sourceDb = new SourceDatabase(options.databaseUrl, this.logger);
   }
 

@@ -11,7 +11,7 @@ import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, loadConfig } from '../../../libs/config/src/config.js';
 import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
-import { Ingest } from './ingest.js';
+import { Ingest, ingestSettings } from './ingest.js';
 
 async function main(): Promise<void> {
   const config = loadConfig();
@@ -22,10 +22,7 @@ async function main(): Promise<void> {
   const ingest = new Ingest({
     databaseUrl: config.databaseUrl,
     clickhouse,
-    slot: config.replicationSlot,
-    publication: config.publication,
-    batchRows: config.ingestBatchRows,
-    batchDelayMs: config.ingestBatchDelayMs,
+    ...ingestSettings(config),
   });
   ingest.on('applied', (batch: { lsn: bigint; changes: number }) => {
     process.stdout.write(`applied ${batch.changes} ${batch.lsn}\n`);

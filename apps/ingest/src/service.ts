@@ -18,7 +18,7 @@ import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { RedisFeedPublisher } from '../../../libs/ingest-feed/src/redis-feed.js';
-import { Ingest } from './ingest.js';
+import { Ingest, ingestSettings } from './ingest.js';
 import { REPLICATED_TABLE_NAMES } from './tables.js';
 import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
@@ -99,10 +99,7 @@ export async function startIngestService(config: AppConfig, options: IngestServi
     const ingest = new Ingest({
       databaseUrl,
       clickhouse,
-      slot: config.replicationSlot,
-      publication: config.publication,
-      batchRows: config.ingestBatchRows,
-      batchDelayMs: config.ingestBatchDelayMs,
+      ...ingestSettings(config),
     });
     const publisher = new RedisFeedPublisher(ingest, {
       redisUrl,

@@ -34,6 +34,8 @@ export interface AppConfig {
   ingestBatchRows: number;
   /** Longest time a change waits in memory before it is written (ms). */
   ingestBatchDelayMs: number;
+  /** Row images the ingest keeps of what it last wrote, to retract them without a lookup. */
+  ingestImageCacheRows: number;
   /** How long a user looked up for a token is trusted (s); 0 = look up on every request. */
   authUserCacheSeconds: number;
   /** Live stats: every room is pushed at least this often (seconds; the guide's 30). */
@@ -349,6 +351,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     publication: identifier(env, 'INGEST_PUBLICATION', 'depanneteliman_statistics'),
     ingestBatchRows: integer(env, 'INGEST_BATCH_ROWS', 50_000, 1, 10_000_000),
     ingestBatchDelayMs: integer(env, 'INGEST_BATCH_DELAY_MS', 100, 0, 60_000),
+    ingestImageCacheRows: integer(env, 'INGEST_IMAGE_CACHE_ROWS', 200_000, 0, 10_000_000),
     acquisitionSpendXof: money(env, 'ACQUISITION_SPEND_XOF'),
     realTimeRefreshSeconds: integer(env, 'REAL_TIME_REFRESH_SECONDS', 30, 1, 3600),
     realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
