@@ -16,7 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { StatisticsGateway } from '../apps/api/src/realtime/statistics.gateway.js';
-import { signAccessToken } from '../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../libs/access-token/src/sign.js';
 import { startRuntime } from '../apps/api/src/runtime.js';
 import { parseLsn } from '../apps/ingest/src/pgoutput.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signAccessToken } from '../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../libs/access-token/src/sign.js';
 import { startRuntime } from '../apps/api/src/runtime.js';
 import { Simulator } from '../apps/demo/src/simulator.js';
 import { loadConfig } from '../libs/config/src/config.js';

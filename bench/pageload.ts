@@ -13,8 +13,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { signAccessToken } from '../apps/api/src/auth/jwt.js';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { signAccessToken } from '../libs/access-token/src/sign.js';
+import { startDemo } from '../apps/service/src/demo-runtime.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { ensureDashboardBuilt, launchChromium } from '../test/factories/browser.js';
 import { uniqueName } from '../test/factories/databases.js';
@@ -116,7 +116,7 @@ export async function runPageLoadBench(args: BenchArgs, cleanups: Cleanups): Pro
     PORT: '0',
   });
   console.log(`starting the embedded demo (${config.demo.requests.toLocaleString('en')} requests, simulator ${config.demo.simulatorRate} changes/s)...`);
-  const runtime = await startRuntime(config, { logger: false });
+  const runtime = await startDemo(config, { logger: false });
   cleanups.add('stop the service', () => runtime.close());
   await runtime.ready;
   const { rows } = await runtime.operationalDb.query<{ id: string }>("SELECT id FROM users_user WHERE user_type = 'admin' AND is_active ORDER BY id LIMIT 1");

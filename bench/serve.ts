@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRuntime } from '../apps/api/src/runtime.js';
-import { signAccessToken } from '../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../libs/access-token/src/sign.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { uniqueName } from '../test/factories/databases.js';
 import type { BenchArgs } from './args.js';

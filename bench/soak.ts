@@ -20,7 +20,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConsoleLogger } from '@nestjs/common';
-import { signAccessToken } from '../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../libs/access-token/src/sign.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';
 import { startRuntime } from '../apps/api/src/runtime.js';
 import { StatisticsGateway } from '../apps/api/src/realtime/statistics.gateway.js';

@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AdmittedClickHouse, EngineBusyError } from '../../libs/clickhouse/src/admission.js';
 import { AlertsService } from '../../apps/api/src/alerts/alerts.service.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { CLICKHOUSE } from '../../apps/api/src/tokens.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';

@@ -3,7 +3,7 @@
 // updates and deletes; the failure rate equals SQL on Postgres; per-city groups add up to the total.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { measure } from '../../apps/api/src/alerts/queries/alert-metrics.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { GlobalStatistics } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import type { AlertRule } from '../../libs/metrics/src/alerts.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';

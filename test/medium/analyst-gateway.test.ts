@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ClickHouseLogLevel, createClient, type ClickHouseClient, type ClickHouseError } from '@clickhouse/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import type { EmbeddedClickHouse } from '../../libs/clickhouse/src/embedded.js';
 import { loadConfig } from '../../libs/config/src/config.js';
 import { AnalystService } from '../../apps/api/src/analyst/analyst.service.js';

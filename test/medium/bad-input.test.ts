@@ -4,7 +4,7 @@
 // exports, alerts, dashboards and the audit log are counted before and after). One runtime for the whole file,
 // with the per-address limit on refused credentials raised: the table sends hundreds of 401s.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';
 import { connected, statisticsSocket, subscribe, type StatisticsClient } from '../factories/sockets.js';

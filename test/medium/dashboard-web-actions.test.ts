@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { AlertsService } from '../../apps/api/src/alerts/alerts.service.js';
 import type { Alert, AlertRule } from '../../libs/metrics/src/alerts.js';
 import type { Dashboard } from '../../libs/metrics/src/dashboards.js';

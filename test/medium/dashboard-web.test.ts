@@ -10,7 +10,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { Simulator } from '../../apps/demo/src/simulator.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { formatValue, type ValueKind } from '../../apps/dashboard/src/format/fr.js';
 import { artifactsDir, ensureDashboardBuilt, launchChromium, openPage as openBrowserPage, signIn } from '../factories/browser.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';

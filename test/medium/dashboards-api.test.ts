@@ -7,7 +7,7 @@
 // the audit trail, and the same CRUD with the state in Postgres.
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { defaultDashboard } from '../../apps/api/src/dashboards/default-dashboard.js';
 import { parseDashboardInput } from '../../apps/api/src/dashboards/dto/dashboard.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';

@@ -6,7 +6,7 @@ import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { networkInterfaces } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startRuntime, type Runtime } from '../../apps/api/src/runtime.js';
+import { startDemo, type DemoRuntime } from '../../apps/service/src/demo-runtime.js';
 import { loadConfig } from '../../libs/config/src/config.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { freePort } from '../factories/redis.js';
@@ -25,7 +25,7 @@ function externalAddress(): string | undefined {
 
 describe('embedded demo', () => {
   let dataRoot: string;
-  let demo: Runtime;
+  let demo: DemoRuntime;
   let port: number;
 
   beforeAll(async () => {
@@ -44,7 +44,7 @@ describe('embedded demo', () => {
       HOST: '0.0.0.0',
       PORT: '0',
     });
-    demo = await startRuntime(config, { logger: false });
+    demo = await startDemo(config, { logger: false });
     await demo.ready;
     port = (demo.app.getHttpServer().address() as { port: number }).port;
   }, 300_000);

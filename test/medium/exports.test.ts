@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { ExportJobsRepository } from '../../apps/api/src/exports/export-jobs.repository.js';
 import { ExportWorker } from '../../apps/api/src/exports/export-worker.js';
 import { ExportsService } from '../../apps/api/src/exports/exports.service.js';

@@ -12,7 +12,7 @@ import { promisify } from 'node:util';
 import ExcelJS from 'exceljs';
 import jwt from 'jsonwebtoken';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { ProjectStatistics } from '../../libs/metrics/src/legacy-types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';

@@ -5,7 +5,7 @@
 // required, additionalProperties, items, enum, nullable, oneOf, anyOf).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import type { SchemaObject } from '../../apps/api/src/openapi/schemas.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';

@@ -1,14 +1,14 @@
 // Two API processes sharing rooms through Redis (Redis Streams adapter) and one Postgres state
 // store: each delivers live statistics to its own sockets, and an alert raised by whichever process
 // holds the evaluator lease reaches the sockets of both, exactly once. The second process is a real
-// `npm start`-style process (apps/api/src/main.ts) with its own embedded ClickHouse and slot.
+// `npm start`-style process (apps/service/src/main.ts) with its own embedded ClickHouse and slot.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { fromRoot } from '../../libs/config/src/paths.js';
 import type { Alert } from '../../libs/metrics/src/alerts.js';

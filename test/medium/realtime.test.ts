@@ -3,7 +3,7 @@
 // only when a number moves (at most one per room per second, less often when computing the rooms
 // would take more than half of the engine), token expiry, connection recovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { StatisticsGateway } from '../../apps/api/src/realtime/statistics.gateway.js';
 import { RoomDirectory } from '../../apps/api/src/realtime/room-directory.js';
 import { CLICKHOUSE } from '../../apps/api/src/tokens.js';

@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { parseReportScheduleInput } from '../../apps/api/src/exports/schedules/dto/report-schedule.js';
 import { ReportScheduler } from '../../apps/api/src/exports/schedules/report-scheduler.js';
 import { ReportSchedulesRepository } from '../../apps/api/src/exports/schedules/report-schedules.repository.js';

@@ -6,7 +6,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REALTIME_NAMESPACE } from '../../apps/api/src/realtime/protocol.js';
 import { hourlyRequestsRule } from '../factories/alert-rules.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';
 import { startTestRuntime, TEST_JWT_SECRET, type TestRuntime } from '../factories/runtime.js';

@@ -8,7 +8,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { StatisticsCacheService } from '../../apps/api/src/cache/statistics-cache.service.js';
 import { startApiRuntime, type ApiRuntime } from '../../apps/api/src/runtime.js';
 import { startIngestService, type IngestService } from '../../apps/ingest/src/service.js';

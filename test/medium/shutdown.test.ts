@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fromRoot } from '../../libs/config/src/paths.js';
 
-const MAIN = fromRoot('dist', 'apps', 'api', 'src', 'main.js');
+const MAIN = fromRoot('dist', 'apps', 'service', 'src', 'main.js');
 const SHUTDOWN_TIMEOUT_SECONDS = 20;
 
 let dataRoot: string;
@@ -94,12 +94,13 @@ async function expectCleanStop(started: Started): Promise<string> {
   expect(seconds).toBeLessThan(SHUTDOWN_TIMEOUT_SECONDS);
   expect(output).not.toMatch(/Unhandled|uncaught/i);
   expect(output, 'no stack trace').not.toMatch(/^\s+at\s/m);
-  // Each step of the fixed order was logged, the embedded Postgres last but the state store.
+  // Each step of the fixed order was logged: the service (HTTP first, its ingest before the engine),
+  // then the demo's simulator and database, the embedded Postgres last.
   const steps = [...output.matchAll(/stopped: (.+?) \(\d+ ms\)/g)].map((match) => match[1]);
+  expect(steps.indexOf('HTTP server, sockets and workers')).toBeGreaterThanOrEqual(0);
   expect(steps.indexOf('HTTP server, sockets and workers')).toBeLessThan(steps.indexOf('ingest'));
-  expect(steps.indexOf('ingest')).toBeLessThan(steps.indexOf('simulator'));
-  expect(steps.indexOf('simulator')).toBeLessThan(steps.indexOf('ClickHouse'));
-  expect(steps.slice(-3)).toEqual(['operational database pool', 'embedded Postgres', 'state store']);
+  expect(steps.indexOf('ingest')).toBeLessThan(steps.indexOf('ClickHouse'));
+  expect(steps.slice(-5)).toEqual(['operational database pool', 'state store', 'simulator', 'demo database pool', 'embedded Postgres']);
   expect(groupMembers(started.child.pid!)).toEqual([]);
   expect(alive(started.postmasterPid)).toBe(false);
   expect(existsSync(join(dataRoot, 'pg', 'postmaster.pid'))).toBe(false);

@@ -2,7 +2,7 @@
 // statistics are refused with a 503, never served from half-built tables: the first 200 already
 // holds every row. (A regression: the snapshot used to count as done before the aggregates were.)
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { RealTimeStats } from '../../libs/metrics/src/types.js';
 import { createTestDatabase, type TestDatabase } from '../factories/databases.js';

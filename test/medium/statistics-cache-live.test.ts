@@ -3,7 +3,7 @@
 // computations (at most one running and one queued), and every answer includes at least the
 // changes applied before its request arrived.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { StatisticsCacheService } from '../../apps/api/src/cache/statistics-cache.service.js';
 import { CLICKHOUSE } from '../../apps/api/src/tokens.js';
 import { withEngineContext } from '../../libs/clickhouse/src/admission.js';

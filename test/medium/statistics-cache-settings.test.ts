@@ -1,7 +1,7 @@
 // The cache settings, each with the real service: CACHE_ENABLED=false never caches; a REDIS_URL
 // unreachable at boot still starts (degraded) and caches once Redis appears; a tiny TTL expires.
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { CACHE_KEY_PREFIX } from '../../apps/api/src/cache/cache-key.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
 import type { GlobalStatistics } from '../../libs/metrics/src/types.js';

@@ -4,7 +4,7 @@
 // concurrent misses compute once, the admin purge, and a Redis crash and return under load.
 import { Logger } from '@nestjs/common';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { CACHE_KEY_PREFIX } from '../../apps/api/src/cache/cache-key.js';
 import { StatisticsCacheService } from '../../apps/api/src/cache/statistics-cache.service.js';
 import { seedDemoData } from '../../apps/demo/src/seed.js';

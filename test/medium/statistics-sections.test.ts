@@ -4,7 +4,7 @@
 // filters and instant; every bad parameter is a 400 that names it.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { seedDemoData } from '../../apps/demo/src/seed.js';
-import { signAccessToken } from '../../apps/api/src/auth/jwt.js';
+import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { computeGlobalStatistics, computeSection } from '../../apps/api/src/statistics/compute.js';
 import type { StatisticsQuery } from '../../libs/metrics/src/types.js';
 import { SECTIONS } from '../../libs/metrics/src/types.js';

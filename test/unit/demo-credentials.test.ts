@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync, readFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { demoCredentialsDir, loadOrCreateDemoSecret, writeDemoToken } from '../../apps/api/src/demo-credentials.js';
+import { demoCredentialsDir, loadOrCreateDemoSecret, writeDemoToken } from '../../apps/demo/src/demo-credentials.js';
 
 let dir: string;
 

@@ -40,6 +40,8 @@ export interface AppDependencies {
   cacheBackend: CacheBackend;
   stateStore: StateStore;
   realtimeAdapter: RealtimeAdapter;
+  /** Offer the web dashboard's one-click demo sign-in (the embedded demo only). */
+  demoSignIn: boolean;
 }
 
 @Module({})

@@ -7,7 +7,7 @@ import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { StateStore } from '../../../libs/state/src/store.js';
 import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
-import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
+import { APP_CONFIG, CLICKHOUSE, DEMO_SIGN_IN, INGEST, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
 
 export interface RuntimeResources {
   config: AppConfig;
@@ -16,6 +16,8 @@ export interface RuntimeResources {
   ingest: IngestFeed;
   stateStore: StateStore;
   telemetry: ApiTelemetry;
+  /** Offer the web dashboard's one-click demo sign-in (the embedded demo only). */
+  demoSignIn: boolean;
 }
 
 @Global()
@@ -29,6 +31,7 @@ export class RuntimeModule {
       { provide: INGEST, useValue: resources.ingest },
       { provide: STATE_STORE, useValue: resources.stateStore },
       { provide: ApiTelemetry, useValue: resources.telemetry },
+      { provide: DEMO_SIGN_IN, useValue: resources.demoSignIn },
     ];
     return { module: RuntimeModule, providers, exports: providers.map((provider) => provider.provide) };
   }

@@ -9,3 +9,5 @@ export const JWT_SECRET = Symbol('JWT_SECRET');
 export const CACHE_BACKEND = Symbol('CACHE_BACKEND');
 /** The service's own state store (alert rules…): SQLite or Postgres, opened and migrated at boot. */
 export const STATE_STORE = Symbol('STATE_STORE');
+/** Whether the web dashboard's one-click demo sign-in is offered (the embedded demo only). */
+export const DEMO_SIGN_IN = Symbol('DEMO_SIGN_IN');

@@ -1,6 +1,6 @@
 // Bare CDC worker: DATABASE_URL → ClickHouse, without the API, printing each applied batch on
 // stdout (tests kill it mid-stream). The ingest *service* beside API processes, with its feed to
-// Redis and its health server, is `SERVICE_ROLE=ingest node dist/apps/api/src/main.js`
+// Redis and its health server, is `SERVICE_ROLE=ingest node dist/apps/service/src/main.js`
 // (apps/ingest/src/service.ts). With an embedded ClickHouse only one process may own the data
 // directory, so `npm start` runs the ingest inside the API process.
 //   --until-caught-up   exit 0 once every change committed before the start is in ClickHouse

@@ -17,6 +17,7 @@ import { runMigrationsUnderLock } from '../../../libs/clickhouse/src/migration-l
 import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
+import { StopSequence } from '../../../libs/lifecycle/src/stop-sequence.js';
 import { RedisFeedPublisher } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { Ingest, ingestSettings } from './ingest.js';
 import { REPLICATED_TABLE_NAMES } from './tables.js';
@@ -54,42 +55,21 @@ export async function startIngestService(config: AppConfig, options: IngestServi
   }
   const databaseUrl = config.databaseUrl;
   const redisUrl = config.redisUrl;
-  const cleanups: Array<{ step: string; run: () => Promise<void> }> = [];
-  let closing: Promise<void> | null = null;
-  let currentStep: string | null = null;
+  const stops = new StopSequence(logger);
   let engineOpen = false;
-  const close = (): Promise<void> =>
-    (closing ??= (async () => {
-      const failures: string[] = [];
-      for (const { step, run } of [...cleanups].reverse()) {
-        currentStep = step;
-        try {
-          await run();
-          logger.log(`stopped: ${step}`);
-        } catch (error) {
-          const reason = errorMessage(error);
-          failures.push(`${step}: ${reason}`);
-          logger.error(`could not stop cleanly: ${step}: ${reason}`);
-        }
-      }
-      currentStep = null;
-      if (failures.length > 0) throw new Error(`shutdown steps failed: ${failures.join('; ')}`);
-    })());
+  const close = (): Promise<void> => stops.close();
   try {
     const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 2, options: '-c TimeZone=UTC' });
     operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
-    cleanups.push({ step: 'operational database pool', run: () => operationalDb.end() });
+    stops.add('operational database pool', () => operationalDb.end());
 
     let clickhouse = options.clickhouse;
     if (!clickhouse) {
       const opened = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.clickhouseDataDir, database: config.clickhouseDatabase });
       engineOpen = opened.engine === 'embedded';
-      cleanups.push({
-        step: 'ClickHouse',
-        run: async () => {
-          await opened.close();
-          engineOpen = false;
-        },
+      stops.add('ClickHouse', async () => {
+        await opened.close();
+        engineOpen = false;
       });
       clickhouse = opened;
     }
@@ -110,21 +90,21 @@ export async function startIngestService(config: AppConfig, options: IngestServi
       tables: REPLICATED_TABLE_NAMES,
     });
     publisher.start();
-    // Stopped after the ingest (cleanups run in reverse), so its last word is 'stopped'.
-    cleanups.push({ step: 'ingest feed', run: () => publisher.stop() });
+    // Stopped after the ingest (steps stop in reverse), so its last word is 'stopped'.
+    stops.add('ingest feed', () => publisher.stop());
 
     const server = createServer((request, response) => void answer(request, response, ingest, publisher, metricsOf(ingest, publisher), config.security.metricsToken));
     server.listen(config.port, config.host);
     await once(server, 'listening');
-    cleanups.push({ step: 'health server', run: () => closeServer(server) });
-    cleanups.push({ step: 'ingest', run: () => ingest.stop() });
+    stops.add('health server', () => closeServer(server));
+    stops.add('ingest', () => ingest.stop());
     const address = server.address() as { port: number };
     const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
     const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 
     const ready = ingest.start();
     ready.catch((error: unknown) => {
-      if (closing) return;
+      if (stops.started) return;
       logger.error({ message: 'ingest could not start', error: errorMessage(error) });
     });
     return {
@@ -134,12 +114,12 @@ export async function startIngestService(config: AppConfig, options: IngestServi
       publisher,
       ready,
       close,
-      closingStep: () => currentStep,
+      closingStep: () => stops.currentStep(),
       embeddedEngineOpen: () => engineOpen,
       forceStop: () => undefined,
     };
   } catch (error) {
-    await close().catch((cleanupError: unknown) => logger.error({ message: 'cleanup after a failed start also failed', error: String(cleanupError) }));
+    await stops.closeAfterFailedStart();
     throw error;
   }
 }

@@ -1,6 +1,7 @@
-// Access tokens compatible with the Django backend (djangorestframework-simplejwt): HS256 with the
-// shared secret, claims token_type "access", user_id, exp, iat, jti.
-import { createSecretKey, randomUUID, type KeyObject } from 'node:crypto';
+// Verifying access tokens of the Django backend (djangorestframework-simplejwt): HS256 with the
+// shared secret, claims token_type "access", user_id, exp, iat, jti (signed by
+// libs/access-token/src/sign.ts where this service signs its own: demo, tests).
+import { createSecretKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 
 export interface AccessClaims {
@@ -68,13 +69,4 @@ function verifySignedToken(token: string, key: KeyObject): AccessClaims {
   const userId = typeof raw === 'number' ? raw : typeof raw === 'string' && /^\d+$/.test(raw) ? Number(raw) : NaN;
   if (!Number.isSafeInteger(userId) || userId <= 0) throw new InvalidTokenError('Token contained no recognizable user identification');
   return { userId, expiresAtMs: payload.exp * 1000 };
-}
-
-export function signAccessToken(userId: number, secret: string, lifetimeSeconds: number): string {
-  const issuedAt = Math.floor(Date.now() / 1000);
-  return jwt.sign(
-    { token_type: 'access', user_id: userId, jti: randomUUID().replace(/-/g, ''), iat: issuedAt, exp: issuedAt + lifetimeSeconds },
-    secret,
-    { algorithm: 'HS256' },
-  );
 }

@@ -1,17 +1,16 @@
 // "Connexion démo" of the web dashboard: hands an administrator token of the embedded demo to the
-// browser in one click. Only the embedded demo has one to give (without DATABASE_URL the service
-// signs its own tokens for its own fake users); with a real operational database the route does not
-// exist (404). Only a client on this machine (loopback peer address) may take it, and a browser
+// browser in one click. Only the embedded demo has one to give (it signs its own tokens for its own
+// fake users, and starts the service with DEMO_SIGN_IN); with a real operational database the
+// route does not exist (404). Only a client on this machine (loopback peer address) may take it, and a browser
 // only from a page of this same origin (the Origin header names this host), so a page of another
 // site open in the same browser cannot read it through CORS.
 import { Controller, ForbiddenException, Get, HttpCode, Inject, NotFoundException, Post, Query, Req } from '@nestjs/common';
 import { ApiForbiddenResponse, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type pg from 'pg';
-import type { AppConfig } from '../../../../libs/config/src/config.js';
-import { signAccessToken } from '../auth/jwt.js';
+import { signAccessToken } from '../../../../libs/access-token/src/sign.js';
 import { rejectUnknownParameters } from '../statistics/dto/filters.js';
-import { APP_CONFIG, JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
+import { DEMO_SIGN_IN, JWT_SECRET, OPERATIONAL_DB } from '../tokens.js';
 
 /** Path of the route: write-routes.ts lets POST through to it. */
 export const DEMO_SESSION_PATH = '/depannage/api/statistics/demo-session';
@@ -48,9 +47,9 @@ export function isSameOrigin(origin: string | undefined, host: string | undefine
 @Controller('depannage/api/statistics/demo-session')
 export class DemoSessionController {
   constructor(
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
     @Inject(OPERATIONAL_DB) private readonly operationalDb: pg.Pool,
     @Inject(JWT_SECRET) private readonly jwtSecret: string,
+    @Inject(DEMO_SIGN_IN) private readonly demoSignIn: boolean,
   ) {}
 
   /** Whether this client may use the demo sign-in: the login form shows the button only then. Holds no secret. */
@@ -59,7 +58,7 @@ export class DemoSessionController {
   @ApiOkResponse({ description: '{"available": true|false}' })
   availability(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): { available: boolean } {
     rejectUnknownParameters(query, []);
-    return { available: !this.config.databaseUrl && isLoopbackAddress(request.socket.remoteAddress) };
+    return { available: this.demoSignIn && isLoopbackAddress(request.socket.remoteAddress) };
   }
 
   @Post()
@@ -72,7 +71,7 @@ export class DemoSessionController {
   @ApiNotFoundResponse({ description: 'not the embedded demo (DATABASE_URL is set): there is no demo account' })
   async create(@Query() query: Record<string, unknown>, @Req() request: FastifyRequest): Promise<DemoSession> {
     rejectUnknownParameters(query, []);
-    if (this.config.databaseUrl) throw new NotFoundException({ detail: 'Pas de connexion démo : ce service lit une vraie base opérationnelle (DATABASE_URL).' });
+    if (!this.demoSignIn) throw new NotFoundException({ detail: 'Pas de connexion démo : ce service lit une vraie base opérationnelle (DATABASE_URL).' });
     if (!isLoopbackAddress(request.socket.remoteAddress)) {
       throw new ForbiddenException({ error: 'Accès non autorisé', detail: 'La connexion démo n\'est offerte qu\'à un navigateur de cette machine.' });
     }

@@ -1,16 +1,18 @@
-// `npm start`: API + ingest in one process (SERVICE_ROLE=all, the default), or one of them with
-// SERVICE_ROLE=api / SERVICE_ROLE=ingest (a ClickHouse server and Redis between them). Without DATABASE_URL it runs the embedded demo
-// (Postgres with a live simulator, embedded ClickHouse) and prints a ready admin token once the
-// statistics are live. `--reset` starts the demo over from a fresh data set.
+// `npm start` (the process entry, which composes the API, the ingest service and the demo): API +
+// ingest in one process (SERVICE_ROLE=all, the default), or one of them with SERVICE_ROLE=api /
+// SERVICE_ROLE=ingest (a ClickHouse server and Redis between them). Without DATABASE_URL it runs
+// the embedded demo (Postgres with a live simulator, embedded ClickHouse; apps/demo) and prints a
+// ready admin token once the statistics are live. `--reset` starts the demo over from a fresh data set.
 // Ctrl-C / SIGTERM stop everything in order within SHUTDOWN_TIMEOUT_SECONDS (exit 0); past that
 // deadline, or on a second Ctrl-C, the stop is forced and the exit status is non-zero.
 import 'reflect-metadata';
 import { ConsoleLogger, Logger } from '@nestjs/common';
 import { loadConfig } from '../../../libs/config/src/config.js';
 import { nestLogLevels } from '../../../libs/config/src/log-levels.js';
-import { demoCredentialsDir, writeDemoToken } from './demo-credentials.js';
-import { startApiRuntime, startRuntime, type ApiRuntime } from './runtime.js';
+import { demoCredentialsDir, writeDemoToken } from '../../demo/src/demo-credentials.js';
+import { startApiRuntime, startRuntime, type ApiRuntime } from '../../api/src/runtime.js';
 import { startIngestService } from '../../ingest/src/service.js';
+import { startDemo } from './demo-runtime.js';
 import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 // Nest's own start-up lines (one per module and route, some seventy) are detail: DEBUG.
@@ -97,8 +99,13 @@ async function main(): Promise<void> {
     );
     return;
   }
-  const started: ApiRuntime =
-    config.serviceRole === 'api' ? await startApiRuntime(config, { logger }) : await startRuntime(config, { reset: process.argv.includes('--reset'), logger });
+  const reset = process.argv.includes('--reset');
+  const started: ApiRuntime & { adminToken?: string | null } =
+    config.serviceRole === 'api'
+      ? await startApiRuntime(config, { logger })
+      : config.databaseUrl
+        ? await startRuntime(config, { reset, logger })
+        : await startDemo(config, { reset, logger });
   runtime = started;
   if (stopping) return; // a signal arrived as the start finished: close() is under way
   const lines = [
