@@ -5,6 +5,7 @@ import { useCallback, useEffect, useState } from 'react';
 import type { Alert, AlertStatus } from '../../../../libs/metrics/src/alerts.js';
 import { AccessError, STATISTICS_API, apiGet } from '../api/client.js';
 import { POLL_SECONDS, useLiveState, useSession } from '../live/use-live.js';
+import { errorMessage } from '../format/error-message.js';
 
 export const ALERTS_API = `${STATISTICS_API}/alerts`;
 export const ALERT_RULES_API = `${STATISTICS_API}/alert-rules`;
@@ -49,7 +50,7 @@ export function useUnresolvedAlerts(): UnresolvedAlerts {
         (failure: unknown) => {
           if (controller.signal.aborted) return;
           if (failure instanceof AccessError) return session.signOut(failure.message);
-          setError(failure instanceof Error ? failure.message : String(failure));
+          setError(errorMessage(failure));
         },
       );
     };

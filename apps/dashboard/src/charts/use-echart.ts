@@ -3,6 +3,7 @@
 // comes in the same trip (the map of Géographie and of map widgets).
 import { useEffect, useRef, useState, type RefObject } from 'react';
 import type { EChartsOption } from './echarts.js';
+import { errorMessage } from '../format/error-message.js';
 
 type EChartsModule = typeof import('./echarts.js');
 type ECharts = ReturnType<EChartsModule['echarts']['init']>;
@@ -54,7 +55,7 @@ export function useEChart(box: RefObject<HTMLDivElement | null>, option: ECharts
         instance.setOption(latest.current.option, latest.current.settings);
       },
       (error: unknown) => {
-        if (!disposed) setFailure(`graphique indisponible (${error instanceof Error ? error.message : String(error)})`);
+        if (!disposed) setFailure(`graphique indisponible (${errorMessage(error)})`);
       },
     );
     return () => {

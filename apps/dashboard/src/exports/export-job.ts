@@ -5,6 +5,7 @@ import { useEffect, useState } from 'react';
 import type { ExportJobView, ExportType } from '../../../../libs/metrics/src/exports.js';
 import { AccessError, STATISTICS_API, apiGet } from '../api/client.js';
 import { useLiveState, useSession } from '../live/use-live.js';
+import { errorMessage } from '../format/error-message.js';
 
 export const EXPORTS_API = `${STATISTICS_API}/exports`;
 export const REPORT_SCHEDULES_API = `${STATISTICS_API}/report-schedules`;
@@ -38,7 +39,7 @@ export function useExportJob(exportId: string): FollowedJob {
         (failure: unknown) => {
           if (controller.signal.aborted) return;
           if (failure instanceof AccessError) return session.signOut(failure.message);
-          setFollowed((previous) => ({ ...previous, error: failure instanceof Error ? failure.message : String(failure) }));
+          setFollowed((previous) => ({ ...previous, error: errorMessage(failure) }));
         },
       );
     };

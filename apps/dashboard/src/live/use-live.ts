@@ -5,6 +5,7 @@
 import { createContext, useContext, useEffect, useRef, useState } from 'react';
 import { AccessError, apiGet } from '../api/client.js';
 import type { LiveHub, LiveState } from './live-hub.js';
+import { errorMessage } from '../format/error-message.js';
 
 /** The guide's refresh: "Données actualisées toutes les 30 secondes", when no socket says more. */
 export const POLL_SECONDS = 30;
@@ -68,7 +69,7 @@ export function useLiveResource<T>(path: string, room: string, pushIsAnswer: boo
         (error: unknown) => {
           if (controller.signal.aborted) return;
           if (error instanceof AccessError) return session.signOut(error.message);
-          const message = error instanceof Error ? error.message : String(error);
+          const message = errorMessage(error);
           // The numbers already shown stay, marked by the error line; never replaced by a wrong value.
           if (generation.current === mine) setResource((previous) => ({ ...previous, error: message, loading: false }));
         },
