@@ -47,7 +47,7 @@ async function startSecondProcess(env: Record<string, string>): Promise<typeof s
   const port = await freePort();
   const dataDir = mkdtempSync(join(tmpdir(), 'stat-cluster-chdb-'));
   const slot = uniqueName('slot');
-  const child = spawn(fromRoot('node_modules', '.bin', 'vite-node'), [fromRoot('apps', 'api', 'src', 'main.ts')], {
+  const child = spawn(fromRoot('node_modules', '.bin', 'vite-node'), [fromRoot('apps', 'service', 'src', 'main.ts')], {
     cwd: fromRoot(),
     env: { ...process.env, ...env, PORT: String(port), HOST: '127.0.0.1', CLICKHOUSE_DATA_DIR: dataDir, INGEST_SLOT: slot, INGEST_PUBLICATION: slot, INGEST_BATCH_DELAY_MS: '20' },
     stdio: ['ignore', 'pipe', 'pipe'],

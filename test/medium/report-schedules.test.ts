@@ -535,7 +535,7 @@ describe('two processes sharing the state store', () => {
     const port = await freePort();
     const dataDir = mkdtempSync(join(tmpdir(), 'report-cluster-chdb-'));
     const slot = uniqueName('slot');
-    const child = spawn(fromRoot('node_modules', '.bin', 'vite-node'), [fromRoot('apps', 'api', 'src', 'main.ts')], {
+    const child = spawn(fromRoot('node_modules', '.bin', 'vite-node'), [fromRoot('apps', 'service', 'src', 'main.ts')], {
       cwd: fromRoot(),
       env: {
         ...process.env,

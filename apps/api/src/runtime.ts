@@ -26,7 +26,7 @@ import { admitRequests } from './engine/request-priority.js';
 import { AppModule } from './app.module.js';
 import { openCacheBackend } from './cache/cache-backend.js';
 import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
-import { ErrorsFilter } from './errors.filter.js';
+import { ErrorsFilter } from './errors/errors.filter.js';
 import { applyHttpSecurity, corsPolicy } from './security/http-security.js';
 import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';

@@ -1,22 +1,7 @@
 // CRUD of alert rules for administrators. Thin: bodies are validated by dto/alert-rule.ts (400
 // `{detail, field, valid?}`), rules are read and written by AlertRulesRepository; every change is
 // logged with the rule and the user who made it.
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Logger,
-  NotFoundException,
-  Param,
-  Patch,
-  Post,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, NotFoundException, Param, Patch, Post, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ALERT_RULE, ALERT_RULE_INPUT, ALERT_RULE_LIST, ALERT_RULE_PATCH, ApiErrorResponses } from '../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
@@ -24,22 +9,12 @@ import type { AlertRule } from '../../../../libs/metrics/src/alerts.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
 import { AlertRulesRepository } from './alert-rules.repository.js';
-import { AlertRuleValidationError, parseAlertRuleInput, parseAlertRulePatch } from './dto/alert-rule.js';
+import { parseAlertRuleInput, parseAlertRulePatch } from './dto/alert-rule.js';
 
 /** Path of the collection: runtime.ts lets POST through to it, and PATCH/DELETE to its members. */
 export const ALERT_RULES_PATH = '/depannage/api/statistics/alert-rules';
 
 type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
-
-/** Runs `work`, turning an invalid rule into the 400 that names its field. */
-async function validated<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof AlertRuleValidationError) throw new BadRequestException(error.body());
-    throw error;
-  }
-}
 
 function notFound(id: string): never {
   throw new NotFoundException({ detail: `No alert rule with id ${JSON.stringify(id)}.` });
@@ -73,7 +48,7 @@ export class AlertRulesController {
   @ApiCreatedResponse({ description: 'The rule as stored', schema: ALERT_RULE })
   @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
-    const input = await validated(() => parseAlertRuleInput(body));
+    const input = parseAlertRuleInput(body);
     const rule = await this.rules.create(input);
     this.logger.log({ message: 'alert rule created', rule_id: rule.id, user_id: request.user?.id ?? null, kind: rule.kind, metric: rule.metric });
     await this.audit.record(request, 'alert_rule.created', rule.id, { kind: rule.kind, metric: rule.metric });
@@ -94,8 +69,8 @@ export class AlertRulesController {
   @ApiOkResponse({ description: 'The rule after the change', schema: ALERT_RULE })
   @ApiErrorResponses({ notFound: true, jsonBody: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<AlertRule> {
-    const patch = await validated(() => parseAlertRulePatch(body));
-    const rule = (await validated(() => this.rules.update(id, patch))) ?? notFound(id);
+    const patch = parseAlertRulePatch(body);
+    const rule = (await this.rules.update(id, patch)) ?? notFound(id);
     this.logger.log({ message: 'alert rule updated', rule_id: id, user_id: request.user?.id ?? null, fields: Object.keys(patch) });
     await this.audit.record(request, 'alert_rule.updated', id, { fields: Object.keys(patch) });
     return rule;

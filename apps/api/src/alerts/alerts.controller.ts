@@ -1,5 +1,5 @@
 // Alert history and its two actions. Thin: parsing here, the lifecycle in AlertsService.
-import { ConflictException, Controller, Get, HttpCode, Inject, NotFoundException, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpCode, Inject, Param, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import { ALERT, ALERT_PAGE, ApiErrorResponses } from '../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
@@ -7,7 +7,7 @@ import type { Alert } from '../../../../libs/metrics/src/alerts.js';
 import { ALERT_STATUSES } from '../../../../libs/metrics/src/alerts.js';
 import { AuditLog } from '../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../auth/admin.guard.js';
-import { AlertConflict, AlertNotFound, AlertsService } from './alerts.service.js';
+import { AlertsService } from './alerts.service.js';
 import { MAX_PAGE_SIZE, parseAlertQuery } from './dto/alert-query.js';
 
 type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
@@ -44,7 +44,7 @@ export class AlertsController {
   @ApiOkResponse({ description: 'The alert after the change', schema: ALERT })
   @ApiErrorResponses({ notFound: true })
   async acknowledge(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
-    const alert = await this.act(() => this.alerts.acknowledge(id, request.user.id));
+    const alert = await this.alerts.acknowledge(id, request.user.id);
     await this.audit.record(request, 'alert.acknowledged', id, { rule_id: alert.rule_id });
     return alert;
   }
@@ -55,18 +55,8 @@ export class AlertsController {
   @ApiOkResponse({ description: 'The alert after the change', schema: ALERT })
   @ApiErrorResponses({ notFound: true })
   async resolve(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Alert> {
-    const alert = await this.act(() => this.alerts.resolve(id, request.user.id));
+    const alert = await this.alerts.resolve(id, request.user.id);
     await this.audit.record(request, 'alert.resolved', id, { rule_id: alert.rule_id });
     return alert;
-  }
-
-  private async act(action: () => Promise<Alert>): Promise<Alert> {
-    try {
-      return await action();
-    } catch (error) {
-      if (error instanceof AlertNotFound) throw new NotFoundException({ detail: error.message });
-      if (error instanceof AlertConflict) throw new ConflictException({ detail: error.message });
-      throw error;
-    }
   }
 }

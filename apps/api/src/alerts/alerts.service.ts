@@ -23,9 +23,12 @@ import { AlertRulesRepository } from './alert-rules.repository.js';
 import { AlertStore, publicAlert, type AlertQuery, type StoredAlert } from './alert-store.js';
 import { AlertWebhook, type AlertEvent } from './alert-webhook.js';
 import { errorMessage } from '../../../../libs/errors/src/error-message.js';
+import { ConflictError, NotFoundError } from '../errors/domain-errors.js';
 
-export class AlertNotFound extends Error {}
-export class AlertConflict extends Error {}
+/** 404: no alert with that id. */
+export class AlertNotFound extends NotFoundError {}
+/** 409: the alert's state forbids the action (e.g. acknowledging a resolved one). */
+export class AlertConflict extends ConflictError {}
 
 export interface EvaluationReport {
   evaluated: boolean;

@@ -1,11 +1,11 @@
 // Manual purge of the statistics cache, for admins (e.g. after fixing data by hand in a way the
 // ingest does not see, or to measure cold timings).
-import { Controller, Delete, HttpCode, Inject, Query, Req, ServiceUnavailableException, UseGuards } from '@nestjs/common';
+import { Controller, Delete, HttpCode, Inject, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { AuditLog, type AuditedRequest } from '../audit/audit-log.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { rejectUnknownParameters } from '../statistics/dto/filters.js';
-import { CacheUnavailableError, StatisticsCacheService } from './statistics-cache.service.js';
+import { StatisticsCacheService } from './statistics-cache.service.js';
 
 /** Path of the purge: runtime.ts lets DELETE through to this path only. */
 export const CACHE_PURGE_PATH = '/depannage/api/statistics/cache';
@@ -27,13 +27,9 @@ export class StatisticsCacheController {
   async purge(@Query() query: Record<string, unknown>, @Req() request: AuditedRequest): Promise<{ purged: number }> {
     // The purge takes no parameter: one given (a scope, say) would be silently ignored otherwise.
     rejectUnknownParameters(query, []);
-    try {
-      const purged = await this.cache.purge();
-      await this.audit.record(request, 'cache.purged', null, purged);
-      return purged;
-    } catch (error) {
-      if (error instanceof CacheUnavailableError) throw new ServiceUnavailableException({ error: error.message });
-      throw error;
-    }
+    // A Redis that fails is a CacheUnavailableError: 503 (errors filter).
+    const purged = await this.cache.purge();
+    await this.audit.record(request, 'cache.purged', null, purged);
+    return purged;
   }
 }

@@ -25,6 +25,7 @@ import { staleVerdict } from './bounded-staleness.js';
 import { canonicalFilters, entryPattern, entryPrefix, statisticsCacheKey, versionsDigest, versionsKey, type Filters } from './cache-key.js';
 import { errorMessage } from '../../../../libs/errors/src/error-message.js';
 import { logBackgroundFailure } from '../engine/background-failure.js';
+import { UnavailableError } from '../errors/domain-errors.js';
 
 export interface CachedResult<T> {
   value: T;
@@ -76,7 +77,7 @@ export interface CacheCounters {
 }
 
 /** A purge could not reach the store: nothing may be reported as purged. */
-export class CacheUnavailableError extends Error {
+export class CacheUnavailableError extends UnavailableError {
   constructor(cause: unknown) {
     super(`statistics cache unavailable: ${errorMessage(cause)}`);
     this.name = 'CacheUnavailableError';

@@ -1,7 +1,7 @@
 // The dashboards endpoints (docs/dashboards.md). Thin: bodies are validated by dto/dashboard.ts (400
 // `{detail, field, valid?}`, nothing saved), ownership and data by DashboardsService (another user's
 // dashboard is a 404), exports by the exports module; every change is written to the audit log.
-import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, NotFoundException, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
+import { BadRequestException, Body, Controller, Delete, Get, HttpCode, Inject, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyRequest } from 'fastify';
 import type { AppConfig } from '../../../../libs/config/src/config.js';
@@ -22,8 +22,8 @@ import {
 import { invalid, rejectUnknownParameters, single } from '../statistics/dto/filters.js';
 import { APP_CONFIG } from '../tokens.js';
 import { DashboardExports } from './dashboard-exports.js';
-import { DashboardNotFound, DashboardsService, type DashboardViewer } from './dashboards.service.js';
-import { DashboardValidationError, parseDashboardInput, parseDashboardPatch } from './dto/dashboard.js';
+import { DashboardsService, type DashboardViewer } from './dashboards.service.js';
+import { parseDashboardInput, parseDashboardPatch } from './dto/dashboard.js';
 import { endpointKeys, WIDGET_ENDPOINTS, type SourceKey } from './widget-sources.js';
 
 /** Path of the collection: write-routes.ts lets POST through to it, PATCH/DELETE to its members, POST to their export. */
@@ -34,17 +34,6 @@ type AuthenticatedRequest = FastifyRequest & { user?: AuthenticatedUser };
 function viewerOf(request: AuthenticatedRequest): DashboardViewer {
   const user = request.user!;
   return { id: user.id, userType: user.userType };
-}
-
-/** Runs `work`, turning an invalid body into the 400 that names its field and an unknown dashboard into the 404. */
-async function answered<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof DashboardValidationError) throw error.toHttp();
-    if (error instanceof DashboardNotFound) throw new NotFoundException({ detail: `No dashboard with id ${JSON.stringify(error.id.slice(0, 64))}.` });
-    throw error;
-  }
 }
 
 /** ?owner= of the list: a user id or `all`, for administrators (user_type admin) only. */
@@ -97,7 +86,7 @@ export class DashboardsController {
   @ApiCreatedResponse({ description: 'The dashboard as stored', schema: DASHBOARD })
   @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<Dashboard> {
-    const input = await answered(() => parseDashboardInput(body, this.config.dashboards));
+    const input = parseDashboardInput(body, this.config.dashboards);
     const dashboard = await this.dashboards.create(viewerOf(request), input);
     await this.audit.record(request, 'dashboard.created', dashboard.id, { name: dashboard.name, widgets: dashboard.widgets.length });
     return dashboard;
@@ -108,7 +97,7 @@ export class DashboardsController {
   @ApiOkResponse({ schema: DASHBOARD })
   @ApiErrorResponses({ notFound: true })
   get(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<Dashboard> {
-    return answered(() => this.dashboards.get(viewerOf(request), id));
+    return this.dashboards.get(viewerOf(request), id);
   }
 
   @Patch(':id')
@@ -119,9 +108,9 @@ export class DashboardsController {
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<Dashboard> {
     const viewer = viewerOf(request);
     // The owner check first: someone else's dashboard is a 404 whatever the body says.
-    await answered(() => this.dashboards.get(viewer, id));
-    const patch = await answered(() => parseDashboardPatch(body, this.config.dashboards));
-    const dashboard = await answered(() => this.dashboards.update(viewer, id, patch));
+    await this.dashboards.get(viewer, id);
+    const patch = parseDashboardPatch(body, this.config.dashboards);
+    const dashboard = await this.dashboards.update(viewer, id, patch);
     await this.audit.record(request, 'dashboard.updated', id, { fields: Object.keys(patch), owner: dashboard.owner });
     return dashboard;
   }
@@ -132,7 +121,7 @@ export class DashboardsController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses({ notFound: true })
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
-    const dashboard = await answered(() => this.dashboards.delete(viewerOf(request), id));
+    const dashboard = await this.dashboards.delete(viewerOf(request), id);
     await this.audit.record(request, 'dashboard.deleted', id, { name: dashboard.name, owner: dashboard.owner });
   }
 
@@ -142,7 +131,7 @@ export class DashboardsController {
   @ApiErrorResponses({ notFound: true })
   async data(@Param('id') id: string, @Query() query: Record<string, unknown>, @Req() request: AuthenticatedRequest): Promise<DashboardData> {
     rejectUnknownParameters(query, []);
-    const dashboard = await answered(() => this.dashboards.get(viewerOf(request), id));
+    const dashboard = await this.dashboards.get(viewerOf(request), id);
     return this.dashboards.data(dashboard);
   }
 
@@ -160,7 +149,7 @@ export class DashboardsController {
     rejectUnknownParameters(query, ['type']);
     const type = single(query, 'type', DASHBOARD_EXPORT_TYPES);
     const viewer = viewerOf(request);
-    const dashboard = await answered(() => this.dashboards.get(viewer, id));
+    const dashboard = await this.dashboards.get(viewer, id);
     if (type === undefined || !(DASHBOARD_EXPORT_TYPES as readonly string[]).includes(type)) {
       throw new BadRequestException({
         detail: `type: ${type === undefined ? 'required' : `invalid value ${JSON.stringify(type)}`}; expected one of ${DASHBOARD_EXPORT_TYPES.join(', ')} (the widgets' values as JSON are GET …/data/)`,

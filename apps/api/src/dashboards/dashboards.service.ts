@@ -17,6 +17,7 @@ import { defaultDashboard } from './default-dashboard.js';
 import type { DashboardInput, DashboardPatch } from './dto/dashboard.js';
 import { gatherWidgets, type DataFreshness } from './widget-data.js';
 import type { WidgetEndpoint } from './widget-sources.js';
+import { NotFoundError } from '../errors/domain-errors.js';
 
 /** Dashboard ids are UUIDs: anything else is unknown without asking the store. */
 export const DASHBOARD_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
@@ -28,9 +29,10 @@ export interface DashboardViewer {
 }
 
 /** No such dashboard, or not the viewer's: the same answer (404). */
-export class DashboardNotFound extends Error {
+/** 404: no such dashboard, or not the viewer's. */
+export class DashboardNotFound extends NotFoundError {
   constructor(readonly id: string) {
-    super(`no dashboard ${JSON.stringify(id.slice(0, 64))}`);
+    super(`No dashboard with id ${JSON.stringify(id.slice(0, 64))}.`);
     this.name = 'DashboardNotFound';
   }
 }

@@ -20,6 +20,7 @@ import {
   type AlertRuleInput,
   type AlertScope,
 } from '../../../../../libs/metrics/src/alerts.js';
+import { InvalidFieldError } from '../../errors/domain-errors.js';
 
 export const ALERT_RULE_FIELDS = [
   'name',
@@ -50,20 +51,9 @@ export const COOLDOWN_MAX_SECONDS = 7 * 24 * 3600;
 /** An anomaly rule compares the last hour with the same hour of past weeks. */
 export const ANOMALY_WINDOW = '1h';
 
-export class AlertRuleValidationError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-    readonly valid?: readonly (string | number)[] | string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = 'AlertRuleValidationError';
-  }
-
-  /** The 400 body. */
-  body(): { detail: string; field: string; valid?: readonly (string | number)[] | string } {
-    return { detail: this.message, field: this.field, ...(this.valid === undefined ? {} : { valid: this.valid }) };
-  }
+/** A field of the AlertRule that cannot be accepted (400, see InvalidFieldError). */
+export class AlertRuleValidationError extends InvalidFieldError {
+  override readonly name = 'AlertRuleValidationError';
 }
 
 function invalid(field: string, problem: string, valid?: readonly (string | number)[] | string): never {

@@ -19,6 +19,7 @@ import {
 import type { DashboardSettings } from '../../../../../libs/config/src/config.js';
 import { FILTER_PARAMETERS, parseFilters } from '../../statistics/dto/filters.js';
 import { DRAWABLE, keyKind, UnknownWidgetKey, WIDGET_ENDPOINTS, type WidgetEndpoint } from '../widget-sources.js';
+import { InvalidFieldError } from '../../errors/domain-errors.js';
 
 export const DASHBOARD_FIELDS = ['name', 'is_default', 'refresh_seconds', 'layout', 'widgets'] as const;
 const WIDGET_FIELDS = ['id', 'type', 'title', 'source', 'filters', 'refresh_seconds', 'position'] as const;
@@ -34,24 +35,9 @@ export const ROW_HEIGHT_RANGE = { min: 20, max: 400, fallback: 80 } as const;
 const WIDGET_ID = /^[A-Za-z0-9_-]{1,64}$/;
 const KEY_MAX_LENGTH = 200;
 
-export class DashboardValidationError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-    readonly valid?: readonly (string | number)[] | string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = 'DashboardValidationError';
-  }
-
-  /** The 400 body. */
-  body(): { detail: string; field: string; valid?: readonly (string | number)[] | string } {
-    return { detail: this.message, field: this.field, ...(this.valid === undefined ? {} : { valid: this.valid }) };
-  }
-
-  toHttp(): BadRequestException {
-    return new BadRequestException(this.body());
-  }
+/** A field of the Dashboard that cannot be accepted (400, see InvalidFieldError). */
+export class DashboardValidationError extends InvalidFieldError {
+  override readonly name = 'DashboardValidationError';
 }
 
 export interface DashboardInput {

@@ -3,23 +3,7 @@
 // read and written by ReportSchedulesRepository and armed by ReportScheduler. A schedule belongs to
 // its creator: another user's id, like an unknown or malformed one, is a 404.
 import { randomUUID } from 'node:crypto';
-import {
-  BadRequestException,
-  Body,
-  Controller,
-  Delete,
-  Get,
-  HttpCode,
-  Inject,
-  Logger,
-  NotFoundException,
-  Param,
-  Patch,
-  Post,
-  Query,
-  Req,
-  UseGuards,
-} from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Inject, Logger, NotFoundException, Param, Patch, Post, Query, Req, UseGuards } from '@nestjs/common';
 import { ApiAcceptedResponse, ApiBearerAuth, ApiBody, ApiCreatedResponse, ApiNoContentResponse, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
 import { ApiErrorResponses, REPORT_RUN, REPORT_RUN_PAGE, REPORT_SCHEDULE, REPORT_SCHEDULE_INPUT, REPORT_SCHEDULE_PAGE, REPORT_SCHEDULE_PATCH } from '../../openapi/schemas.js';
 import type { FastifyRequest } from 'fastify';
@@ -28,7 +12,7 @@ import { AuditLog } from '../../audit/audit-log.js';
 import { AdminGuard, type AuthenticatedUser } from '../../auth/admin.guard.js';
 import { parsePage } from '../../statistics/dto/filters.js';
 import { EXPORT_ID } from '../export-files.js';
-import { parseReportScheduleInput, parseReportSchedulePatch, ReportScheduleValidationError } from './dto/report-schedule.js';
+import { parseReportScheduleInput, parseReportSchedulePatch } from './dto/report-schedule.js';
 import { ReportDelivery } from './report-delivery.js';
 import { ReportScheduler, runView, scheduleView } from './report-scheduler.js';
 import { ReportSchedulesRepository, type ReportSchedule } from './report-schedules.repository.js';
@@ -43,16 +27,6 @@ interface Page<T> {
   page: number;
   page_size: number;
   results: T[];
-}
-
-/** Runs `work`, turning an invalid schedule into the 400 that names its field. */
-async function validated<T>(work: () => T | Promise<T>): Promise<T> {
-  try {
-    return await work();
-  } catch (error) {
-    if (error instanceof ReportScheduleValidationError) throw new BadRequestException(error.body());
-    throw error;
-  }
 }
 
 function notFound(id: string): never {
@@ -91,7 +65,7 @@ export class ReportSchedulesController {
   @ApiCreatedResponse({ schema: REPORT_SCHEDULE })
   @ApiErrorResponses({ jsonBody: true })
   async create(@Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
-    const input = await validated(() => parseReportScheduleInput(body));
+    const input = parseReportScheduleInput(body);
     const schedule = await this.schedules.insert(randomUUID(), request.user.id, input);
     this.scheduler.changed(schedule);
     this.logger.log({ message: 'report schedule created', schedule_id: schedule.id, user_id: request.user.id, cron: schedule.cron, timezone: schedule.timezone, type: schedule.request.type });
@@ -114,8 +88,8 @@ export class ReportSchedulesController {
   @ApiErrorResponses({ notFound: true, jsonBody: true })
   async update(@Param('id') id: string, @Body() body: unknown, @Req() request: AuthenticatedRequest): Promise<ReportScheduleView> {
     if (!EXPORT_ID.test(id)) notFound(id);
-    const patch = await validated(() => parseReportSchedulePatch(body));
-    const schedule = (await validated(() => this.schedules.update(request.user.id, id, patch))) ?? notFound(id);
+    const patch = parseReportSchedulePatch(body);
+    const schedule = (await this.schedules.update(request.user.id, id, patch)) ?? notFound(id);
     this.scheduler.changed(schedule);
     this.logger.log({ message: 'report schedule updated', schedule_id: id, user_id: request.user.id, fields: Object.keys(patch) });
     await this.audit.record(request, 'report_schedule.updated', id, { fields: Object.keys(patch) });

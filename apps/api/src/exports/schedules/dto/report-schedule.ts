@@ -8,6 +8,7 @@ import { BadRequestException } from '@nestjs/common';
 import { CronTime } from 'cron';
 import type { ExportRequest } from '../../../../../../libs/metrics/src/exports.js';
 import { parseExportBody } from '../../dto/export-request.js';
+import { InvalidFieldError } from '../../../errors/domain-errors.js';
 
 export const REPORT_SCHEDULE_FIELDS = [
   'name',
@@ -55,20 +56,9 @@ export interface ReportScheduleInput {
   enabled: boolean;
 }
 
-export class ReportScheduleValidationError extends Error {
-  constructor(
-    readonly field: string,
-    readonly problem: string,
-    readonly valid?: readonly (string | number)[] | string,
-  ) {
-    super(`${field}: ${problem}`);
-    this.name = 'ReportScheduleValidationError';
-  }
-
-  /** The 400 body. */
-  body(): { detail: string; field: string; valid?: readonly (string | number)[] | string } {
-    return { detail: this.message, field: this.field, ...(this.valid === undefined ? {} : { valid: this.valid }) };
-  }
+/** A field of the ReportSchedule that cannot be accepted (400, see InvalidFieldError). */
+export class ReportScheduleValidationError extends InvalidFieldError {
+  override readonly name = 'ReportScheduleValidationError';
 }
 
 function invalid(field: string, problem: string, valid?: readonly (string | number)[] | string): never {
