@@ -33,6 +33,7 @@ let alerts: AlertsService;
 let scale: DemoAlertScale;
 let simulator: Simulator;
 let seededUntil: Date;
+let rhythm: Rhythm;
 const timings: Record<string, number> = {};
 
 async function timed<T>(name: string, work: () => Promise<T>): Promise<T> {
@@ -56,7 +57,7 @@ beforeAll(async () => {
   const measured = await demoAlertScale(db.pool, seededUntil);
   expect(measured).not.toBeNull();
   scale = measured!;
-  const rhythm = await Rhythm.measure(db.pool, seededUntil);
+  rhythm = await Rhythm.measure(db.pool, seededUntil);
   expect(rhythm.weeks).toBe(8);
   // As the demo does: the counts' thresholds from its scale, the failure rate's the guide's (10 %).
   runtime = await timed('snapshot', () =>
@@ -98,8 +99,15 @@ describe('the demo at its normal pace', () => {
     const stats = simulator.stats;
     expect(stats.failed).toBe(0);
     expect(stats.steps).toBe(3600 * STEPS_PER_SECOND);
-    expect(stats.create_request ?? 0).toBeGreaterThan(0);
-    expect(stats.position_update ?? 0).toBeGreaterThan(stats.create_request ?? 0);
+    // As many new requests as the history has in this hour of the week (a night hour has next to
+    // none): the expected count, within Poisson noise (5 standard deviations, and 5 for small counts).
+    let expected = 0;
+    for (let step = 0; step < 3600 * STEPS_PER_SECOND; step++) {
+      expected += rhythm.rate('create_request', seededUntil.getTime() + (step * 1000) / STEPS_PER_SECOND) / STEPS_PER_SECOND;
+    }
+    const created = stats.create_request ?? 0;
+    expect(Math.abs(created - expected), `${created} requests created, ${expected.toFixed(1)} expected`).toBeLessThanOrEqual(5 * Math.sqrt(expected) + 5);
+    expect(stats.position_update ?? 0).toBeGreaterThan(created);
   });
 
   it('cancels only requests that waited a day, so the day’s failure rate stays the history’s', async () => {
