@@ -2,7 +2,8 @@
 // processes) drives the HTTP load; every figure comes with its quiet baseline from the same run:
 //   1. 1 000 connections on global_statistics?period=7d, quiet, then while the simulator writes
 //      50 changes/s (req/s and p99, ratio writes / quiet);
-//   2. 200 connections on real_time_stats plus 200 on /health at once (no timeouts; health p99);
+//   2. 200 connections on real_time_stats plus 200 on /health at once (no timeouts; health p99,
+//      against /health alone with the same connections);
 //   3. 200 connections on real_time_stats alone, then with a greedy analyst running CPU-heavy
 //      queries within its limits alongside (the statistics' p99 delay).
 import { spawn } from 'node:child_process';
@@ -108,7 +109,8 @@ export async function runLoadBench(args: BenchArgs, cleanups: Cleanups): Promise
   await new Promise((resolve) => setTimeout(resolve, 2000));
   results.dashboardsWrites = await wrk(dashboards, token, 1000, seconds);
 
-  console.log('2. 200 connections on real_time_stats and 200 on /health at once...');
+  console.log('2. 200 connections on real_time_stats and 200 on /health at once (each alone first)...');
+  results.healthAlone = await wrk(health, token, 200, seconds);
   results.liveAlone = await wrk(live, token, 200, seconds);
   const [liveWithHealth, healthUnderLoad] = await Promise.all([wrk(live, token, 200, seconds), wrk(health, token, 200, seconds)]);
   results.liveWithHealth = liveWithHealth;
@@ -140,7 +142,8 @@ export async function runLoadBench(args: BenchArgs, cleanups: Cleanups): Promise
     row('global_statistics 7d, 1 000 conn, simulator 50 changes/s', results.dashboardsWrites, results.dashboardsQuiet),
     row('real_time_stats, 200 conn (writes on)', results.liveAlone),
     row('real_time_stats, 200 conn, with 200 on /health', results.liveWithHealth, results.liveAlone),
-    row('/health, 200 conn, alongside', results.healthUnderLoad),
+    row('/health, 200 conn, alone (writes on)', results.healthAlone),
+    row('/health, 200 conn, alongside', results.healthUnderLoad, results.healthAlone),
     row('real_time_stats, 200 conn, with a greedy analyst', results.liveWithAnalyst, results.liveAlone),
   ]);
   console.log(`analyst: ${analystQueries} queries (${analystRefused} refused) during the last run`);
