@@ -22,7 +22,7 @@ import { STATISTICS_SOURCE_TABLES } from '../../apps/api/src/cache/cache-key.js'
 import { rawTables } from '../../apps/api/src/exports/raw-rows.js';
 import { computeGlobalStatistics, computeKpis, computeRealTimeStats, computeSection } from '../../apps/api/src/statistics/compute.js';
 import { computeLegacyStatistics } from '../../apps/api/src/statistics/project-statistics.js';
-import { REPLICATED_TABLE_NAMES } from '../../apps/ingest/src/tables.js';
+import { REPLICATED_TABLE_NAMES } from '../../libs/ingest-feed/src/tables.js';
 import { RecordingClickHouse } from '../factories/clickhouse-wrappers.js';
 import { createTestClickHouse, type TestClickHouse } from '../factories/databases.js';
 

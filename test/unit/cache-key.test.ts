@@ -8,7 +8,7 @@ import {
   versionsDigest,
 } from '../../apps/api/src/cache/cache-key.js';
 import { redisLocation } from '../../apps/api/src/cache/cache-backend.js';
-import { REPLICATED_TABLE_NAMES } from '../../apps/ingest/src/tables.js';
+import { REPLICATED_TABLE_NAMES } from '../../libs/ingest-feed/src/tables.js';
 
 describe('cache keys', () => {
   it('orders filters by name, drops unset ones and encodes values', () => {

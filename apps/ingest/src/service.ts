@@ -20,7 +20,7 @@ import { fromRoot } from '../../../libs/config/src/paths.js';
 import { StopSequence } from '../../../libs/lifecycle/src/stop-sequence.js';
 import { RedisFeedPublisher } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { Ingest, ingestSettings } from './ingest.js';
-import { REPLICATED_TABLE_NAMES } from './tables.js';
+import { REPLICATED_TABLE_NAMES } from '../../../libs/ingest-feed/src/tables.js';
 import { errorMessage } from '../../../libs/errors/src/error-message.js';
 
 export interface IngestServiceOptions {

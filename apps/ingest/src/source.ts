@@ -4,7 +4,7 @@
 import type { Logger } from '@nestjs/common';
 import pg from 'pg';
 import { parseLsn } from './pgoutput.js';
-import { REPLICATED_TABLE_NAMES } from './tables.js';
+import { REPLICATED_TABLE_NAMES } from '../../../libs/ingest-feed/src/tables.js';
 
 export class SourceDatabase {
   /** Open connections, which close() ends (a stop during the snapshot cuts its COPY). */

@@ -2,6 +2,8 @@
 // how each is converted. Columns not listed here (added upstream or personal data) are ignored, so
 // a new upstream column never stops ingestion. Must match clickhouse/migrations.
 
+import { REPLICATED_TABLE_NAMES, type ReplicatedTable } from '../../../libs/ingest-feed/src/tables.js';
+
 export type ColumnKind = 'int' | 'float' | 'numeric' | 'text' | 'bool' | 'timestamp' | 'inet';
 
 export interface ColumnSpec {
@@ -12,7 +14,7 @@ export interface ColumnSpec {
 
 export interface TableSpec {
   /** Name in Postgres (schema public) and in ClickHouse. */
-  name: string;
+  name: ReplicatedTable;
   columns: ColumnSpec[];
   /**
    * The signed change log fed alongside the current-state table, and the aggregate tables its
@@ -141,7 +143,11 @@ export const REPLICATED_TABLES: readonly TableSpec[] = [
   },
 ];
 
-export const REPLICATED_TABLE_NAMES = REPLICATED_TABLES.map((table) => table.name);
+// Every replicated table has its spec, once: a table added to one list and not the other fails here.
+const specified = REPLICATED_TABLES.map((table) => table.name).sort();
+if (specified.join() !== [...REPLICATED_TABLE_NAMES].sort().join()) {
+  throw new Error(`replicated tables: specs for ${specified.join(', ')}, names ${REPLICATED_TABLE_NAMES.join(', ')}`);
+}
 
 export function tableSpec(name: string): TableSpec | undefined {
   return REPLICATED_TABLES.find((table) => table.name === name);

@@ -1,7 +1,7 @@
 // Cache keys of the statistics responses: one key per endpoint, filter set and state of the source
 // tables. Pure functions, so the canonical form is unit-tested without Redis.
 import { createHash } from 'node:crypto';
-import { REPLICATED_TABLE_NAMES } from '../../../ingest/src/tables.js';
+import { REPLICATED_TABLE_NAMES } from '../../../../libs/ingest-feed/src/tables.js';
 import { feedKeys } from '../../../../libs/ingest-feed/src/keys.js';
 
 /** Every key we write starts with this; a purge deletes this prefix only (the Redis may be shared). */
