@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 import { Server } from 'socket.io';
 import { StatisticsGateway } from '../apps/api/src/realtime/statistics.gateway.js';
 import { signAccessToken } from '../libs/access-token/src/sign.js';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { startRuntime } from '../apps/service/src/runtime.js';
 import { parseLsn } from '../apps/ingest/src/pgoutput.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';
 import { loadConfig } from '../libs/config/src/config.js';

@@ -11,7 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { signAccessToken } from '../libs/access-token/src/sign.js';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { startRuntime } from '../apps/service/src/runtime.js';
 import { Simulator } from '../apps/demo/src/simulator.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { uniqueName } from '../test/factories/databases.js';

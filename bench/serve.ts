@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { startRuntime } from '../apps/service/src/runtime.js';
 import { signAccessToken } from '../libs/access-token/src/sign.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { uniqueName } from '../test/factories/databases.js';

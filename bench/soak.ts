@@ -22,7 +22,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { ConsoleLogger } from '@nestjs/common';
 import { signAccessToken } from '../libs/access-token/src/sign.js';
 import type { AppliedBatch } from '../apps/ingest/src/ingest.js';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { startRuntime } from '../apps/service/src/runtime.js';
 import { StatisticsGateway } from '../apps/api/src/realtime/statistics.gateway.js';
 import type { EnginePriority } from '../libs/clickhouse/src/admission.js';
 import { loadConfig } from '../libs/config/src/config.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ExcelJS from 'exceljs';
-import { startRuntime } from '../apps/api/src/runtime.js';
+import { startRuntime } from '../apps/service/src/runtime.js';
 import { ExportRenderer } from '../apps/api/src/exports/export-renderer.js';
 import { rawTables } from '../apps/api/src/exports/raw-rows.js';
 import type { ExportRequest } from '../libs/metrics/src/exports.js';

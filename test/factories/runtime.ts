@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../../libs/config/src/config.js';
-import { startRuntime, type Runtime } from '../../apps/api/src/runtime.js';
+import { startRuntime, type Runtime } from '../../apps/service/src/runtime.js';
 import { uniqueName, type TestDatabase } from './databases.js';
 
 export const TEST_JWT_SECRET = 'test-secret-not-for-production';

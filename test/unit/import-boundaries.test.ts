@@ -1,10 +1,8 @@
 // Who may import whom (README "How it works"): the libraries import no application; the ingest
 // worker and the demo do not import the API; the web app takes values only from libs/metrics (the
-// shared vocabularies: alert metrics, export types…) and types from elsewhere; the API reaches the
-// ingest only where listed below, and never the demo (the process entry, apps/service, composes the
-// API, the ingest service and the demo). Each listed exception is known debt (issue 13: a narrow
-// ingest feed); the test fails on a new one and also when a listed one disappears, so the list
-// only shrinks.
+// shared vocabularies: alert metrics, export types…) and types from elsewhere; the API imports
+// neither the ingest nor the demo: the process entry (apps/service) composes the API, the ingest
+// and the demo, and the API knows the ingest only through libs/ingest-feed.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -42,11 +40,6 @@ function importsOf(top: string): Edge[] {
   return edges;
 }
 
-/** The API's known reaches into the ingest, `from -> to` (none into the demo: the process entry, apps/service, composes them). */
-const API_EXCEPTIONS = new Set([
-  'apps/api/src/runtime.ts -> apps/ingest/src/ingest.ts',
-]);
-
 describe('import boundaries', () => {
   it('libraries import no application', () => {
     const bad = importsOf('libs').filter((edge) => edge.to.startsWith('apps/'));
@@ -65,10 +58,11 @@ describe('import boundaries', () => {
     expect(bad.map((edge) => `${edge.from} -> ${edge.to}`)).toEqual([]);
   });
 
-  it('the API reaches the ingest and the demo only through the listed exceptions, each still real', () => {
+  it('the API imports neither the ingest nor the demo (apps/service composes them; the API sees the ingest through libs/ingest-feed)', () => {
     const reaches = importsOf('apps/api/src')
       .filter((edge) => edge.to.startsWith('apps/ingest/') || edge.to.startsWith('apps/demo/'))
       .map((edge) => `${edge.from} -> ${edge.to}`);
-    expect([...new Set(reaches)].sort()).toEqual([...API_EXCEPTIONS].sort());
+    expect(reaches).toEqual([]);
   });
+
 });

@@ -1,9 +1,9 @@
-// Boots everything one process runs: the pool on the operational database (DATABASE_URL; the
-// embedded demo gives its own, apps/service/src/demo-runtime.ts), ClickHouse (server or embedded;
-// one process owns the embedded data directory, hence API and ingest together), the CDC ingest,
-// then the HTTP API.
-// startRuntime is SERVICE_ROLE=all; startApiRuntime is SERVICE_ROLE=api: the same API without the
-// ingest, which runs as its own service (apps/ingest/src/service.ts) and reports through Redis.
+// Boots everything the API needs in one process: the pool on the operational database
+// (DATABASE_URL; the embedded demo gives its own), ClickHouse (server or embedded; one process owns
+// the embedded data directory, hence API and ingest together), the ingest's feed, then the HTTP API.
+// startApiWithIngest is SERVICE_ROLE=all, with an ingest in this process built by the caller
+// (apps/service/src/runtime.ts: the API never imports the ingest); startApiRuntime is
+// SERVICE_ROLE=api, whose ingest runs as its own service and reports through Redis.
 import { rm } from 'node:fs/promises';
 import type { Server as HttpServer } from 'node:http';
 import { ConsoleLogger, Logger, type INestApplication } from '@nestjs/common';
@@ -17,8 +17,7 @@ import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { assertApiConfig, ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { openStateStore } from '../../../libs/state/src/open.js';
-import { Ingest, ingestSettings } from '../../ingest/src/ingest.js';
-import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
+import type { IngestFeed, LocalIngest, LocalIngestFactory } from '../../../libs/ingest-feed/src/feed.js';
 import { RedisIngestFeed } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
@@ -74,18 +73,21 @@ export interface ApiRuntime {
   forceStop(): void;
 }
 
-/** SERVICE_ROLE=all: the API and the ingest in one process. */
-export interface Runtime extends ApiRuntime {
-  ingest: Ingest;
+/** SERVICE_ROLE=all: the API and its in-process ingest (built by the caller: apps/service/src/runtime.ts). */
+export interface RuntimeWithIngest<I extends LocalIngest> extends ApiRuntime {
+  ingest: I;
 }
 
 const HTTP_CLOSE_GRACE_MS = 5000;
 /** Connections the kernel may hold for the server to accept (see the listen call). */
 const LISTEN_BACKLOG = 4096;
 
-/** SERVICE_ROLE=all: the API with the ingest in this process. */
-export async function startRuntime(config: AppConfig, options: RuntimeOptions = {}): Promise<Runtime> {
-  const { ingest, ...runtime } = await boot(config, options, 'all');
+/**
+ * SERVICE_ROLE=all: the API with an ingest in this process, built by `createIngest` on the engine
+ * and database opened here, started once the API listens and stopped before the engine closes.
+ */
+export async function startApiWithIngest<I extends LocalIngest>(config: AppConfig, options: RuntimeOptions, createIngest: LocalIngestFactory<I>): Promise<RuntimeWithIngest<I>> {
+  const { ingest, ...runtime } = await boot(config, options, createIngest);
   if (!ingest) throw new Error('SERVICE_ROLE=all started without its ingest');
   return { ...runtime, ingest };
 }
@@ -100,11 +102,11 @@ export async function startApiRuntime(config: AppConfig, options: RuntimeOptions
   if (!config.clickhouseUrl && !options.clickhouse) {
     throw new ConfigError('CLICKHOUSE_URL', 'required by SERVICE_ROLE=api: the ingest service writes to the same ClickHouse server');
   }
-  const { ingest: _none, ...runtime } = await boot(config, { ...options, reset: false }, 'api');
+  const { ingest: _none, ...runtime } = await boot(config, { ...options, reset: false }, null);
   return runtime;
 }
 
-async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'api'): Promise<ApiRuntime & { ingest: Ingest | null }> {
+async function boot<I extends LocalIngest>(config: AppConfig, options: RuntimeOptions, createIngest: LocalIngestFactory<I> | null): Promise<ApiRuntime & { ingest: I | null }> {
   const logger = new Logger('statistics.runtime');
   const stops = new StopSequence(logger);
   let engineOpen = false;
@@ -165,15 +167,8 @@ async function boot(config: AppConfig, options: RuntimeOptions, role: 'all' | 'a
     telemetry.start();
     stops.add('API telemetry', () => telemetry.stop());
 
-    // SERVICE_ROLE=api: no Ingest here (no replication slot); its feed comes through Redis.
-    const ingest =
-      role === 'all'
-        ? new Ingest({
-            databaseUrl,
-            clickhouse,
-            ...ingestSettings(config),
-          })
-        : null;
+    // SERVICE_ROLE=api: no ingest here (no replication slot); its feed comes through Redis.
+    const ingest = createIngest ? createIngest({ clickhouse, databaseUrl }) : null;
     let feed: IngestFeed;
     let remoteFeed: RedisIngestFeed | null = null;
     if (ingest) {

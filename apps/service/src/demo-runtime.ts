@@ -4,7 +4,7 @@
 import type { ConsoleLogger } from '@nestjs/common';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
 import type { AppConfig } from '../../../libs/config/src/config.js';
-import { startRuntime, type Runtime } from '../../api/src/runtime.js';
+import { startRuntime, type Runtime } from './runtime.js';
 import { openDemoDatabase } from '../../demo/src/demo.js';
 import type { Simulator } from '../../demo/src/simulator.js';
 

@@ -5,6 +5,7 @@
 // ingest). The API depends on this module only, never on apps/ingest.
 
 /** What the ingest is doing. */
+import type { ClickHouse } from '../../clickhouse/src/clickhouse.js';
 export type IngestState = 'starting' | 'snapshot' | 'streaming' | 'reconnecting' | 'stopped';
 
 /**
@@ -75,6 +76,16 @@ export interface IngestFeed {
   /** Called after each batch lands in ClickHouse; returns the unsubscribe function. */
   onApplied(listener: AppliedListener): () => void;
 }
+
+/** An ingest running in this process: a feed the API also starts and stops (SERVICE_ROLE=all). */
+export interface LocalIngest extends IngestFeed {
+  /** Takes the snapshot if needed and starts streaming; resolves once streaming. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** Builds the in-process ingest on the engine and operational database the runtime opened. */
+export type LocalIngestFactory<I extends LocalIngest> = (resources: { clickhouse: ClickHouse; databaseUrl: string }) => I;
 
 /** `16/B374D848` (Postgres's text form) of an LSN. */
 export function formatLsn(lsn: bigint): string {
