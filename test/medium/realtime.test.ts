@@ -1,7 +1,7 @@
 // Live statistics over Socket.IO against the real service: authentication on connect, the room
 // protocol, a change committed in Postgres arriving on the socket with the right number, pushes
-// only when a number moves (at most one per room per second, less often when computing the rooms
-// would take more than half of the engine), token expiry, connection recovery.
+// only when a number moves (at most one per room per REALTIME_MIN_PUSH_MS, less often when
+// computing the rooms would take more than half of the engine), token expiry, connection recovery.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signAccessToken } from '../../libs/access-token/src/sign.js';
 import { StatisticsGateway } from '../../apps/api/src/realtime/statistics.gateway.js';
@@ -190,9 +190,14 @@ describe('pushes on change', () => {
     expect(updates.get('realtime')?.length).toBe(1);
   });
 
-  it('sends at most one push per room per second under a burst of changes, ending on the right number', async () => {
+  it('sends at most one push per room per REALTIME_MIN_PUSH_MS (250 ms by default) under a burst of changes, ending on the right number', async () => {
+    const minPushMs = runtime.config.realtimeMinPushMs;
+    expect(minPushMs).toBe(250);
     const socket = await connected(open(adminToken));
-    const updates = recordUpdates(socket);
+    const arrivals: Array<{ at: number; requests: number }> = [];
+    socket.on('stats:update', (update) => {
+      if (update.room === 'realtime') arrivals.push({ at: Date.now(), requests: (update.data as RealTimeStats).last_24h.new_requests });
+    });
     const initial = nextEvent(socket, 'stats:update', (u) => u.room === 'realtime', 10_000, 'initial');
     await subscribe(socket, 'realtime');
     const before = ((await initial).data as RealTimeStats).last_24h.new_requests;
@@ -204,11 +209,16 @@ describe('pushes on change', () => {
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
     await all;
-    const elapsedSeconds = (Date.now() - started) / 1000;
-    const pushes = updates.get('realtime')!.slice(1);
-    expect(pushes.length).toBeGreaterThanOrEqual(1);
-    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsedSeconds) + 1);
-    const counts = pushes.map((u) => (u.data as RealTimeStats).last_24h.new_requests);
+    const elapsedMs = Date.now() - started;
+    const pushes = arrivals.slice(1);
+    expect(pushes.length).toBeGreaterThanOrEqual(2);
+    expect(pushes.length).toBeLessThanOrEqual(Math.ceil(elapsedMs / minPushMs) + 1);
+    // Each push starts at least the minimum interval after the previous one began (its computation
+    // time varies by a few ms either side), and sooner than the old fixed second.
+    const gaps = pushes.slice(1).map((push, i) => push.at - pushes[i]!.at);
+    for (const [i, gap] of gaps.entries()) expect(gap, `gap before push ${i + 2}`).toBeGreaterThanOrEqual(minPushMs - 60);
+    expect(Math.min(...gaps), `gaps ${gaps.join(', ')} ms`).toBeLessThan(1000);
+    const counts = pushes.map((push) => push.requests);
     expect([...counts].sort((a, b) => a - b)).toEqual(counts); // never goes backwards
   });
 

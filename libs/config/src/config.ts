@@ -40,6 +40,8 @@ export interface AppConfig {
   authUserCacheSeconds: number;
   /** Live stats: every room is pushed at least this often (seconds; the guide's 30). */
   realTimeRefreshSeconds: number;
+  /** Live rooms: at most one change-driven push per room per this many ms. */
+  realtimeMinPushMs: number;
   /** A socket that drops for up to this long gets its rooms and missed events back (seconds). */
   realtimeRecoverySeconds: number;
   /** Marketing spend over the last 30 days (XOF) for the acquisition-cost KPI; undefined = not computed. */
@@ -354,6 +356,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     ingestImageCacheRows: integer(env, 'INGEST_IMAGE_CACHE_ROWS', 200_000, 0, 10_000_000),
     acquisitionSpendXof: money(env, 'ACQUISITION_SPEND_XOF'),
     realTimeRefreshSeconds: integer(env, 'REAL_TIME_REFRESH_SECONDS', 30, 1, 3600),
+    realtimeMinPushMs: integer(env, 'REALTIME_MIN_PUSH_MS', 250, 50, 60_000),
     realtimeRecoverySeconds: integer(env, 'REALTIME_RECOVERY_SECONDS', 120, 0, 3600),
     authUserCacheSeconds: integer(env, 'AUTH_USER_CACHE_SECONDS', 5, 0, 300),
     logLevel: choice(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),

@@ -12,8 +12,6 @@ import type { StatsUpdate } from './protocol.js';
 import { RoomDirectory, type RoomPayload, type RoomSource } from './room-directory.js';
 import type { StatisticsNamespace, StatisticsSocket } from './socket-sessions.js';
 
-/** At most one change-driven push per room per this many ms (the issue's debounce). */
-const MIN_PUSH_INTERVAL_MS = 1000;
 /**
  * The share of the engine's time the rooms' change-driven pushes may take together. Under constant
  * writes every room's numbers move every second, and recomputing every room every second can take
@@ -50,6 +48,7 @@ export interface PublisherStatus {
   push_failures: number;
   computations: number;
   last_tick_at: string | null;
+  /** The interval between two change-driven pushes of a room now (REALTIME_MIN_PUSH_MS, longer when computing the rooms costs more than their share of the engine). */
   push_interval_ms: number;
 }
 
@@ -220,11 +219,11 @@ export class RoomPublisher {
     }
   }
 
-  /** The interval between two change-driven pushes of a room: 1 s, or what keeps all rooms' computations within their share of the engine. */
+  /** The interval between two change-driven pushes of a room: REALTIME_MIN_PUSH_MS, or what keeps all rooms' computations within their share of the engine. */
   private pushIntervalMs(): number {
     let costMs = 0;
     for (const state of this.active.values()) costMs += state.costMs;
-    return Math.max(MIN_PUSH_INTERVAL_MS, costMs / LIVE_ENGINE_SHARE);
+    return Math.max(this.config.realtimeMinPushMs, costMs / LIVE_ENGINE_SHARE);
   }
 
   private async publish(room: string, state: ActiveRoom, reason: 'tick' | 'change'): Promise<void> {
