@@ -17,14 +17,15 @@ import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
 import { assertApiConfig, ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { openStateStore } from '../../../libs/state/src/open.js';
+import type { StateStore } from '../../../libs/state/src/store.js';
 import type { IngestFeed, LocalIngest, LocalIngestFactory } from '../../../libs/ingest-feed/src/feed.js';
 import { RedisIngestFeed } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
 import { admitRequests } from './engine/request-priority.js';
 import { AppModule } from './app.module.js';
-import { openCacheBackend } from './cache/cache-backend.js';
-import { openRealtimeAdapter, StatisticsIoAdapter } from './realtime/io-adapter.js';
+import { openCacheBackend, type CacheBackend } from './cache/cache-backend.js';
+import { openRealtimeAdapter, StatisticsIoAdapter, type RealtimeAdapter } from './realtime/io-adapter.js';
 import { ErrorsFilter } from './errors/errors.filter.js';
 import { applyHttpSecurity, corsPolicy } from './security/http-security.js';
 import { LEGACY_PATHS } from './statistics/legacy/legacy.controller.js';
@@ -109,149 +110,17 @@ export async function startApiRuntime(config: AppConfig, options: RuntimeOptions
 async function boot<I extends LocalIngest>(config: AppConfig, options: RuntimeOptions, createIngest: LocalIngestFactory<I> | null): Promise<ApiRuntime & { ingest: I | null }> {
   const logger = new Logger('statistics.runtime');
   const stops = new StopSequence(logger);
-  let engineOpen = false;
-  const close = (): Promise<void> => stops.close();
+  const engine = { open: false };
   const shutdownControls = {
     closingStep: () => stops.currentStep(),
-    embeddedEngineOpen: () => engineOpen,
+    embeddedEngineOpen: () => engine.open,
     forceStop: () => undefined,
   };
   try {
-    assertApiConfig(config);
-    // The service's own state (alert rules…), never in the operational database; closed last.
-    const stateStore = await openStateStore(config);
-    stops.add('state store', () => stateStore.close());
-    const databaseUrl = config.databaseUrl;
-    if (!databaseUrl) {
-      throw new ConfigError('DATABASE_URL', 'required to start the service; without it `npm start` runs the embedded demo (apps/service)');
-    }
-    if (options.reset && !config.clickhouseUrl) {
-      // Only our own data: the operational database is never written.
-      await rm(config.clickhouseDataDir, { recursive: true, force: true });
-    }
-
-    const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c TimeZone=UTC' });
-    operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
-    stops.add('operational database pool', () => operationalDb.end());
-
-    const clickhouse =
-      options.clickhouse ??
-      (await openClickHouse({
-        url: config.clickhouseUrl,
-        dataDir: config.clickhouseDataDir,
-        database: config.clickhouseDatabase,
-      }));
-    if (!options.clickhouse) {
-      engineOpen = clickhouse.engine === 'embedded';
-      stops.add('ClickHouse', async () => {
-        await clickhouse.close();
-        engineOpen = false;
-      });
-    }
-    const admitted = new AdmittedClickHouse(
-      clickhouse,
-      new AdmissionControl({ concurrency: config.engine.concurrency, maxQueued: config.engine.maxQueued, defaultWaitMs: config.engine.queueTimeoutSeconds * 1000 }),
-    );
-    // Runs before the engine closes (steps stop in reverse): what still waits is refused at once.
-    stops.add('engine admission queue', async () => admitted.admission.close());
-    // Every process takes the same lock (an API and an ingest service starting together): the second finds nothing to do.
-    const migrations = await runMigrationsUnderLock(clickhouse, fromRoot('clickhouse', 'migrations'), operationalDb);
-    if (migrations.applied.length + migrations.skipped.length > 0) {
-      // One line at INFO (a first start applies some forty); the names at DEBUG.
-      logger.log(`clickhouse migrations applied: ${migrations.applied.length} (${migrations.skipped.length} server-only skipped)`);
-      logger.debug({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
-    }
-
-    // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
-    const telemetry = new ApiTelemetry(clickhouse);
-    telemetry.start();
-    stops.add('API telemetry', () => telemetry.stop());
-
-    // SERVICE_ROLE=api: no ingest here (no replication slot); its feed comes through Redis.
-    const ingest = createIngest ? createIngest({ clickhouse, databaseUrl }) : null;
-    let feed: IngestFeed;
-    let remoteFeed: RedisIngestFeed | null = null;
-    if (ingest) {
-      feed = ingest;
-      stops.add('ingest', () => ingest.stop());
-    } else {
-      const remote = await RedisIngestFeed.open({ redisUrl: config.redisUrl!, scope: config.replicationSlot, statusTtlSeconds: config.ingestStatusTtlSeconds });
-      feed = remoteFeed = remote;
-      stops.add('ingest feed', () => remote.close());
-    }
-
-    // Checked by assertApiConfig: a service on an operational database shares Django's secret.
-    const jwtSecret = config.jwtSecret!;
-    const cacheBackend = await openCacheBackend(config);
-    stops.add('statistics cache', () => cacheBackend.close());
-    const realtimeAdapter = await openRealtimeAdapter(config);
-    stops.add('realtime adapter', () => realtimeAdapter.close());
-    // Fastify rather than Express: the same Nest application answers a cached response about three
-    // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
-    const app = await NestFactory.create<NestFastifyApplication>(
-      // The API's reads wait their turn in the admission queue; the ingest writes with the engine itself.
-      AppModule.forRoot({ config, clickhouse: admitted, operationalDb, ingest: feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter, demoSignIn: options.demoSignIn === true }),
-      // Under routerOptions: the top-level option draws a deprecation warning (FSTDEP022) at every start.
-      new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
-      { logger: options.logger ?? undefined, abortOnError: false },
-    );
-    app.useGlobalFilters(new ErrorsFilter());
-    app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds, cors: corsPolicy(config.security) }));
-    const fastify = app.getHttpAdapter().getInstance();
-    telemetry.attach(fastify);
-    admitRequests(fastify, config.engine.queueTimeoutSeconds);
-    // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in
-    // the original, except the admin write routes listed in write-routes.ts.
-    fastify.addHook('onRequest', (request, reply, done) => {
-      const path = request.url.split('?')[0]!.replace(/\/+$/, '');
-      const readOnly = path.startsWith('/depannage/api/statistics') || LEGACY_PATHS.includes(path);
-      if (!readOnly || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
-      if (isWriteRoute(request.method, path)) {
-        const refusal = writeBodyRefusal(request.headers);
-        if (refusal === null) return done();
-        return void reply.code(415).send({ detail: refusal });
-      }
-      void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
-    });
-    // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).
-    acceptQueryBodies(fastify, '/clickhouse');
-    await applyHttpSecurity(app, config.security);
-    const document = SwaggerModule.createDocument(
-      app,
-      new DocumentBuilder()
-        .setTitle('DepanneTeliman statistics')
-        .setDescription('Statistics of the DepanneTeliman marketplace, computed in ClickHouse from the operational database (CDC).')
-        .setVersion('0.1.0')
-        .addBearerAuth()
-        .build(),
-    );
-    SwaggerModule.setup('docs', app, document);
-    // The web dashboard (apps/dashboard) at / and /tableau/…, from its build.
-    await serveDashboard(fastify, fromRoot(...DASHBOARD_BUILD_DIR));
-    // A crowd connecting at once (a wall of screens after a restart, a load test) overflowed the
-    // default accept queue (511): the kernel dropped the connections it could not queue, and their
-    // clients retried after 1 and 3 s (bench load: /health p99 3.4 s at 200 connections, the same
-    // with and without other load). The kernel caps it at net.core.somaxconn.
-    await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
-    // Nest's close: HTTP stops accepting, sockets close, then the modules' workers (exports, alerts, schedules).
-    stops.add('HTTP server, sockets and workers', async () => {
-      // The server's close waits for every open request, and a client that sent half its headers
-      // would hold it until Node's headersTimeout (60 s): after a grace, such connections are cut.
-      const server = app.getHttpServer() as HttpServer;
-      const grace = setTimeout(() => {
-        logger.warn(`HTTP connections still open after ${HTTP_CLOSE_GRACE_MS / 1000} s of shutdown: closing them`);
-        server.closeAllConnections();
-      }, HTTP_CLOSE_GRACE_MS);
-      try {
-        await app.close();
-      } finally {
-        clearTimeout(grace);
-      }
-    });
-    const address = app.getHttpServer().address() as { port: number };
-    const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
-
+    const resources = await openResources(config, options, createIngest, stops, engine, logger);
+    const app = await createApp(config, options, resources);
+    const url = await listen(app, config, stops, logger);
+    const { ingest, remoteFeed } = resources;
     // The API answers (health, snapshot progress) while the ingest snapshots; statistics say 503
     // until the snapshot is complete, never a partial number.
     // (SERVICE_ROLE=api: once the ingest service says so through its feed.)
@@ -261,9 +130,199 @@ async function boot<I extends LocalIngest>(config: AppConfig, options: RuntimeOp
       if (stops.started) return;
       logger.error({ message: 'ingest could not start', error: errorMessage(error) });
     });
-    return { app, url, config, clickhouse, admission: admitted.admission, operationalDb, feed, ingest, jwtSecret, ready, close, ...shutdownControls };
+    return {
+      app,
+      url,
+      config,
+      clickhouse: resources.clickhouse,
+      admission: resources.admitted.admission,
+      operationalDb: resources.operationalDb,
+      feed: resources.feed,
+      ingest,
+      jwtSecret: resources.jwtSecret,
+      ready,
+      close: () => stops.close(),
+      ...shutdownControls,
+    };
   } catch (error) {
     await stops.closeAfterFailedStart();
     throw error;
   }
+}
+
+/** What the API runs on, opened at boot; each registered in `stops` as it opens. */
+interface Resources<I extends LocalIngest> {
+  stateStore: StateStore;
+  operationalDb: pg.Pool;
+  /** The engine itself (the ingest and the telemetry write with it) … */
+  clickhouse: ClickHouse;
+  /** … and behind the admission queue, for the API's reads. */
+  admitted: AdmittedClickHouse;
+  telemetry: ApiTelemetry;
+  ingest: I | null;
+  /** Its feed through Redis when the ingest runs elsewhere (SERVICE_ROLE=api). */
+  remoteFeed: RedisIngestFeed | null;
+  feed: IngestFeed;
+  jwtSecret: string;
+  cacheBackend: CacheBackend;
+  realtimeAdapter: RealtimeAdapter;
+}
+
+/**
+ * Opens, in order, the state store, the operational pool, ClickHouse (and its migrations, under
+ * the lock every process takes), the telemetry, the ingest (or its feed), the cache's store and the
+ * realtime adapter; what is opened stops in the reverse order.
+ */
+async function openResources<I extends LocalIngest>(
+  config: AppConfig,
+  options: RuntimeOptions,
+  createIngest: LocalIngestFactory<I> | null,
+  stops: StopSequence,
+  engine: { open: boolean },
+  logger: Logger,
+): Promise<Resources<I>> {
+  assertApiConfig(config);
+  // The service's own state (alert rules…), never in the operational database; closed last.
+  const stateStore = await openStateStore(config);
+  stops.add('state store', () => stateStore.close());
+  const databaseUrl = config.databaseUrl;
+  if (!databaseUrl) {
+    throw new ConfigError('DATABASE_URL', 'required to start the service; without it `npm start` runs the embedded demo (apps/service)');
+  }
+  if (options.reset && !config.clickhouseUrl) {
+    // Only our own data: the operational database is never written.
+    await rm(config.clickhouseDataDir, { recursive: true, force: true });
+  }
+
+  const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c TimeZone=UTC' });
+  operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
+  stops.add('operational database pool', () => operationalDb.end());
+
+  const clickhouse =
+    options.clickhouse ??
+    (await openClickHouse({
+      url: config.clickhouseUrl,
+      dataDir: config.clickhouseDataDir,
+      database: config.clickhouseDatabase,
+    }));
+  if (!options.clickhouse) {
+    engine.open = clickhouse.engine === 'embedded';
+    stops.add('ClickHouse', async () => {
+      await clickhouse.close();
+      engine.open = false;
+    });
+  }
+  const admitted = new AdmittedClickHouse(
+    clickhouse,
+    new AdmissionControl({ concurrency: config.engine.concurrency, maxQueued: config.engine.maxQueued, defaultWaitMs: config.engine.queueTimeoutSeconds * 1000 }),
+  );
+  // Runs before the engine closes (steps stop in reverse): what still waits is refused at once.
+  stops.add('engine admission queue', async () => admitted.admission.close());
+  // Every process takes the same lock (an API and an ingest service starting together): the second finds nothing to do.
+  const migrations = await runMigrationsUnderLock(clickhouse, fromRoot('clickhouse', 'migrations'), operationalDb);
+  if (migrations.applied.length + migrations.skipped.length > 0) {
+    // One line at INFO (a first start applies some forty); the names at DEBUG.
+    logger.log(`clickhouse migrations applied: ${migrations.applied.length} (${migrations.skipped.length} server-only skipped)`);
+    logger.debug({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
+  }
+
+  // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
+  const telemetry = new ApiTelemetry(clickhouse);
+  telemetry.start();
+  stops.add('API telemetry', () => telemetry.stop());
+
+  // SERVICE_ROLE=api: no ingest here (no replication slot); its feed comes through Redis.
+  const ingest = createIngest ? createIngest({ clickhouse, databaseUrl }) : null;
+  let feed: IngestFeed;
+  let remoteFeed: RedisIngestFeed | null = null;
+  if (ingest) {
+    feed = ingest;
+    stops.add('ingest', () => ingest.stop());
+  } else {
+    const remote = await RedisIngestFeed.open({ redisUrl: config.redisUrl!, scope: config.replicationSlot, statusTtlSeconds: config.ingestStatusTtlSeconds });
+    feed = remoteFeed = remote;
+    stops.add('ingest feed', () => remote.close());
+  }
+
+  const cacheBackend = await openCacheBackend(config);
+  stops.add('statistics cache', () => cacheBackend.close());
+  const realtimeAdapter = await openRealtimeAdapter(config);
+  stops.add('realtime adapter', () => realtimeAdapter.close());
+  // Checked by assertApiConfig: a service on an operational database shares Django's secret.
+  const jwtSecret = config.jwtSecret!;
+  return { stateStore, operationalDb, clickhouse, admitted, telemetry, ingest, remoteFeed, feed, jwtSecret, cacheBackend, realtimeAdapter };
+}
+
+/** The Nest application on Fastify over those resources: filters, sockets, hooks, security headers, /docs, the web dashboard. */
+async function createApp<I extends LocalIngest>(config: AppConfig, options: RuntimeOptions, resources: Resources<I>): Promise<NestFastifyApplication> {
+  const { operationalDb, feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter } = resources;
+  // Fastify rather than Express: the same Nest application answers a cached response about three
+  // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
+  const app = await NestFactory.create<NestFastifyApplication>(
+    // The API's reads wait their turn in the admission queue; the ingest writes with the engine itself.
+    AppModule.forRoot({ config, clickhouse: resources.admitted, operationalDb, ingest: feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter, demoSignIn: options.demoSignIn === true }),
+    // Under routerOptions: the top-level option draws a deprecation warning (FSTDEP022) at every start.
+    new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
+    { logger: options.logger ?? undefined, abortOnError: false },
+  );
+  app.useGlobalFilters(new ErrorsFilter());
+  app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds, cors: corsPolicy(config.security) }));
+  const fastify = app.getHttpAdapter().getInstance();
+  telemetry.attach(fastify);
+  admitRequests(fastify, config.engine.queueTimeoutSeconds);
+  // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in
+  // the original, except the admin write routes listed in write-routes.ts.
+  fastify.addHook('onRequest', (request, reply, done) => {
+    const path = request.url.split('?')[0]!.replace(/\/+$/, '');
+    const readOnly = path.startsWith('/depannage/api/statistics') || LEGACY_PATHS.includes(path);
+    if (!readOnly || ['GET', 'HEAD', 'OPTIONS'].includes(request.method)) return done();
+    if (isWriteRoute(request.method, path)) {
+      const refusal = writeBodyRefusal(request.headers);
+      if (refusal === null) return done();
+      return void reply.code(415).send({ detail: refusal });
+    }
+    void reply.code(405).header('Allow', 'GET, HEAD, OPTIONS').send({ detail: `Méthode « ${request.method} » non autorisée.` });
+  });
+  // The SQL gateway's body is query text whatever its Content-Type (curl -d says form-urlencoded).
+  acceptQueryBodies(fastify, '/clickhouse');
+  await applyHttpSecurity(app, config.security);
+  const document = SwaggerModule.createDocument(
+    app,
+    new DocumentBuilder()
+      .setTitle('DepanneTeliman statistics')
+      .setDescription('Statistics of the DepanneTeliman marketplace, computed in ClickHouse from the operational database (CDC).')
+      .setVersion('0.1.0')
+      .addBearerAuth()
+      .build(),
+  );
+  SwaggerModule.setup('docs', app, document);
+  // The web dashboard (apps/dashboard) at / and /tableau/…, from its build.
+  await serveDashboard(fastify, fromRoot(...DASHBOARD_BUILD_DIR));
+  return app;
+}
+
+/** Listens (HOST, PORT) and registers the HTTP stop; returns the base URL to give users. */
+async function listen(app: NestFastifyApplication, config: AppConfig, stops: StopSequence, logger: Logger): Promise<string> {
+  // A crowd connecting at once (a wall of screens after a restart, a load test) overflowed the
+  // default accept queue of 511 (bench load: 537 ListenOverflows in one run, none since): the
+  // kernel drops what it cannot queue and those clients retry after 1 s. Capped by net.core.somaxconn.
+  await app.listen({ port: config.port, host: config.host, backlog: LISTEN_BACKLOG });
+  // Nest's close: HTTP stops accepting, sockets close, then the modules' workers (exports, alerts, schedules).
+  stops.add('HTTP server, sockets and workers', async () => {
+    // The server's close waits for every open request, and a client that sent half its headers
+    // would hold it until Node's headersTimeout (60 s): after a grace, such connections are cut.
+    const server = app.getHttpServer() as HttpServer;
+    const grace = setTimeout(() => {
+      logger.warn(`HTTP connections still open after ${HTTP_CLOSE_GRACE_MS / 1000} s of shutdown: closing them`);
+      server.closeAllConnections();
+    }, HTTP_CLOSE_GRACE_MS);
+    try {
+      await app.close();
+    } finally {
+      clearTimeout(grace);
+    }
+  });
+  const address = app.getHttpServer().address() as { port: number };
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
 }
