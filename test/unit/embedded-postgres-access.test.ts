@@ -2,11 +2,11 @@
 // cannot reach its binaries or data directory (a checkout under /root), instead of a bare
 // `spawn … initdb EACCES`. Run as root it checks for `nobody` behind a 0700 directory, as another
 // user for that user behind a 0000 directory of its own: the same refusal either way.
-import { mkdirSync, mkdtempSync, chmodSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, chmodSync, rmSync, copyFileSync, statSync, chownSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { assertReachableBy, EmbeddedPostgresAccessError } from '../../apps/demo/src/embedded-postgres.js';
+import { assertReachableBy, createDataDirectory, EmbeddedPostgresAccessError } from '../../apps/demo/src/embedded-postgres.js';
 
 const isRoot = process.getuid?.() === 0;
 const user = isRoot ? { name: 'nobody', uid: 65534, gid: 65534 } : { name: userInfo().username, uid: userInfo().uid, gid: userInfo().gid };
@@ -48,5 +48,23 @@ describe('the embedded Postgres user must reach the checkout and the data direct
     expect(check).toThrow(EmbeddedPostgresAccessError);
     expect(check).toThrow(/Set DEMO_DATA_DIR to a path that user can reach/);
     expect(check).toThrow(`${privateDir} is private`);
+  });
+});
+
+describe('the data directory of a fresh checkout', () => {
+  it('is created 0700 while the directories it creates above it stay enterable (./data was made private)', async () => {
+    const previous = process.umask(0o022);
+    try {
+      const dataDir = join(root, 'fresh-checkout', 'data', 'postgres');
+      await createDataDirectory(dataDir);
+      expect(statSync(dataDir).mode & 0o777).toBe(0o700);
+      expect(statSync(join(root, 'fresh-checkout', 'data')).mode & 0o777).toBe(0o755);
+      expect(statSync(join(root, 'fresh-checkout')).mode & 0o777).toBe(0o755);
+      if (isRoot) chownSync(dataDir, user.uid, user.gid); // as the demo does before it checks
+      expect(() => assertReachableBy(user, ['/bin/sh'], dataDir)).not.toThrow();
+      await createDataDirectory(dataDir); // a second start finds it there
+    } finally {
+      process.umask(previous);
+    }
   });
 });

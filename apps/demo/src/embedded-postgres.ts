@@ -74,7 +74,7 @@ export async function startEmbeddedPostgres(opts: EmbeddedPostgresOptions): Prom
   }
   const binaries = await loadBinaries();
   const runAs = await systemUserIfRoot();
-  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  await createDataDirectory(dataDir);
   if (runAs) {
     await chown(dataDir, runAs.uid, runAs.gid);
     assertReachableBy(runAs, [binaries.initdb, binaries.postgres], dataDir);
@@ -251,6 +251,16 @@ async function systemUserIfRoot(): Promise<RunAs | null> {
  * checkout) and enter the data directory. A checkout under a private home (/root is 0700) fails
  * there with a bare `spawn … EACCES`; this says why and what to do instead.
  */
+/**
+ * Creates the cluster's directory 0700 (Postgres insists), and the missing directories above it with
+ * the usual mode: `mkdir -p` with a mode gives it to every directory it creates, which made a fresh
+ * checkout's `./data` private and the demo refuse to start as root (its Postgres user could not enter).
+ */
+export async function createDataDirectory(dataDir: string): Promise<void> {
+  await mkdir(dirname(dataDir), { recursive: true });
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+}
+
 export function assertReachableBy(user: RunAs, binaries: readonly string[], dataDir: string): void {
   const check = (test: string, path: string): boolean =>
     spawnSync('/bin/sh', ['-c', `${test} "$1"`, 'sh', path], { uid: user.uid, gid: user.gid }).status === 0;
