@@ -1,12 +1,13 @@
-// `load`: the service under crowds, constant writes and a greedy analyst (issue 11). wrk (separate
-// processes) drives the HTTP load; every figure comes with its quiet baseline from the same run:
+// `load`: the service under crowds, constant writes and a greedy analyst (issue 11). Crowds of HTTP
+// clients (bench/crowd.ts, child processes) drive the load; every figure comes with its quiet baseline from the same run:
 //   1. 1 000 connections on global_statistics?period=7d, quiet, then while the simulator writes
 //      50 changes/s (req/s and p99, ratio writes / quiet);
-//   2. 200 connections on real_time_stats plus 200 on /health at once (no timeouts; health p99,
-//      against /health alone with the same connections);
+//   2. 200 connections on real_time_stats, with health probes alongside as an orchestrator sends
+//      them (10 probers, a new connection per probe, every 100 ms; their p99 against the same
+//      probes on the quiet service), and with a flood of 200 connections on /health (abuse: no
+//      timeouts, the statistics keep their share);
 //   3. 200 connections on real_time_stats alone, then with a greedy analyst running CPU-heavy
 //      queries within its limits alongside (the statistics' p99 delay).
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,58 +17,19 @@ import { Simulator } from '../apps/demo/src/simulator.js';
 import { loadConfig } from '../libs/config/src/config.js';
 import { uniqueName } from '../test/factories/databases.js';
 import type { BenchArgs } from './args.js';
+import { crowd, type CrowdResult } from './crowd.js';
 import { benchDatabase } from './dataset.js';
 import { printTable, round, writeResult, type Cleanups, type TableRow } from './report.js';
 
-interface Wrk {
-  requestsPerSecond: number;
-  p50Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  timeouts: number;
-  errors: number;
-}
-
-function toMs(text: string): number {
-  const match = /^([\d.]+)(us|ms|s|m)$/.exec(text);
-  if (!match) throw new Error(`wrk latency not understood: ${text}`);
-  const value = Number(match[1]);
-  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : match[2] === 'm' ? value * 60_000 : value;
-}
-
-function wrk(url: string, token: string, connections: number, seconds: number): Promise<Wrk> {
-  return new Promise((resolve, reject) => {
-    const child = spawn('wrk', ['-t2', `-c${connections}`, `-d${seconds}s`, '--timeout', '30s', '--latency', '-H', `Authorization: Bearer ${token}`, url], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      if (code !== 0) return reject(new Error(`wrk exited with ${code}: ${output}`));
-      const rps = /Requests\/sec:\s+([\d.]+)/.exec(output);
-      const p50 = /\s50%\s+(\S+)/.exec(output);
-      const p99 = /\s99%\s+(\S+)/.exec(output);
-      if (!rps || !p50 || !p99) return reject(new Error(`wrk output not understood:\n${output}`));
-      const socket = /Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)/.exec(output);
-      resolve({
-        requestsPerSecond: Number(rps[1]),
-        p50Ms: toMs(p50[1]!),
-        p99Ms: toMs(p99[1]!),
-        non2xx: Number(/Non-2xx or 3xx responses:\s+(\d+)/.exec(output)?.[1] ?? 0),
-        timeouts: Number(socket?.[4] ?? 0),
-        errors: socket ? Number(socket[1]) + Number(socket[2]) + Number(socket[3]) : 0,
-      });
-    });
-  });
-}
-
-const row = (label: string, result: Wrk, baseline?: Wrk): TableRow => ({
+const row = (label: string, result: CrowdResult, baseline?: CrowdResult): TableRow => ({
   run: label,
   'req/s': round(result.requestsPerSecond, 0),
   'p50 ms': round(result.p50Ms, 1),
   'p99 ms': round(result.p99Ms, 1),
+  'max ms': round(result.maxMs, 0),
   'non-2xx': result.non2xx,
   timeouts: result.timeouts,
+  errors: result.errors,
   'p99 ratio': baseline ? round(result.p99Ms / baseline.p99Ms, 2) : null,
   'req/s ratio': baseline ? round(result.requestsPerSecond / baseline.requestsPerSecond, 2) : null,
 });
@@ -98,23 +60,30 @@ export async function runLoadBench(args: BenchArgs, cleanups: Cleanups): Promise
   const dashboards = `${runtime.url}/depannage/api/statistics/global_statistics/?period=7d`;
   const live = `${runtime.url}/depannage/api/statistics/real_time_stats/`;
   const health = `${runtime.url}/health`;
-  const results: Record<string, Wrk> = {};
+  const results: Record<string, CrowdResult> = {};
+  const auth = { Authorization: `Bearer ${token}` };
+  const probes = (): Promise<CrowdResult> => crowd(health, { connections: 10, seconds, fresh: true, pauseMs: 100 });
+
+  console.log('0. health probes on the quiet service...');
+  results.probesQuiet = await probes();
 
   console.log(`1. 1 000 connections on global_statistics, quiet then under 50 changes/s (${seconds} s each)...`);
-  await fetch(dashboards, { headers: { Authorization: `Bearer ${token}` } });
-  results.dashboardsQuiet = await wrk(dashboards, token, 1000, seconds);
+  await fetch(dashboards, { headers: auth });
+  results.dashboardsQuiet = await crowd(dashboards, { connections: 1000, seconds, headers: auth });
   const simulator = new Simulator(runtime.operationalDb, { ratePerSecond: 50, log: () => undefined });
   simulator.start();
   cleanups.add('stop the simulator', () => simulator.stop());
   await new Promise((resolve) => setTimeout(resolve, 2000));
-  results.dashboardsWrites = await wrk(dashboards, token, 1000, seconds);
+  results.dashboardsWrites = await crowd(dashboards, { connections: 1000, seconds, headers: auth });
 
-  console.log('2. 200 connections on real_time_stats and 200 on /health at once (each alone first)...');
-  results.healthAlone = await wrk(health, token, 200, seconds);
-  results.liveAlone = await wrk(live, token, 200, seconds);
-  const [liveWithHealth, healthUnderLoad] = await Promise.all([wrk(live, token, 200, seconds), wrk(health, token, 200, seconds)]);
-  results.liveWithHealth = liveWithHealth;
-  results.healthUnderLoad = healthUnderLoad;
+  console.log('2. 200 connections on real_time_stats: alone, with health probes, with 200 connections on /health...');
+  results.liveAlone = await crowd(live, { connections: 200, seconds, headers: auth });
+  const [liveWithProbes, probesUnderLoad] = await Promise.all([crowd(live, { connections: 200, seconds, headers: auth }), probes()]);
+  results.liveWithProbes = liveWithProbes;
+  results.probesUnderLoad = probesUnderLoad;
+  const [liveWithFlood, flood] = await Promise.all([crowd(live, { connections: 200, seconds, headers: auth }), crowd(health, { connections: 200, seconds })]);
+  results.liveWithFlood = liveWithFlood;
+  results.healthFlood = flood;
 
   console.log('3. real_time_stats with a greedy analyst alongside...');
   let analystQueries = 0;
@@ -132,18 +101,20 @@ export async function runLoadBench(args: BenchArgs, cleanups: Cleanups): Promise
       if (response.status !== 200) analystRefused++;
     }
   })();
-  results.liveWithAnalyst = await wrk(live, token, 200, seconds);
+  results.liveWithAnalyst = await crowd(live, { connections: 200, seconds, headers: auth });
   greedy = false;
   await analyst;
   await simulator.stop();
 
-  printTable('service under load (wrk -t2, 30 s timeout)', [
+  printTable('service under load (bench/crowd.ts clients, 30 s timeout)', [
     row('global_statistics 7d, 1 000 conn, quiet', results.dashboardsQuiet),
     row('global_statistics 7d, 1 000 conn, simulator 50 changes/s', results.dashboardsWrites, results.dashboardsQuiet),
+    row('/health probes (10, new connection each, every 100 ms), quiet', results.probesQuiet),
     row('real_time_stats, 200 conn (writes on)', results.liveAlone),
-    row('real_time_stats, 200 conn, with 200 on /health', results.liveWithHealth, results.liveAlone),
-    row('/health, 200 conn, alone (writes on)', results.healthAlone),
-    row('/health, 200 conn, alongside', results.healthUnderLoad, results.healthAlone),
+    row('/health probes alongside', results.probesUnderLoad, results.probesQuiet),
+    row('real_time_stats, 200 conn, with the probes', results.liveWithProbes, results.liveAlone),
+    row('/health flood, 200 conn alongside', results.healthFlood),
+    row('real_time_stats, 200 conn, with the flood', results.liveWithFlood, results.liveAlone),
     row('real_time_stats, 200 conn, with a greedy analyst', results.liveWithAnalyst, results.liveAlone),
   ]);
   console.log(`analyst: ${analystQueries} queries (${analystRefused} refused) during the last run`);

@@ -1,6 +1,7 @@
 // The one global module: the runtime's shared resources, opened by runtime.ts (configuration,
 // ClickHouse behind the admission queue, the operational database, the ingest feed, the state
-// store, the token secret, the cache's store, the realtime adapter, the API's telemetry) and
+// store, the token secret, the cache's store, the realtime adapter, the API's telemetry and its
+// HTTP waiting line) and
 // provided once to every feature module, which are plain @Module classes that inject them.
 import { Global, Module, type DynamicModule } from '@nestjs/common';
 import type pg from 'pg';
@@ -10,6 +11,7 @@ import type { IngestFeed } from '../../../libs/ingest-feed/src/feed.js';
 import type { StateStore } from '../../../libs/state/src/store.js';
 import type { CacheBackend } from './cache/cache-backend.js';
 import { REALTIME_ADAPTER, type RealtimeAdapter } from './realtime/io-adapter.js';
+import { LoopTurns } from './http/loop-turns.js';
 import { ApiTelemetry } from './telemetry/api-telemetry.js';
 import { APP_CONFIG, CACHE_BACKEND, CLICKHOUSE, DEMO_SIGN_IN, INGEST, JWT_SECRET, OPERATIONAL_DB, STATE_STORE } from './tokens.js';
 
@@ -20,6 +22,8 @@ export interface CoreResources {
   ingest: IngestFeed;
   stateStore: StateStore;
   telemetry: ApiTelemetry;
+  /** The waiting line of HTTP requests when the event loop is saturated (http/loop-turns.ts). */
+  loopTurns: LoopTurns;
   jwtSecret: string;
   cacheBackend: CacheBackend;
   realtimeAdapter: RealtimeAdapter;
@@ -38,6 +42,7 @@ export class CoreModule {
       { provide: INGEST, useValue: resources.ingest },
       { provide: STATE_STORE, useValue: resources.stateStore },
       { provide: ApiTelemetry, useValue: resources.telemetry },
+      { provide: LoopTurns, useValue: resources.loopTurns },
       { provide: JWT_SECRET, useValue: resources.jwtSecret },
       { provide: CACHE_BACKEND, useValue: resources.cacheBackend },
       { provide: REALTIME_ADAPTER, useValue: resources.realtimeAdapter },

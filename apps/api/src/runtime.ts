@@ -23,6 +23,7 @@ import { RedisIngestFeed } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { AdmissionControl, AdmittedClickHouse } from '../../../libs/clickhouse/src/admission.js';
 import { acceptQueryBodies } from './analyst/protocol.js';
 import { admitRequests } from './engine/request-priority.js';
+import { LoopTurns, takeTurns } from './http/loop-turns.js';
 import { AppModule } from './app.module.js';
 import { openCacheBackend, type CacheBackend } from './cache/cache-backend.js';
 import { openRealtimeAdapter, StatisticsIoAdapter, type RealtimeAdapter } from './realtime/io-adapter.js';
@@ -258,9 +259,10 @@ async function createApp<I extends LocalIngest>(config: AppConfig, options: Runt
   const { operationalDb, feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter } = resources;
   // Fastify rather than Express: the same Nest application answers a cached response about three
   // times as fast (measured with bench serve), which is what a wall of live dashboards needs.
+  const loopTurns = new LoopTurns();
   const app = await NestFactory.create<NestFastifyApplication>(
     // The API's reads wait their turn in the admission queue; the ingest writes with the engine itself.
-    AppModule.forRoot({ config, clickhouse: resources.admitted, operationalDb, ingest: feed, jwtSecret, telemetry, cacheBackend, stateStore, realtimeAdapter, demoSignIn: options.demoSignIn === true }),
+    AppModule.forRoot({ config, clickhouse: resources.admitted, operationalDb, ingest: feed, jwtSecret, telemetry, loopTurns, cacheBackend, stateStore, realtimeAdapter, demoSignIn: options.demoSignIn === true }),
     // Under routerOptions: the top-level option draws a deprecation warning (FSTDEP022) at every start.
     new FastifyAdapter({ routerOptions: { ignoreTrailingSlash: true } }),
     { logger: options.logger ?? undefined, abortOnError: false },
@@ -268,6 +270,8 @@ async function createApp<I extends LocalIngest>(config: AppConfig, options: Runt
   app.useGlobalFilters(new ErrorsFilter());
   app.useWebSocketAdapter(new StatisticsIoAdapter(app, { adapter: realtimeAdapter, recoverySeconds: config.realtimeRecoverySeconds, cors: corsPolicy(config.security) }));
   const fastify = app.getHttpAdapter().getInstance();
+  // First: a saturated loop must keep accepting connections (liveness probes, screens reconnecting).
+  takeTurns(fastify, loopTurns);
   telemetry.attach(fastify);
   admitRequests(fastify, config.engine.queueTimeoutSeconds);
   // The statistics endpoints (and the legacy ones) are read-only: other methods are a 405, as in

@@ -19,6 +19,7 @@ import { StatisticsCacheService } from '../cache/statistics-cache.service.js';
 import { ExportJobsRepository } from '../exports/export-jobs.repository.js';
 import { StatisticsGateway } from '../realtime/statistics.gateway.js';
 import { APP_CONFIG, CLICKHOUSE, INGEST, OPERATIONAL_DB } from '../tokens.js';
+import { LoopTurns } from '../http/loop-turns.js';
 import { ApiTelemetry } from './api-telemetry.js';
 import { registerEngineMetrics } from './prometheus.js';
 import { errorMessage } from '../../../../libs/errors/src/error-message.js';
@@ -65,6 +66,7 @@ export class MetricsController implements OnModuleInit {
     @Inject(AlertsService) private readonly alerts: AlertsService,
     @Inject(ExportJobsRepository) private readonly exportJobs: ExportJobsRepository,
     @Inject(AuthFailureLimiter) private readonly authFailures: AuthFailureLimiter,
+    @Inject(LoopTurns) private readonly loopTurns: LoopTurns,
   ) {}
 
   onModuleInit(): void {
@@ -94,6 +96,8 @@ export class MetricsController implements OnModuleInit {
     metrics.labelledGauge('export_jobs', 'Export jobs kept in the state store, by status', 'status', () => this.exportJobs.countsByStatus());
     metrics.counter('auth_refused_requests_total', 'Requests refused with 429 after too many refused credentials from their address', () => this.authFailures.status().refused_requests);
     metrics.gauge('auth_failure_tracked_clients', 'Addresses with refused credentials in the current minute', () => this.authFailures.status().tracked_clients);
+    metrics.gauge('http_waiting_requests', 'HTTP requests waiting for a turn of the saturated event loop', () => this.loopTurns.status().waiting);
+    metrics.counter('http_deferred_requests_total', 'HTTP requests that waited for a turn (the loop was saturated when they arrived)', () => this.loopTurns.status().deferred_total);
     // The engine's admission queue, when the API's reads go through one.
     if (this.clickhouse instanceof AdmittedClickHouse) registerEngineMetrics(metrics, this.clickhouse.admission);
   }
