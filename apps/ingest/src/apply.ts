@@ -63,6 +63,11 @@ export class BatchWriter {
     this.logger.log({ message: 'signed logs and aggregates rebuilt from the current state', ms: Date.now() - started });
   }
 
+  /** Rows whose latest image is held in memory (bounded by INGEST_IMAGE_CACHE_ROWS). */
+  get cachedImageRows(): number {
+    return this.recentImages.rows;
+  }
+
   /** Writes `batch` and then its checkpoint; returns the commit time it stands for. */
   async write(batch: Batch): Promise<Date> {
     for (const name of batch.truncated) {

@@ -14,6 +14,11 @@ export class ImageCache {
 
   constructor(private readonly capacity: number) {}
 
+  /** Rows held, all tables together. */
+  get rows(): number {
+    return this.size;
+  }
+
   get(table: string, id: string): CachedImage | undefined {
     return this.tables.get(table)?.get(id);
   }

@@ -99,6 +99,11 @@ export class Ingest extends EventEmitter implements IngestFeed {
     return structuredClone(this.currentStatus);
   }
 
+  /** Rows whose latest image the writer holds in memory (a memory figure for benches and operators). */
+  cachedImageRows(): number {
+    return this.writer.cachedImageRows;
+  }
+
   /** What every API request needs to know, without copying the whole status (hot path). */
   freshness(): IngestFreshness {
     const { state, appliedLsn, dataAsOf, snapshot } = this.currentStatus;
