@@ -1,6 +1,6 @@
-// The batcher: decoded pgoutput messages gathered into one batch of whole transactions, keeping
+// A batch: decoded pgoutput messages gathered into one batch of whole transactions, keeping
 // per row only its latest change (an insert then two updates of one request in a batch write one
-// image). Pure: the ingest decides when a batch is written (see Ingest.flushNow).
+// image). Pure: batcher.ts decides when a batch is written.
 import type { PgOutputMessage } from './pgoutput.js';
 import { rowImageJson } from './convert.js';
 import { tableSpec } from './tables.js';

@@ -1,9 +1,9 @@
 // CDC ingest: operational Postgres → ClickHouse. First start: publication + slot + consistent
 // snapshot (snapshot.ts); then pgoutput streaming (replication.ts, pgoutput.ts), gathered into
-// batches of whole transactions (batch.ts) and written by apply.ts. The LSN is acknowledged to
-// Postgres only after ClickHouse holds the batch, so a crash replays from the last acknowledged
-// transaction; replayed rows carry the same _version and are left out: nothing lost, nothing
-// counted twice. This class supervises: start and stop, reconnects, when a batch is written, status.
+// batches of whole transactions (batch.ts), written when batcher.ts says so, by apply.ts. The LSN
+// is acknowledged to Postgres only after ClickHouse holds the batch, so a crash replays from the
+// last acknowledged transaction; replayed rows carry the same _version and are left out: nothing
+// lost, nothing counted twice. This class supervises: start and stop, reconnects, status.
 import { EventEmitter } from 'node:events';
 import { Logger } from '@nestjs/common';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
@@ -11,7 +11,8 @@ import type { AppConfig } from '../../../libs/config/src/config.js';
 import type { AppliedBatch, AppliedListener, IngestFeed, IngestFreshness, IngestStatus } from '../../../libs/ingest-feed/src/feed.js';
 import { errorMessage } from '../../../libs/errors/src/error-message.js';
 import { BatchWriter } from './apply.js';
-import { addToBatch, emptyBatch, type Batch } from './batch.js';
+import type { Batch } from './batch.js';
+import { Batcher } from './batcher.js';
 import { formatLsn, parseLsn, PgOutputDecoder } from './pgoutput.js';
 import { ReplicationConnection } from './replication.js';
 import { finishedSnapshotProgress, takeSnapshot } from './snapshot.js';
@@ -54,11 +55,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
   private readonly sourceDb: SourceDatabase;
   private readonly decoder = new PgOutputDecoder();
   private replication: ReplicationConnection | null = null;
-  private batch = emptyBatch();
-  private flushing: Promise<void> | null = null;
-  private flushTimer: NodeJS.Timeout | null = null;
-  private inTransaction = false;
-  private paused = false;
+  private readonly batcher: Batcher;
   private stopped = false;
   /** The running start(), which stop() waits for (a snapshot must not write into a closed engine). */
   private starting: Promise<void> | null = null;
@@ -93,6 +90,20 @@ export class Ingest extends EventEmitter implements IngestFeed {
     this.state = new IngestStateStore(options.clickhouse);
     this.writer = new BatchWriter(options.clickhouse, this.state, options.imageCacheRows);
     this.sourceDb = new SourceDatabase(options.databaseUrl, this.logger);
+    this.batcher = new Batcher(
+      { batchRows: options.batchRows, batchDelayMs: options.batchDelayMs },
+      {
+        write: (batch) => this.writeBatch(batch),
+        failed: (error) => {
+          // The state tables may hold part of the batch: nothing cached can be trusted any more.
+          this.writer.forgetImages();
+          this.derivedDirty = true;
+          this.flushFailureHandler(error);
+        },
+        hold: () => this.replication?.pause(),
+        release: () => this.replication?.resume(),
+      },
+    );
   }
 
   status(): IngestStatus {
@@ -123,6 +134,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
 
   private async startStreaming(): Promise<void> {
     this.stopped = false;
+    this.batcher.start();
     this.sourceDb.open();
     await this.sourceDb.ensurePublication(this.options.publication);
     const checkpoint = await this.state.checkpoint();
@@ -167,7 +179,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
 
   async stop(): Promise<void> {
     this.stopped = true;
-    if (this.flushTimer) clearTimeout(this.flushTimer);
+    this.batcher.stop();
     // A stop during the snapshot cuts its connections: the COPY fails, start() rejects (its caller
     // reports that), and the next start takes the snapshot again. Its end is awaited so that no
     // write reaches the engine after the caller closes it.
@@ -178,7 +190,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
       (error: unknown) => this.logger.log({ message: 'start interrupted by the stop', error: errorMessage(error) }),
     );
     await this.supervisor;
-    await this.flushing;
+    await this.batcher.settled();
     if (!this.derivedDirty) await this.state.saveDerived({ consistent: true });
     this.currentStatus.state = 'stopped';
   }
@@ -214,7 +226,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
     while (!this.stopped) {
       try {
         replication ??= await this.connect();
-        await this.flushing;
+        await this.batcher.settled();
         if (this.derivedDirty) {
           await this.writer.rebuildDerived();
           this.derivedDirty = false;
@@ -245,8 +257,7 @@ export class Ingest extends EventEmitter implements IngestFeed {
 
   private async streamOnce(replication: ReplicationConnection): Promise<void> {
     // Whatever was received but not flushed is resent by Postgres from the acknowledged position.
-    this.batch = emptyBatch();
-    this.inTransaction = false;
+    this.batcher.reset();
     this.streamFailure = null;
     let failed: (error: Error) => void = () => undefined;
     const failure = new Promise<never>((_, reject) => {
@@ -255,84 +266,20 @@ export class Ingest extends EventEmitter implements IngestFeed {
     const stream = replication.stream(this.options.slot, this.options.publication, {
       onData: (data) => {
         try {
-          const event = addToBatch(this.batch, this.decoder.decode(data.payload), data.walStart);
-          if (event === 'begin') this.inTransaction = true;
-          else if (event === 'commit') {
-            this.inTransaction = false;
-            this.scheduleFlush();
-          }
+          this.batcher.add(this.decoder.decode(data.payload), data.walStart);
         } catch (error) {
           failed(error instanceof Error ? error : new Error(String(error)));
         }
       },
       onKeepalive: (walEnd, replyRequested) => {
         // Idle as far as our tables go: everything before walEnd is applied, so the slot may advance.
-        const idle = !this.inTransaction && this.batch.transactions === 0 && this.flushing === null && !this.derivedDirty;
+        const idle = this.batcher.idle && !this.derivedDirty;
         if (idle && walEnd > this.appliedLsn) this.appliedLsn = walEnd;
         if (replyRequested || idle) replication.sendStatus(this.appliedLsn);
       },
     });
     this.flushFailureHandler = failed;
     await Promise.race([stream, failure]);
-  }
-
-  private scheduleFlush(): void {
-    if (this.batch.changes >= this.options.batchRows) {
-      this.flushNow();
-    } else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => {
-        this.flushTimer = null;
-        this.flushNow();
-      }, this.options.batchDelayMs);
-    }
-  }
-
-  private flushNow(): void {
-    if (this.flushing) {
-      // One write at a time; hold the socket if the next batch grows too large meanwhile.
-      if (this.batch.changes >= this.options.batchRows * 2 && !this.paused) {
-        this.paused = true;
-        this.replication?.pause();
-      }
-      return;
-    }
-    // After a failed write nothing more is written or acknowledged until the stream restarts from
-    // the last acknowledged position: acknowledging a later batch would skip the failed one.
-    if (this.batch.transactions === 0 || this.derivedDirty) return;
-    const batch = this.batch;
-    this.batch = emptyBatch();
-    const started = performance.now();
-    this.flushing = this.writeBatch(batch)
-      .catch((error: unknown) => {
-        // The state tables may hold part of the batch: nothing cached can be trusted any more.
-        this.writer.forgetImages();
-        this.derivedDirty = true;
-        this.flushFailureHandler(error instanceof Error ? error : new Error(String(error)));
-      })
-      .finally(() => {
-        this.flushing = null;
-        if (this.paused) {
-          this.paused = false;
-          this.replication?.resume();
-        }
-        // Group commit: what arrived during this write is written next, in one batch. A full batch
-        // goes now; a smaller one after a pause as long as this write took, so that under a steady
-        // trickle the ingest keeps at most about half of the engine: a batch's cost is mostly per
-        // table and per part written, not per row, and every write slows the statistics queries
-        // running alongside it. (On a quiet engine a write takes tens of milliseconds.)
-        if (this.batch.transactions > 0 && !this.stopped) {
-          if (this.flushTimer) clearTimeout(this.flushTimer);
-          this.flushTimer = null;
-          const pause = performance.now() - started;
-          if (this.batch.changes >= this.options.batchRows) this.flushNow();
-          else {
-            this.flushTimer = setTimeout(() => {
-              this.flushTimer = null;
-              this.flushNow();
-            }, pause);
-          }
-        }
-      });
   }
 
   /** Writes `batch`, then acknowledges it to Postgres and tells the listeners. */
