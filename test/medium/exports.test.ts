@@ -431,7 +431,9 @@ describe('requests and permissions', () => {
       expect.arrayContaining(['export_id', 'type', 'status', 'progress', 'file_size', 'download_url', 'error', 'filters', 'created_at', 'completed_at', 'expires_at']),
     );
     for (const path of [`${BASE}/exports/${id}/`, `${BASE}/exports/${id}/download/`]) {
-      expect((await call('GET', path, otherAdminToken)).status, path).toBe(404);
+      const refused = await call('GET', path, otherAdminToken);
+      expect(refused.status, path).toBe(404);
+      expect(refused.body, path).toEqual({ detail: `export inconnu : "${id}"` });
     }
     expect((await call('DELETE', `${BASE}/exports/${id}/`, otherAdminToken)).status).toBe(404);
     for (const bad of ['00000000-0000-4000-8000-000000000000', 'not-an-id', '..%2F..%2Fstate.sqlite', '%2e%2e']) {
@@ -603,13 +605,20 @@ describe('restarts, waiting and a missing browser', () => {
     expect(health.body.exports.formats).toEqual({ excel: true, json: true, csv: true, pdf: false });
     expect(health.body.exports.pdf.error).toContain('PUPPETEER_EXECUTABLE_PATH');
     expect(health.body.exports.scheduled_reports).toMatchObject({ smtp_configured: false });
+    // The legacy PDF export answers as the original did when it fails: 500 {"detail": ...}.
+    const legacyPdf = await call('GET', '/depannage/api/export_statistics_pdf/');
+    expect(legacyPdf.status).toBe(500);
+    expect(Object.keys(legacyPdf.body)).toEqual(['detail']);
+    expect(legacyPdf.body.detail).toMatch(/^Erreur lors de la génération du PDF : .*PUPPETEER_EXECUTABLE_PATH/);
     const pdf = await call('POST', `${BASE}/exports/`, adminToken, { type: 'pdf', sections: ['overview'] });
     const failed = await service.waitFor((await service.find(pdf.body.export_id))!, 60_000);
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('PUPPETEER_EXECUTABLE_PATH');
     const detail = await call('GET', `${BASE}/exports/${pdf.body.export_id}/`);
     expect(detail.body).toMatchObject({ status: 'failed', download_url: null, file_size: null });
-    expect((await call('GET', `${BASE}/exports/${pdf.body.export_id}/download/`)).status).toBe(409);
+    const notReady = await call('GET', `${BASE}/exports/${pdf.body.export_id}/download/`);
+    expect(notReady.status).toBe(409);
+    expect(notReady.body).toEqual({ detail: expect.stringContaining('the export failed: ') as unknown, status: 'failed', progress: expect.any(Number) as unknown });
     const json = await call('POST', `${BASE}/exports/`, adminToken, { type: 'json', sections: ['overview'] });
     expect((await service.waitFor((await service.find(json.body.export_id))!, 60_000)).status).toBe('completed');
   }, 300_000);

@@ -3,7 +3,7 @@
 // error's body. Services throw them; controllers do not catch them.
 
 /** Why a request was refused; each code is one HTTP status (statusOf). */
-export type ErrorCode = 'invalid_field' | 'not_found' | 'conflict' | 'unavailable';
+export type ErrorCode = 'invalid_field' | 'not_found' | 'conflict' | 'unavailable' | 'failed';
 
 export abstract class DomainError extends Error {
   abstract readonly code: ErrorCode;
@@ -25,6 +25,8 @@ export function statusOf(code: ErrorCode): number {
       return 409;
     case 'unavailable':
       return 503;
+    case 'failed':
+      return 500;
     default: {
       const unknown: never = code;
       throw new Error(`no HTTP status for error code ${String(unknown)}`);
@@ -69,5 +71,22 @@ export class UnavailableError extends DomainError {
 
   override body(): { error: string } {
     return { error: this.message };
+  }
+}
+
+/**
+ * The work failed for a reason that is not the request's (the engine, a browser, a bug), on a route
+ * whose clients expect Django's `{"detail": …}` (the legacy endpoints): 500 `{detail}`; the errors
+ * filter logs the cause.
+ */
+export class OperationFailedError extends DomainError {
+  readonly code = 'failed';
+
+  constructor(
+    detail: string,
+    override readonly cause: Error,
+  ) {
+    super(detail);
+    this.name = 'OperationFailedError';
   }
 }

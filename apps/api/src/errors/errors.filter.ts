@@ -1,12 +1,12 @@
 // One place mapping errors to HTTP: a DomainError (domain-errors.ts) gets the status of its code and
-// its body; HttpExceptions (guards, parameter checks) keep theirs; a saturated engine is a 503 with
+// its body (a failed operation's cause is logged); HttpExceptions (guards, parameter checks) keep theirs; a saturated engine is a 503 with
 // Retry-After; anything else (ClickHouse or Postgres down, a bug) is a 500 {"error": ...} as in
 // the original, logged with its cause.
 import { ArgumentsHost, Catch, HttpException, Logger, type ExceptionFilter } from '@nestjs/common';
 import type { FastifyReply } from 'fastify';
 import { EngineBusyError } from '../../../../libs/clickhouse/src/admission.js';
 import { ClickHouseError } from '../../../../libs/clickhouse/src/clickhouse.js';
-import { DomainError, statusOf } from './domain-errors.js';
+import { DomainError, OperationFailedError, statusOf } from './domain-errors.js';
 
 @Catch()
 export class ErrorsFilter implements ExceptionFilter {
@@ -15,6 +15,9 @@ export class ErrorsFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const response = host.switchToHttp().getResponse<FastifyReply>();
     if (exception instanceof DomainError) {
+      if (exception instanceof OperationFailedError) {
+        this.logger.error({ message: 'request failed', detail: exception.message, error: exception.cause.message, stack: exception.cause.stack });
+      }
       void response.code(statusOf(exception.code)).send(exception.body());
       return;
     }

@@ -11,8 +11,6 @@ import {
   HttpCode,
   Inject,
   Injectable,
-  NotFoundException,
-  ConflictException,
   Param,
   Post,
   Query,
@@ -33,7 +31,7 @@ import { APP_CONFIG } from '../tokens.js';
 import { parseExportBody, parseExportQuery } from './dto/export-request.js';
 import { EXPORT_ID } from './export-files.js';
 import type { ExportJob } from './export-jobs.repository.js';
-import { ExportNotFound, ExportNotReady, ExportsService } from './exports.service.js';
+import { ExportNotFound, ExportsService } from './exports.service.js';
 
 type AuthenticatedRequest = FastifyRequest & { user: AuthenticatedUser };
 type DownloadRequest = FastifyRequest & { user?: AuthenticatedUser; grantedExport?: string };
@@ -41,10 +39,6 @@ type DownloadRequest = FastifyRequest & { user?: AuthenticatedUser; grantedExpor
 /** scheme://host the client used, for absolute download links (EXPORT_PUBLIC_URL overrides it). */
 function origin(request: FastifyRequest): string {
   return `${request.protocol}://${request.host}`;
-}
-
-function notFound(id: string): NotFoundException {
-  return new NotFoundException({ detail: `export inconnu : ${JSON.stringify(id.slice(0, 64))}` });
 }
 
 /**
@@ -95,13 +89,7 @@ export class ExportsController {
     const parsed = parseExportQuery(query);
     const created = await this.exports.create(request.user.id, parsed);
     await this.audit.record(request, 'export.created', created.id, { type: parsed.type, via: 'export_statistics' });
-    let job: ExportJob;
-    try {
-      job = await this.exports.waitFor(created, this.config.exports.waitSeconds * 1000);
-    } catch (error) {
-      if (error instanceof ExportNotFound) throw notFound(created.id);
-      throw error;
-    }
+    const job = await this.exports.waitFor(created, this.config.exports.waitSeconds * 1000);
     return { export_id: job.id, status: job.status, download_url: this.exports.downloadUrl(job, origin(request)), file_size: job.fileSize };
   }
 
@@ -146,12 +134,7 @@ export class ExportsController {
   @ApiNoContentResponse({ description: 'Deleted' })
   @ApiErrorResponses({ notFound: true })
   async delete(@Param('id') id: string, @Req() request: AuthenticatedRequest): Promise<void> {
-    try {
-      await this.exports.delete(request.user.id, id);
-    } catch (error) {
-      if (error instanceof ExportNotFound) throw notFound(id);
-      throw error;
-    }
+    await this.exports.delete(request.user.id, id);
     await this.audit.record(request, 'export.deleted', id);
   }
 
@@ -164,14 +147,8 @@ export class ExportsController {
   @ApiQuery({ name: 'grant', required: false, description: 'The signed grant carried by download_url' })
   async download(@Param('id') id: string, @Req() request: DownloadRequest, @Res() reply: FastifyReply): Promise<void> {
     const job = request.grantedExport === id ? await this.exports.find(id) : await this.owned(request.user!.id, id);
-    if (!job) throw notFound(id);
-    let file;
-    try {
-      file = await this.exports.open(job);
-    } catch (error) {
-      if (error instanceof ExportNotReady) throw new ConflictException({ detail: error.message, status: job.status, progress: job.progress });
-      throw error;
-    }
+    if (!job) throw new ExportNotFound(id);
+    const file = await this.exports.open(job);
     await this.audit.record(request, 'export.downloaded', id, { via: request.grantedExport === id ? 'signed_link' : 'bearer', file_size: file.size });
     await reply
       .header('Content-Type', job.contentType!)
@@ -183,12 +160,7 @@ export class ExportsController {
   }
 
   private async owned(userId: number, id: string): Promise<ExportJob> {
-    if (!EXPORT_ID.test(id)) throw notFound(id);
-    try {
-      return await this.exports.get(userId, id);
-    } catch (error) {
-      if (error instanceof ExportNotFound) throw notFound(id);
-      throw error;
-    }
+    if (!EXPORT_ID.test(id)) throw new ExportNotFound(id);
+    return this.exports.get(userId, id);
   }
 }

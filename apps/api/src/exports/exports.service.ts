@@ -14,20 +14,33 @@ import { DownloadGrants } from './download-grant.js';
 import { ExportEvents } from './export-events.js';
 import { EXPORT_ID } from './export-files.js';
 import { ExportJobsRepository, type ExportJob } from './export-jobs.repository.js';
+import { ConflictError, NotFoundError } from '../errors/domain-errors.js';
 import { ExportWorker } from './export-worker.js';
 
 export const EXPORTS_PATH = '/depannage/api/statistics/exports';
 
 /** Not this user's export, or no such export: the same answer (404), so ids cannot be probed. */
-export class ExportNotFound extends Error {
+export class ExportNotFound extends NotFoundError {
   constructor(id: string) {
-    super(`no export ${JSON.stringify(id.slice(0, 64))}`);
+    super(`export inconnu : ${JSON.stringify(id.slice(0, 64))}`);
     this.name = 'ExportNotFound';
   }
 }
 
-/** The export exists but has no file to give (still running, failed, or its file is gone). */
-export class ExportNotReady extends Error {}
+/** The export exists but has no file to give (still running, failed, or its file is gone): 409 with its status and progress. */
+export class ExportNotReady extends ConflictError {
+  constructor(
+    message: string,
+    private readonly job: Pick<ExportJob, 'status' | 'progress'>,
+  ) {
+    super(message);
+    this.name = 'ExportNotReady';
+  }
+
+  override body(): { detail: string; status: string; progress: number } {
+    return { detail: this.message, status: this.job.status, progress: this.job.progress };
+  }
+}
 
 export interface ExportFileStream {
   job: ExportJob;
@@ -132,11 +145,11 @@ export class ExportsService implements OnModuleInit {
   /** The finished file of `job`, opened for streaming. */
   async open(job: ExportJob): Promise<ExportFileStream> {
     if (job.status !== 'completed' || !job.storedName) {
-      throw new ExportNotReady(job.status === 'failed' ? `the export failed: ${job.error}` : `the export is ${job.status} (${job.progress} %); try again when it is completed`);
+      throw new ExportNotReady(job.status === 'failed' ? `the export failed: ${job.error}` : `the export is ${job.status} (${job.progress} %); try again when it is completed`, job);
     }
     const path = join(this.config.exports.dir, job.storedName);
     const info = await stat(path).catch(() => null);
-    if (!info) throw new ExportNotReady('the export file is gone (deleted from EXPORT_DIR); ask for a new export');
+    if (!info) throw new ExportNotReady('the export file is gone (deleted from EXPORT_DIR); ask for a new export', job);
     return { job, stream: createReadStream(path), size: info.size };
   }
 

@@ -1,7 +1,8 @@
 // The three statistics endpoints the existing DepanneTeliman admin app calls (legacy-endpoints.md):
 // project_statistics (JSON) and its Excel and PDF exports, all from one computation of the
 // statistics service, never cached, query parameters ignored.
-import { Controller, Get, HttpException, Inject, InternalServerErrorException, Logger, Res, UseGuards } from '@nestjs/common';
+import { Controller, Get, HttpException, Inject, Logger, Res, UseGuards } from '@nestjs/common';
+import { OperationFailedError } from '../../errors/domain-errors.js';
 import { ApiBearerAuth, ApiOperation, ApiProduces, ApiTags } from '@nestjs/swagger';
 import { ApiLegacyResponses, PROJECT_STATISTICS } from '../../openapi/schemas.js';
 import type { FastifyReply } from 'fastify';
@@ -26,7 +27,6 @@ const XLSX_CONTENT_TYPE = CONTENT_TYPES.xlsx!;
 @ApiBearerAuth()
 @Controller()
 export class LegacyController {
-  private readonly calculationLogger = new Logger('statistics.calculation');
   private readonly exportLogger = new Logger('statistics.export');
 
   constructor(
@@ -42,7 +42,7 @@ export class LegacyController {
     try {
       return (await this.statistics.legacyStatistics(new Date())).statistics;
     } catch (error) {
-      throw this.failure(error, this.calculationLogger, () => 'Erreur lors du calcul des statistiques');
+      throw failure(error, () => 'Erreur lors du calcul des statistiques');
     }
   }
 
@@ -57,7 +57,7 @@ export class LegacyController {
       const workbook = await legacyWorkbook(legacyReport(await this.statistics.legacyStatistics(generatedAt)));
       return this.attachment(reply, XLSX_CONTENT_TYPE, legacyFileName(generatedAt, 'xlsx'), workbook);
     } catch (error) {
-      throw this.failure(error, this.exportLogger, (message) => `Erreur lors de la génération du fichier Excel : ${message}`);
+      throw failure(error, (message) => `Erreur lors de la génération du fichier Excel : ${message}`);
     }
   }
 
@@ -74,7 +74,7 @@ export class LegacyController {
       return this.attachment(reply, 'application/pdf', legacyFileName(generatedAt, 'pdf'), pdf);
     } catch (error) {
       // No browser (PdfUnavailableError): the message says how to install one.
-      throw this.failure(error, this.exportLogger, (message) => `Erreur lors de la génération du PDF : ${message}`);
+      throw failure(error, (message) => `Erreur lors de la génération du PDF : ${message}`);
     }
   }
 
@@ -84,12 +84,11 @@ export class LegacyController {
     this.exportLogger.log({ message: 'legacy export sent', file: fileName, bytes: body.length });
     return body;
   }
+}
 
-  /** HTTP answers (401, 403, 503) pass; anything else is logged and becomes 500 {"detail": ...}. */
-  private failure(error: unknown, logger: Logger, detail: (message: string) => string): HttpException {
-    if (error instanceof HttpException) return error;
-    const cause = error instanceof Error ? error : new Error(String(error));
-    logger.error({ message: 'legacy endpoint failed', error: cause.message, stack: cause.stack });
-    return new InternalServerErrorException({ detail: detail(cause.message.split('\n')[0]!) });
-  }
+/** HTTP answers (401, 403, 503) pass; anything else is a 500 {"detail": ...} as in the original (the errors filter logs it). */
+function failure(error: unknown, detail: (message: string) => string): unknown {
+  if (error instanceof HttpException) return error;
+  const cause = error instanceof Error ? error : new Error(String(error));
+  return new OperationFailedError(detail(cause.message.split('\n')[0]!), cause);
 }
