@@ -12,8 +12,7 @@ import { DocumentBuilder, SwaggerModule } from '@nestjs/swagger';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import pg from 'pg';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
-import { runMigrationsUnderLock } from '../../../libs/clickhouse/src/migration-lock.js';
-import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
+import { openStorage } from '../../../libs/lifecycle/src/open-storage.js';
 import { assertApiConfig, ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
 import { fromRoot } from '../../../libs/config/src/paths.js';
 import { openStateStore } from '../../../libs/state/src/open.js';
@@ -111,10 +110,10 @@ export async function startApiRuntime(config: AppConfig, options: RuntimeOptions
 async function boot<I extends LocalIngest>(config: AppConfig, options: RuntimeOptions, createIngest: LocalIngestFactory<I> | null): Promise<ApiRuntime & { ingest: I | null }> {
   const logger = new Logger('statistics.runtime');
   const stops = new StopSequence(logger);
-  const engine = { open: false };
+  const engine = { open: (): boolean => false };
   const shutdownControls = {
     closingStep: () => stops.currentStep(),
-    embeddedEngineOpen: () => engine.open,
+    embeddedEngineOpen: () => engine.open(),
     forceStop: () => undefined,
   };
   try {
@@ -179,7 +178,7 @@ async function openResources<I extends LocalIngest>(
   options: RuntimeOptions,
   createIngest: LocalIngestFactory<I> | null,
   stops: StopSequence,
-  engine: { open: boolean },
+  engine: { open: () => boolean },
   logger: Logger,
 ): Promise<Resources<I>> {
   assertApiConfig(config);
@@ -195,37 +194,15 @@ async function openResources<I extends LocalIngest>(
     await rm(config.clickhouseDataDir, { recursive: true, force: true });
   }
 
-  const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 8, options: '-c TimeZone=UTC' });
-  operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
-  stops.add('operational database pool', () => operationalDb.end());
-
-  const clickhouse =
-    options.clickhouse ??
-    (await openClickHouse({
-      url: config.clickhouseUrl,
-      dataDir: config.clickhouseDataDir,
-      database: config.clickhouseDatabase,
-    }));
-  if (!options.clickhouse) {
-    engine.open = clickhouse.engine === 'embedded';
-    stops.add('ClickHouse', async () => {
-      await clickhouse.close();
-      engine.open = false;
-    });
-  }
+  // The pool, the engine and its migrations (under the lock every process takes), as the ingest service opens them.
+  const { operationalDb, clickhouse, engineOpen } = await openStorage(config, { databaseUrl, poolSize: 8, clickhouse: options.clickhouse }, stops, logger);
+  engine.open = engineOpen;
   const admitted = new AdmittedClickHouse(
     clickhouse,
     new AdmissionControl({ concurrency: config.engine.concurrency, maxQueued: config.engine.maxQueued, defaultWaitMs: config.engine.queueTimeoutSeconds * 1000 }),
   );
   // Runs before the engine closes (steps stop in reverse): what still waits is refused at once.
   stops.add('engine admission queue', async () => admitted.admission.close());
-  // Every process takes the same lock (an API and an ingest service starting together): the second finds nothing to do.
-  const migrations = await runMigrationsUnderLock(clickhouse, fromRoot('clickhouse', 'migrations'), operationalDb);
-  if (migrations.applied.length + migrations.skipped.length > 0) {
-    // One line at INFO (a first start applies some forty); the names at DEBUG.
-    logger.log(`clickhouse migrations applied: ${migrations.applied.length} (${migrations.skipped.length} server-only skipped)`);
-    logger.debug({ message: 'clickhouse migrations applied', applied: migrations.applied, skipped_server_only: migrations.skipped });
-  }
 
   // The API's own measurements (technical KPIs); stopped after the HTTP server, before ClickHouse.
   const telemetry = new ApiTelemetry(clickhouse);

@@ -10,13 +10,10 @@ import { timingSafeEqual } from 'node:crypto';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { Logger } from '@nestjs/common';
-import pg from 'pg';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
 import type { ClickHouse } from '../../../libs/clickhouse/src/clickhouse.js';
-import { runMigrationsUnderLock } from '../../../libs/clickhouse/src/migration-lock.js';
-import { openClickHouse } from '../../../libs/clickhouse/src/open.js';
+import { openStorage } from '../../../libs/lifecycle/src/open-storage.js';
 import { ConfigError, type AppConfig } from '../../../libs/config/src/config.js';
-import { fromRoot } from '../../../libs/config/src/paths.js';
 import { StopSequence } from '../../../libs/lifecycle/src/stop-sequence.js';
 import { RedisFeedPublisher } from '../../../libs/ingest-feed/src/redis-feed.js';
 import { Ingest, ingestSettings } from './ingest.js';
@@ -56,25 +53,13 @@ export async function startIngestService(config: AppConfig, options: IngestServi
   const databaseUrl = config.databaseUrl;
   const redisUrl = config.redisUrl;
   const stops = new StopSequence(logger);
-  let engineOpen = false;
+  let engineOpen = (): boolean => false;
   const close = (): Promise<void> => stops.close();
   try {
-    const operationalDb = new pg.Pool({ connectionString: databaseUrl, max: 2, options: '-c TimeZone=UTC' });
-    operationalDb.on('error', (error) => logger.error({ message: 'operational database pool error', error: error.message }));
-    stops.add('operational database pool', () => operationalDb.end());
-
-    let clickhouse = options.clickhouse;
-    if (!clickhouse) {
-      const opened = await openClickHouse({ url: config.clickhouseUrl, dataDir: config.clickhouseDataDir, database: config.clickhouseDatabase });
-      engineOpen = opened.engine === 'embedded';
-      stops.add('ClickHouse', async () => {
-        await opened.close();
-        engineOpen = false;
-      });
-      clickhouse = opened;
-    }
-    const migrations = await runMigrationsUnderLock(clickhouse, fromRoot('clickhouse', 'migrations'), operationalDb);
-    if (migrations.applied.length > 0) logger.log(`clickhouse migrations applied: ${migrations.applied.length}`);
+    // As the API opens them: a small operational pool (the migrations' lock), the engine, its migrations.
+    const storage = await openStorage(config, { databaseUrl, poolSize: 2, clickhouse: options.clickhouse }, stops, logger);
+    const { clickhouse } = storage;
+    engineOpen = storage.engineOpen;
 
     const ingest = new Ingest({
       databaseUrl,
@@ -115,7 +100,7 @@ export async function startIngestService(config: AppConfig, options: IngestServi
       ready,
       close,
       closingStep: () => stops.currentStep(),
-      embeddedEngineOpen: () => engineOpen,
+      embeddedEngineOpen: () => engineOpen(),
       forceStop: () => undefined,
     };
   } catch (error) {
