@@ -3,7 +3,7 @@
 import { Controller, Get, Headers, Inject, NotFoundException, Param, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiNotFoundResponse, ApiOkResponse, ApiOperation, ApiParam, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import type { Kpis, RealTimeStats, Section } from '../../../../libs/metrics/src/types.js';
+import type { Kpis, Section } from '../../../../libs/metrics/src/types.js';
 import { PERIODS, SECTIONS } from '../../../../libs/metrics/src/types.js';
 import { AdminGuard } from '../auth/admin.guard.js';
 import { parseFilters, parseMaxStale, rejectUnknownParameters } from './dto/filters.js';
@@ -55,11 +55,12 @@ export class StatisticsController {
     @Query() query: Record<string, unknown>,
     @Headers('cache-control') cacheControl: string | undefined,
     @Res({ passthrough: true }) reply: FastifyReply,
-  ): Promise<RealTimeStats> {
+  ): Promise<string> {
     rejectUnknownParameters(query, []);
     const { stats, ageSeconds } = await this.statistics.realTimeStatsWithin({ maxStaleSeconds: parseMaxStale(cacheControl) });
     if (ageSeconds !== null) void reply.header('Age', String(ageSeconds));
-    return stats;
+    // The requests sharing one computation share its JSON too.
+    return this.json(reply, stats);
   }
 
   @Get('kpis')
@@ -92,7 +93,7 @@ export class StatisticsController {
     return this.json(reply, await this.statistics.section(section as Section, filters, { maxStaleSeconds: parseMaxStale(cacheControl) }));
   }
 
-  /** Cached responses are sent as the JSON text serialised when they were first served. */
+  /** Responses are sent as the JSON text serialised when one of them was first served (cached or shared). */
   private json(reply: FastifyReply, response: object): string {
     void reply.type('application/json; charset=utf-8');
     return this.statistics.json(response);

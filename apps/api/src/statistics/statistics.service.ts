@@ -46,6 +46,12 @@ export class StatisticsService {
   private readonly logger = new Logger('statistics.calculation');
   /** The response built from each cached value, and its JSON: a hit serves the same bytes again. */
   private readonly cachedResponses = new WeakMap<object, object>();
+  /**
+   * The responses built from one result (per staleness bound): the requests sharing a computation
+   * get the same response, serialised once, rather than one JSON.stringify each (under constant
+   * writes a thousand waiting dashboards cost a thousand serialisations per computation).
+   */
+  private readonly sharedResponses = new WeakMap<object, Map<number, object>>();
   private readonly serialized = new WeakMap<object, string>();
   private readonly realTime = new FreshShare<RealTimeStats>();
   /** Computations running at the same time on the same data share their instant and their queries (compute.ts). */
@@ -97,7 +103,7 @@ export class StatisticsService {
     });
     const stale = result.stale === true;
     // A stale answer is a different response from the same value served fresh: not memoised.
-    const known = result.cached && !stale && maxStaleSeconds === 0 ? this.cachedResponses.get(result.value) : undefined;
+    const known = result.cached && !stale && maxStaleSeconds === 0 ? this.cachedResponses.get(result.value) : this.sharedResponses.get(result)?.get(maxStaleSeconds);
     if (known) return known as WithCalculationInfo<T>;
     const response = {
       ...result.value,
@@ -112,6 +118,11 @@ export class StatisticsService {
       },
     };
     if (result.cached && !stale && maxStaleSeconds === 0) this.cachedResponses.set(result.value, response);
+    else {
+      const byBound = this.sharedResponses.get(result) ?? new Map<number, object>();
+      byBound.set(maxStaleSeconds, response);
+      this.sharedResponses.set(result, byBound);
+    }
     return response;
   }
 
