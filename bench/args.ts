@@ -1,6 +1,6 @@
 // Command line of bench/run.ts.
 
-export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load|soak|pageload> [options]
+export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|generate|pdf|xlsx|load|soak|pageload|restart> [options]
   --requests N    repair requests in the generated data set (default 1000000, soak 200000; 1e6, 10M accepted)
   --reps N        stats: timed repetitions per period and engine; pdf: sequential renders; pageload: rounds of the tabs (default 5)
   --burst N       cdc: changes in the streaming burst (default 200000)
@@ -12,7 +12,8 @@ export const USAGE = `usage: node dist/bench/run.js <cdc|stats|serve|live|genera
   --max-stale S   soak: the dashboards' requests accept answers up to S seconds old (Cache-Control: max-stale)
   --parallelism N generator connections (default 2)
   --jit-off       stats: also time the Postgres figures with jit=off
-  --database NAME stats, serve, xlsx: use this already generated database (kept) instead of generating one`;
+  --database NAME stats, serve, xlsx, restart: use this already generated database (kept; restart writes 10 s of
+                  simulated changes into it) instead of generating one`;
 
 function parseCount(raw: string | undefined, flag: string): number {
   if (raw === undefined) throw new Error(`${flag} needs a value\n${USAGE}`);
@@ -73,10 +74,12 @@ export function parseArgs(argv: string[]): BenchArgs {
         args.name = flag;
     }
   }
-  if (args.database !== null && !['stats', 'serve', 'xlsx'].includes(args.name)) throw new Error('--database is for stats, serve and xlsx only (the others write to the database)');
+  if (args.database !== null && !['stats', 'serve', 'xlsx', 'restart'].includes(args.name)) {
+    throw new Error('--database is for stats, serve, xlsx and restart only (the others write to the database; restart writes 10 s of simulated changes)');
+  }
   // The soak runs the demo simulator, whose row picks are tuned for a demo-sized database.
   if (args.name === 'soak' && !requestsGiven) args.requests = 200_000;
   if (args.name === 'soak' && !socketsGiven) args.sockets = 1000;
-  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak', 'pageload'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
+  if (!['cdc', 'stats', 'serve', 'live', 'generate', 'pdf', 'xlsx', 'load', 'soak', 'pageload', 'restart'].includes(args.name)) throw new Error(`unknown or missing benchmark "${args.name}"\n${USAGE}`);
   return args;
 }

@@ -8,6 +8,7 @@
 //   xlsx      a raw Excel export of every request, payment and review (vs exceljs writing the same rows from memory), RSS
 //   pdf       the full PDF report through the warm browser pool, 1 and 20 at once (vs a bare page.pdf()), browser memory
 //   pageload  the web dashboard's tabs in Chromium on the embedded demo, cold and warm (vs a blank page, vs its API requests)
+//   restart   time to serve numbers again after a clean stop and after SIGKILL (the service as a child process)
 //   soak      an hour of writes, 1 000 sockets and 50 req/s: memory and event-loop trend, exact figures at the end
 // Every figure comes with a baseline measured in the same run and the ratio between them: the
 // machine is shared and noisy, absolute numbers move from run to run, ratios much less.
@@ -21,6 +22,7 @@ import { runPageLoadBench } from './pageload.js';
 import { runPdfBench } from './pdf.js';
 import { runXlsxBench } from './xlsx.js';
 import { runLoadBench } from './load.js';
+import { runRestartBench } from './restart.js';
 import { runServeBench } from './serve.js';
 import { runSoakBench } from './soak.js';
 import { runStatsBench } from './stats.js';
@@ -49,6 +51,7 @@ async function main(): Promise<void> {
     else if (args.name === 'xlsx') await runXlsxBench(args, cleanups);
     else if (args.name === 'load') await runLoadBench(args, cleanups);
     else if (args.name === 'soak') await runSoakBench(args, cleanups);
+    else if (args.name === 'restart') await runRestartBench(args, cleanups);
     else if (args.name === 'pageload') await runPageLoadBench(args, cleanups);
     else await runGenerateBench(args, cleanups);
   } finally {
