@@ -20,6 +20,8 @@ export function admitRequests(fastify: FastifyInstance, queueTimeoutSeconds: num
     reply.raw.once('close', () => {
       if (!reply.raw.writableFinished) abandoned.abort();
     });
+    // Gone while the request waited for its turn of the event loop (http/loop-turns.ts): the close came before this hook.
+    if (request.raw.socket?.destroyed) abandoned.abort();
     const path = request.url.split('?')[0]!;
     withEngineContext({ priority: requestPriority(path), deadline: Date.now() + queueTimeoutSeconds * 1000, signal: abandoned.signal }, done);
   });
