@@ -380,6 +380,8 @@ describe('Prometheus /metrics', () => {
       'statistics_realtime_sockets',
       'statistics_realtime_rooms',
       'statistics_auth_refused_requests_total',
+      'statistics_http_waiting_requests',
+      'statistics_http_deferred_requests_total',
       'process_cpu_user_seconds_total',
       'process_resident_memory_bytes',
       'nodejs_eventloop_lag_p99_seconds',
