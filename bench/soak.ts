@@ -344,7 +344,7 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
               (SELECT count() FROM system.merges WHERE database = currentDatabase()) AS merges,
               (SELECT value FROM system.metrics WHERE metric = 'MemoryTracking') AS tracked,
               (SELECT value FROM system.metrics WHERE metric = 'MarkCacheBytes') AS marks,
-              (SELECT sum(primary_key_bytes_in_memory_allocated) FROM system.parts WHERE active) AS primary`,
+              (SELECT value FROM system.metrics WHERE metric = 'PrimaryIndexCacheBytes') + (SELECT sum(primary_key_bytes_in_memory_allocated) FROM system.parts WHERE active) AS primary`,
     );
     const engineNow = runtime.admission.status();
     const roomsNow = gateway.status();
@@ -428,6 +428,13 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
   await runtime.ingest.catchUp(30 * 60_000);
   const catchUpMs = performance.now() - catchUpStart;
   console.log(`  caught up in ${(catchUpMs / 1000).toFixed(1)} s`);
+
+  // Where the engine's memory is at the end (what MemoryTracking holds, by the engine's own accounts).
+  const engineMemory = await runtime.clickhouse.query<{ metric: string; mib: string }>(
+    `SELECT metric, round(value / 1048576, 1) AS mib FROM system.metrics
+     WHERE (metric = 'MemoryTracking' OR metric LIKE '%Bytes%') AND value >= 1048576 ORDER BY value DESC`,
+  );
+  printTable('engine memory at the end (system.metrics, ≥ 1 MiB)', engineMemory.map((row) => ({ metric: row.metric, MiB: Number(row.mib) })));
 
   console.log('exact check: the API over HTTP vs the same figures as plain SQL on Postgres...');
   const check: Array<{ endpoint: string; differences: ReturnType<typeof differences> }> = [];
@@ -518,7 +525,11 @@ export async function runSoakBench(args: BenchArgs, cleanups: Cleanups): Promise
       return {
         minutes,
         'RSS MiB': round(mean(bucket.map((s) => s.rss_mib)), 0),
-XX: round(mean(bucket.map((s) => s.loop_p50_ms)), 1),
+        'heap MiB': round(mean(bucket.map((s) => s.heap_used_mib)), 0),
+        'heap MiB (least)': round(Math.min(...bucket.map((s) => s.heap_used_mib)), 0),
+        'engine MiB': round(mean(bucket.map((s) => s.engine_tracked_mib)), 0),
+        'cached images': round(mean(bucket.map((s) => s.ingest_cached_images)), 0),
+        'loop p50 ms': round(mean(bucket.map((s) => s.loop_p50_ms)), 1),
         'loop p99 ms': round(mean(bucket.map((s) => s.loop_p99_ms)), 1),
         'loop max ms': Math.max(...bucket.map((s) => s.loop_max_ms)),
         'sim steps/s': round(mean(bucket.map((s) => s.sim_steps_per_s)), 0),
