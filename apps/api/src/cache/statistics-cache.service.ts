@@ -143,7 +143,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
     { key: string; done: Promise<void>; next: Promise<CachedResult<unknown>> | null; nextContext: EngineContext | undefined; nextCost: SharedCost }
   >();
   /** The latest answer per endpoint and filters, and the key it was computed under. */
-  private readonly recent = new Map<string, { key: string | null; result: CachedResult<unknown>; staleView?: CachedResult<unknown> }>();
+  private readonly recent = new Map<string, { key: string | null; result: CachedResult<unknown> }>();
   private readonly counters: CacheCounters = {
     hits: 0,
     misses: 0,
@@ -235,9 +235,7 @@ export class StatisticsCacheService implements OnModuleDestroy {
       if (verdict === 'serve-and-refresh' && !this.computing.has(answer)) {
         this.refreshAhead(() => this.fresh(endpoint, filters, tables, compute, key, answer, shared), answer, maxStaleMs);
       }
-      // One object per kept answer, so that the API builds and serialises its response once.
-      recent.staleView ??= { ...recent.result, cached: true, stale: true };
-      return recent.staleView as CachedResult<T>;
+      return { ...(recent.result as CachedResult<T>), cached: true, stale: true };
     }
     const [pending, computedUnder] = this.fresh(endpoint, filters, tables, compute, key, answer, shared);
     return this.remember(answer, computedUnder, pending);

@@ -44,14 +44,13 @@ const MOMENT_SHARE_MS = 1000;
 @Injectable()
 export class StatisticsService {
   private readonly logger = new Logger('statistics.calculation');
-  /** The response built from each cached value, and its JSON: a hit serves the same bytes again. */
-  private readonly cachedResponses = new WeakMap<object, object>();
   /**
-   * The responses built from one result (per staleness bound): the requests sharing a computation
-   * get the same response, serialised once, rather than one JSON.stringify each (under constant
-   * writes a thousand waiting dashboards cost a thousand serialisations per computation).
+   * The responses built from each computed value, one per way of serving it (cached or not, stale or
+   * not, the client's bound), and their JSON: cache hits and the requests sharing one computation get
+   * the same response, serialised once (a thousand dashboards waiting on one computation under
+   * constant writes would otherwise cost a thousand JSON.stringify).
    */
-  private readonly sharedResponses = new WeakMap<object, Map<number, object>>();
+  private readonly responses = new WeakMap<object, Map<string, object>>();
   private readonly serialized = new WeakMap<object, string>();
   private readonly realTime = new FreshShare<RealTimeStats>();
   /** Computations running at the same time on the same data share their instant and their queries (compute.ts). */
@@ -102,8 +101,9 @@ export class StatisticsService {
       maxStaleMs: maxStaleSeconds * 1000,
     });
     const stale = result.stale === true;
-    // A stale answer is a different response from the same value served fresh: not memoised.
-    const known = result.cached && !stale && maxStaleSeconds === 0 ? this.cachedResponses.get(result.value) : this.sharedResponses.get(result)?.get(maxStaleSeconds);
+    const served = `${result.cached}|${stale}|${maxStaleSeconds}|${result.generatedAt}|${result.dataAsOf}`;
+    const byWay = this.responses.get(result.value) ?? new Map<string, object>();
+    const known = byWay.get(served);
     if (known) return known as WithCalculationInfo<T>;
     const response = {
       ...result.value,
@@ -117,16 +117,12 @@ export class StatisticsService {
         max_stale_seconds: maxStaleSeconds,
       },
     };
-    if (result.cached && !stale && maxStaleSeconds === 0) this.cachedResponses.set(result.value, response);
-    else {
-      const byBound = this.sharedResponses.get(result) ?? new Map<number, object>();
-      byBound.set(maxStaleSeconds, response);
-      this.sharedResponses.set(result, byBound);
-    }
+    byWay.set(served, response);
+    this.responses.set(result.value, byWay);
     return response;
   }
 
-  /** A response as JSON text, serialised once per cached value (responses are never mutated). */
+  /** A response as JSON text, serialised once per response object (responses are never mutated). */
   json(response: object): string {
     let text = this.serialized.get(response);
     if (text === undefined) {
