@@ -3,20 +3,12 @@
 import { readFile } from 'node:fs/promises';
 import type pg from 'pg';
 import { fromRoot } from '../../../libs/config/src/paths.js';
+import { REPLICATED_TABLE_NAMES, type ReplicatedTable } from '../../../libs/ingest-feed/src/tables.js';
 
-/** The operational tables that statistics read (and that CDC replicates), parents first. */
-export const OPERATIONAL_TABLES = [
-  'users_user',
-  'users_auditlog',
-  'users_securitynotification',
-  'depannage_client',
-  'depannage_technician',
-  'depannage_repairrequest',
-  'depannage_review',
-  'depannage_payment',
-] as const;
+/** The operational tables that statistics read (and that CDC replicates), parents first: the replicated list itself. */
+export const OPERATIONAL_TABLES = REPLICATED_TABLE_NAMES;
 
-export type OperationalTable = (typeof OPERATIONAL_TABLES)[number];
+export type OperationalTable = ReplicatedTable;
 
 export function operationalSchemaPath(): string {
   return fromRoot('apps', 'demo', 'sql', 'operational-schema.sql');
